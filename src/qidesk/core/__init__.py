@@ -1,0 +1,1 @@
+"""Pure logic (aggregation, chart geometry, rules, version vectors): no Qt, no database."""

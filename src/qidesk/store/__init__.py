@@ -1,0 +1,1 @@
+"""Persistence: SQLite engine, typed ORM models and Alembic migrations."""

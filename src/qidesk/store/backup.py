@@ -1,0 +1,40 @@
+"""Copy a live SQLite database with the SQLite backup API before anything risky touches it."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from qidesk.store.errors import StoreError
+
+
+def backup_folder(db_path: Path) -> Path:
+    """Where backups of ``db_path`` go: a folder beside it, named after it."""
+    return db_path.parent / f"{db_path.stem}-backups"
+
+
+def backup_database(db_path: Path, reason: str) -> Path:
+    """Copy ``db_path`` (consistently, even while open in WAL mode) and return the copy's path.
+
+    ``reason`` becomes part of the file name (for example ``before-migration-0001-0004``).
+    Raises StoreError when the copy cannot be written (full disk, read-only folder).
+    """
+    folder = backup_folder(db_path)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    target = folder / f"{db_path.stem}-{stamp}-{reason}.sqlite"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        source = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        try:
+            dest = sqlite3.connect(target)
+            try:
+                source.backup(dest)
+            finally:
+                dest.close()
+        finally:
+            source.close()
+    except (OSError, sqlite3.Error) as exc:
+        target.unlink(missing_ok=True)
+        raise StoreError(f"Could not back up the database to {target}: {exc}") from exc
+    return target

@@ -1,0 +1,201 @@
+"""Open a QI Desk SQLite database: pragmas, one writer process, BEGIN IMMEDIATE units of work."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from qidesk.store.base import INSTALLATION_ID
+from qidesk.store.errors import (
+    DatabaseLocked,
+    DatabaseReadOnly,
+    DatabaseUnreadable,
+    StoreError,
+)
+
+log = logging.getLogger(__name__)
+
+SessionFactory = Callable[[], Session]
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """The pysqlite recipe: let SQLAlchemy, not the driver, begin transactions, and begin them
+    with BEGIN IMMEDIATE so a unit of work holds the write lock from its first statement."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(path: Path) -> Engine:
+    """An engine on ``path`` with QI Desk's pragmas and transaction handling."""
+    engine = create_engine(f"sqlite:///{path}", future=True)
+    _configure_sqlite(engine)
+    return engine
+
+
+def check_sqlite_file(path: Path) -> None:
+    """Refuse files that are not SQLite databases, before SQLAlchemy or Alembic touch them."""
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    with path.open("rb") as fh:
+        header = fh.read(16)
+    if header != b"SQLite format 3\x00":
+        raise DatabaseUnreadable(f"{path} is not a QI Desk database (it is not an SQLite file).")
+
+
+def check_writable(path: Path) -> None:
+    """Refuse a database we could not write: the file or, for a new file, its folder."""
+    folder = path.parent
+    if path.exists() and (not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222):
+        # The mode bits are checked too: root (as in CI) may write anything, but a file the
+        # user marked read-only must still be treated as read-only.
+        raise DatabaseReadOnly(
+            f"{path} is read-only. QI Desk needs to write to its database: "
+            "copy it somewhere you can write, or change its permissions."
+        )
+    if not folder.exists():
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseReadOnly(f"Cannot create the folder {folder}: {exc.strerror}.") from exc
+    if not os.access(folder, os.W_OK):
+        raise DatabaseReadOnly(
+            f"The folder {folder} is read-only. QI Desk keeps its journal beside the database, "
+            "so the folder must be writable."
+        )
+
+
+class Database:
+    """One open QI Desk database: engine, session factory and the process lock.
+
+    Use :meth:`open` (which checks, locks and migrates) rather than the constructor.
+    Every unit of work is ``with db.unit_of_work() as session: ...``: it commits on success
+    and rolls back on any exception, so a failed action leaves nothing behind.
+    """
+
+    def __init__(self, path: Path, engine: Engine, lock: FileLock | None, installation_id: str):
+        self.path = path
+        self.engine = engine
+        self._lock = lock
+        self.installation_id = installation_id
+        self._sessionmaker = sessionmaker(
+            bind=engine, expire_on_commit=False, info={INSTALLATION_ID: installation_id}
+        )
+
+    @classmethod
+    def open(
+        cls,
+        path: Path | str,
+        *,
+        migrate: bool = True,
+        lock: bool = True,
+        installation_id: str | None = None,
+    ) -> Database:
+        """Open (creating if missing) and migrate the database at ``path``.
+
+        Raises a :class:`StoreError` subclass with a user-facing message when the file is locked
+        by another QI Desk, read-only, not a database, damaged, or newer than this app.
+        """
+        from qidesk.store import migrate as migrate_module
+
+        path = Path(path).expanduser().resolve()
+        check_writable(path)
+        check_sqlite_file(path)
+        file_lock: FileLock | None = None
+        if lock:
+            file_lock = FileLock(str(path) + ".lock", timeout=0)
+            try:
+                file_lock.acquire()
+            except Timeout as exc:
+                raise DatabaseLocked(
+                    f"{path} is already open in another QI Desk window. "
+                    "Close it there first, or open a different database."
+                ) from exc
+            except OSError as exc:
+                raise DatabaseReadOnly(f"Cannot lock {path}: {exc.strerror}.") from exc
+        engine = make_engine(path)
+        try:
+            if migrate:
+                migrate_module.upgrade_to_head(engine, path)
+            else:
+                migrate_module.refuse_newer(engine)
+            inst = installation_id or _installation_id(engine)
+        except BaseException:
+            engine.dispose()
+            if file_lock is not None:
+                file_lock.release()
+            raise
+        return cls(path, engine, file_lock, inst)
+
+    def session(self) -> Session:
+        """A new session (prefer :meth:`unit_of_work`)."""
+        return self._sessionmaker()
+
+    @property
+    def session_factory(self) -> SessionFactory:
+        return self._sessionmaker
+
+    @contextlib.contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """A session in one BEGIN IMMEDIATE transaction: committed on success, else rolled back."""
+        session = self._sessionmaker()
+        try:
+            with session.begin():
+                yield session
+        finally:
+            session.close()
+
+    def close(self) -> None:
+        self.engine.dispose()
+        if self._lock is not None and self._lock.is_locked:
+            self._lock.release()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _installation_id(engine: Engine) -> str:
+    """This database's installation id: made once, when first needed, and kept in app_meta."""
+    with engine.begin() as conn:
+        row = conn.exec_driver_sql(
+            "SELECT value FROM app_meta WHERE key='installation_id'"
+        ).fetchone()
+        if row:
+            return str(row[0])
+        value = str(uuid.uuid4())
+        conn.exec_driver_sql(
+            "INSERT INTO app_meta(key, value) VALUES ('installation_id', ?)", (value,)
+        )
+        return value
+
+
+def open_database(path: Path | str, **kwargs: Any) -> Database:
+    """Shorthand for :meth:`Database.open`."""
+    return Database.open(path, **kwargs)
+
+
+__all__ = ["Database", "SessionFactory", "StoreError", "make_engine", "open_database"]

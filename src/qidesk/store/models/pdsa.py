@@ -1,0 +1,3 @@
+"""ORM models for the pdsa issue (filled in by that issue)."""
+
+__all__: list[str] = []
