@@ -25,7 +25,7 @@ class NotFound(ServiceError):
     """The record does not exist or is deleted."""
 
 
-def get_live(session: Session, model: type[RecordT], uuid: str) -> RecordT:
+def get_live[RecordT: SyncMixin](session: Session, model: type[RecordT], uuid: str) -> RecordT:
     """The record with ``uuid`` that is not deleted, or NotFound."""
     obj = session.get(model, uuid)
     if obj is None or obj.deleted_at is not None:
@@ -33,7 +33,7 @@ def get_live(session: Session, model: type[RecordT], uuid: str) -> RecordT:
     return obj
 
 
-def live(model: type[RecordT]) -> Any:
+def live[RecordT: SyncMixin](model: type[RecordT]) -> Any:
     """``select(model)`` limited to records that are not tombstoned."""
     return select(model).where(model.deleted_at.is_(None))
 

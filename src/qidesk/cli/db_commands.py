@@ -1,0 +1,63 @@
+"""Sub-commands about the database itself: ``demo`` and ``check``."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from qidesk.cli.common import add_db_argument, resolve_db
+
+
+def register(subparsers: Any) -> None:
+    demo = subparsers.add_parser(
+        "demo", help="write a realistic demo database (deterministic for a seed)"
+    )
+    add_db_argument(demo)
+    demo.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    demo.add_argument("--force", action="store_true", help="replace the data of a non-empty db")
+    demo.add_argument(
+        "--today",
+        type=date.fromisoformat,
+        default=None,
+        help="date the demo is built around (YYYY-MM-DD; default 2026-11-26)",
+    )
+    demo.set_defaults(handler=run_demo)
+
+    check = subparsers.add_parser(
+        "check", help="check the database's integrity, foreign keys and schema version"
+    )
+    add_db_argument(check)
+    check.set_defaults(handler=run_check)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from qidesk.cli import CommandError
+    from qidesk.services.demo import DemoRefused, build_demo
+    from qidesk.store.engine import Database
+
+    path = resolve_db(args)
+    with Database.open(path) as db:
+        try:
+            summary = build_demo(
+                db.unit_of_work, seed=args.seed, today=args.today, force=args.force
+            )
+        except DemoRefused as exc:
+            raise CommandError(f"{path}: {exc}") from exc
+    print(
+        f"Wrote demo data to {path}: {summary.cohorts} cohorts, {summary.teams} teams, "
+        f"{summary.members} members, {summary.coaches} coaches."
+    )
+    return 0
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from qidesk.services.check_service import check_database
+
+    path = Path(resolve_db(args, must_exist=True))
+    report = check_database(path)
+    for line in report.lines:
+        print(line)
+    print("OK" if report.ok else "PROBLEMS FOUND")
+    return 0 if report.ok else 1
