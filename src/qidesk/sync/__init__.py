@@ -1,0 +1,1 @@
+"""Workbook sync: write and read .xlsx workbooks, validate them, and merge their versions."""

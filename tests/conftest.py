@@ -1,0 +1,51 @@
+"""Test set-up: headless Qt, a private data folder, and a fresh database per test."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_QUICK_BACKEND", "software")
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from qidesk.store.engine import Database
+
+
+@pytest.fixture(autouse=True)
+def _private_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Every test gets its own data, log and config folders: nothing touches the user's."""
+    folder = tmp_path_factory.mktemp("qidesk-data")
+    monkeypatch.setenv("QIDESK_DATA_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "test.sqlite"
+
+
+@pytest.fixture
+def db(db_path: Path) -> Iterator[Database]:
+    """A freshly migrated database of this test's own."""
+    database = Database.open(db_path)
+    try:
+        yield database
+    finally:
+        database.close()
+
+
+@pytest.fixture
+def demo_db(tmp_path: Path) -> Iterator[Database]:
+    """A database holding the standard demo data (seed 1)."""
+    from qidesk.services.demo import build_demo
+
+    database = Database.open(tmp_path / "demo.sqlite")
+    build_demo(database.unit_of_work, seed=1)
+    try:
+        yield database
+    finally:
+        database.close()
