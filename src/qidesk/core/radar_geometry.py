@@ -24,7 +24,7 @@ MAX_AXES = 20
 #: Gap between the outer ring and the nearest corner of an axis label, in chart units.
 LABEL_GAP = 0.08
 #: Vertical gap kept between two labels pushed apart, in chart units.
-LABEL_SPACING = 0.01
+LABEL_SPACING = 0.02
 
 
 def axis_angles(n: int) -> list[float]:
