@@ -244,9 +244,7 @@ class PdsaService:
     ) -> tuple[list[ChangeIdeaInfo], list[CycleInfo]]:
         if not team_uuids:
             return [], []
-        ideas = session.scalars(
-            live(ChangeIdea).where(ChangeIdea.team_uuid.in_(team_uuids))
-        ).all()
+        ideas = session.scalars(live(ChangeIdea).where(ChangeIdea.team_uuid.in_(team_uuids))).all()
         all_cycles = session.scalars(
             select(PdsaCycle).where(PdsaCycle.team_uuid.in_(team_uuids))
         ).all()
@@ -376,7 +374,8 @@ class PdsaService:
         """Delete a change idea that has no cycles left (move or delete them first)."""
         with self._uow() as session:
             idea = get_live(session, ChangeIdea, uuid)
-            n = len(session.scalars(live(PdsaCycle).where(PdsaCycle.change_idea_uuid == uuid)).all())
+            query = live(PdsaCycle).where(PdsaCycle.change_idea_uuid == uuid)
+            n = len(session.scalars(query).all())
             if n:
                 raise ServiceError(
                     f"“{idea.title}” has {n} cycle{'s' if n != 1 else ''}. "
@@ -387,7 +386,8 @@ class PdsaService:
     @staticmethod
     def _check_idea_status(status: str) -> None:
         if status not in CHANGE_IDEA_STATUSES:
-            raise ServiceError(f"A change idea's status is one of {', '.join(CHANGE_IDEA_STATUSES)}.")
+            choices = ", ".join(CHANGE_IDEA_STATUSES)
+            raise ServiceError(f"A change idea's status is one of {choices}.")
 
     # --- cycles ----------------------------------------------------------------------------
 
@@ -438,8 +438,8 @@ class PdsaService:
             problems = check_cycle({**_model_values(cycle), **changes})
             if problems:
                 raise CycleRuleError(problems)
-            if "change_idea_uuid" in changes and changes["change_idea_uuid"] != cycle.change_idea_uuid:
-                target = changes["change_idea_uuid"]
+            target = changes.get("change_idea_uuid", cycle.change_idea_uuid)
+            if target != cycle.change_idea_uuid:
                 if target is not None:
                     self._check_idea_of_team(session, target, cycle.team_uuid)
                 cycle.cycle_number = self._next_number(session, cycle.team_uuid, target, cycle.uuid)

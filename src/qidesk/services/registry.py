@@ -9,6 +9,8 @@ from qidesk.services.coach_service import CoachService
 from qidesk.services.cohort_service import CohortService
 from qidesk.services.deleted_service import DeletedService
 from qidesk.services.member_service import MemberService
+from qidesk.services.pdsa_service import PdsaService
+from qidesk.services.progress_service import ProgressService
 from qidesk.services.reference_service import ReferenceService
 from qidesk.services.team_service import TeamService
 from qidesk.store.engine import Database
@@ -26,6 +28,8 @@ class Services:
     coaches: CoachService
     deleted: DeletedService
     activity: ActivityService
+    pdsa: PdsaService
+    progress: ProgressService
 
     @classmethod
     def create(cls, db: Database) -> Services:
@@ -40,4 +44,6 @@ class Services:
             coaches=CoachService(uow),
             deleted=DeletedService(uow),
             activity=ActivityService(uow),
+            pdsa=PdsaService(uow),
+            progress=ProgressService(uow),
         )
