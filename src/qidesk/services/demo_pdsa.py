@@ -148,12 +148,25 @@ def _ramp_cycles(
     return made
 
 
+def _half(value: float) -> float:
+    """``value`` rounded to the nearest half, within 0.5 .. 5.0."""
+    return min(5.0, max(0.5, round(value * 2) / 2))
+
+
 def _scores(rng: random.Random, session: Session, team: Team, start: date, last: date) -> None:
-    team_score = rng.choice([0.5, 1.0, 1.0])
+    """Monthly scores that mostly rise (a trend plus a little noise); the coach is usually a
+    little more cautious than the team."""
+    months = []
     month = start.replace(day=1)
     while month <= last:
-        team_score = min(5.0, max(0.5, team_score + rng.choice([0, 0.5, 0.5, 0.5, 1.0, -0.5])))
-        coach_score = min(5.0, max(0.5, team_score + rng.choice([-1.0, -0.5, -0.5, 0, 0, 0.5])))
+        months.append(month)
+        month = add_months(month, 1)
+    first = rng.choice([0.5, 1.0, 1.0, 1.5])
+    final = rng.choice([2.5, 3.0, 3.5, 3.5, 4.0, 4.0, 4.5, 5.0])
+    for index, month in enumerate(months):
+        trend = first + (final - first) * index / 8  # nine months of programme
+        team_score = _half(trend + rng.choice([0, 0, 0, 0.5, -0.5]))
+        coach_score = _half(team_score + rng.choice([-1.0, -0.5, -0.5, 0, 0, 0.5]))
         for rater, score in (("team", team_score), ("coach", coach_score)):
             if rng.random() < 0.1:
                 continue
@@ -167,7 +180,6 @@ def _scores(rng: random.Random, session: Session, team: Team, start: date, last:
                     note=rng.choice(NOTES),
                 )
             )
-        month = add_months(month, 1)
 
 
 def add_demo(session: Session, rng: random.Random, today: date) -> None:
@@ -203,7 +215,8 @@ def add_demo(session: Session, rng: random.Random, today: date) -> None:
                 if remaining <= 0:
                     idea.status = "proposed"
                     continue
-                length = remaining if index == len(ideas) - 1 else rng.randint(1, remaining)
+                later = len(ideas) - index - 1
+                length = remaining if not later else rng.randint(1, max(1, remaining - later))
                 first = start + timedelta(days=rng.randint(20, 110))
                 made += _ramp_cycles(rng, session, team, idea, length, first, horizon, today)
             score_end = min(end, today) if not withdrawn else stop
