@@ -215,10 +215,12 @@ def convert(value: Any, kind: str, *, nullable: bool, choices: tuple[str, ...] =
                 raise CellError(f"text longer than {MAX_CELL_TEXT} characters")
             return text
         if is_blank(value):
+            if kind == ENUM and "" in choices:
+                return ""
             if nullable:
                 return None
             if kind == ENUM:
-                raise CellError(f"required: one of {', '.join(choices)}")
+                raise CellError(f"required: one of {', '.join(c for c in choices if c)}")
             raise CellError("required: this cell must not be empty")
         text = to_text(value).strip()
         if kind == ENUM:
@@ -227,7 +229,8 @@ def convert(value: Any, kind: str, *, nullable: bool, choices: tuple[str, ...] =
             lowered = {c.lower(): c for c in choices}
             if text.lower() in lowered:
                 return lowered[text.lower()]
-            raise CellError(f"expected one of {', '.join(choices)}, found {text!r}")
+            allowed = ", ".join(c if c else "(empty)" for c in choices)
+            raise CellError(f"expected one of {allowed}, found {text!r}")
         return text.lower()
     if kind == INT:
         return to_int(value)

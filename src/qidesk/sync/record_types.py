@@ -183,7 +183,7 @@ def register(
 
 def _build_registry() -> None:
     from qidesk.store.models import assessment as assessment_models
-    from qidesk.store.models import foundation
+    from qidesk.store.models import foundation, pdsa
 
     register(foundation.Cohort, "Cohorts", choices={"status": foundation.COHORT_STATUSES})
     register(foundation.Coach, "Coaches", choices={"role": foundation.COACH_ROLES})
@@ -209,6 +209,29 @@ def _build_registry() -> None:
         "Responses",
         label="item_code",
         scope="assessment_uuid",
+    )
+    register(
+        pdsa.ChangeIdea, "ChangeIdeas", label="title", choices={"status": pdsa.CHANGE_IDEA_STATUSES},
+        scope="team_uuid",
+    )
+    register(
+        pdsa.PdsaCycle,
+        "PDSA",
+        label="title",
+        choices={
+            "status": pdsa.CYCLE_STATUSES,
+            "act_decision": pdsa.ACT_DECISIONS,
+            "do_as_planned": pdsa.DO_AS_PLANNED_VALUES,
+        },
+        scope="team_uuid",
+        widths={"title": 30, "objective": 40},
+    )
+    register(
+        pdsa.ProgressScore,
+        "ProgressScores",
+        label="month",
+        choices={"rater": pdsa.PROGRESS_RATERS},
+        scope="team_uuid",
     )
 
 

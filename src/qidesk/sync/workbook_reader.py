@@ -22,7 +22,7 @@ from typing import Any
 import python_calamine
 from defusedxml import ElementTree as SafeET
 
-from qidesk.core.ids import is_uuid_text
+from qidesk.core.ids import is_uuid_text, natural_uuid
 from qidesk.core.version_vector import VersionVector
 from qidesk.sync.cells import CellError, convert, is_blank, row_hash, to_datetime, to_text
 from qidesk.sync.preflight import MAX_ENTRY_BYTES, PreflightResult
@@ -425,6 +425,23 @@ def _read_hashes(rows: list[list[Any]]) -> dict[tuple[str, str], str]:
     return hashes
 
 
+def edit_origin(export_id: str, new_hash: str) -> str:
+    """Origin of a spreadsheet edit: the workbook's export id and the edited values together.
+
+    Re-importing the same edited workbook (anywhere, after any re-save) gives the same origin,
+    so the same version; two copies of one workbook edited differently give two origins, so two
+    concurrent versions (a conflict), never one vector with two different contents.
+    """
+    return natural_uuid("workbook-edit", export_id, new_hash)
+
+
+def edited_version(vv: str, meta: WorkbookMeta, new_hash: str) -> tuple[str, datetime, str]:
+    """(vector, time, author) of a row edited in the spreadsheet since ``meta``'s export."""
+    assert meta.exported_at is not None
+    origin = edit_origin(meta.export_id, new_hash)
+    return str(VersionVector.parse(vv).incremented(origin)), meta.exported_at, meta.export_id
+
+
 def read_data_sheet(
     spec: RecordTypeSpec,
     rows: list[list[Any]],
@@ -459,12 +476,9 @@ def read_data_sheet(
         if uuid is None or values is None or version is None:
             continue
         vv, updated_at, updated_by, deleted_at = version
-        if hashes.get((sheet, uuid)) != row_hash(values, deleted_at):
-            # Edited in the spreadsheet (or added there): a version whose origin is this
-            # workbook, the same wherever and however often it is imported.
-            vv = str(VersionVector.parse(vv).incremented(meta.export_id))
-            updated_at = meta.exported_at
-            updated_by = meta.export_id
+        new_hash = row_hash(values, deleted_at)
+        if hashes.get((sheet, uuid)) != new_hash:
+            vv, updated_at, updated_by = edited_version(vv, meta, new_hash)
             edited += 1
         versions.append(
             IncomingVersion(

@@ -130,6 +130,34 @@ def _rows_of(session: Session, spec: RecordTypeSpec, where: Any = None) -> list[
     return out
 
 
+def resolve_scope(
+    session: Session, cohort_names: Sequence[str] = (), team_names: Sequence[str] = ()
+) -> tuple[list[str], list[str]]:
+    """The uuids of the cohorts and teams with these names; ScopeError names any unknown one."""
+    from qidesk.store.models import Cohort, Team
+
+    cohort_ids: list[str] = []
+    team_ids: list[str] = []
+    missing = []
+    for name in cohort_names:
+        found = session.scalars(
+            select(Cohort.uuid).where(Cohort.name == name, Cohort.deleted_at.is_(None))
+        ).all()
+        if not found:
+            missing.append(f"no cohort named {name!r}")
+        cohort_ids.extend(found)
+    for name in team_names:
+        found = session.scalars(
+            select(Team.uuid).where(Team.name == name, Team.deleted_at.is_(None))
+        ).all()
+        if not found:
+            missing.append(f"no team named {name!r}")
+        team_ids.extend(found)
+    if missing:
+        raise ScopeError("; ".join(missing))
+    return cohort_ids, team_ids
+
+
 def collect_export(
     session: Session,
     *,
@@ -137,7 +165,7 @@ def collect_export(
     teams: Sequence[str] = (),
     conflict_heads: Callable[[Session], Iterable[Any]] | None = None,
 ) -> ExportData:
-    """Read what an export of ``cohorts`` and ``teams`` (by name; none = everything) holds.
+    """Read what an export of the ``cohorts`` and ``teams`` (uuids; none = everything) holds.
 
     A chosen cohort brings all its teams; a chosen team brings its cohort (so its references
     resolve on an empty database) but not the cohort's other teams. Records placed in a team or
@@ -150,21 +178,8 @@ def collect_export(
     included: dict[str, set[str] | None] = {s.record_type: None for s in specs}
     scope = "everything"
     if cohorts or teams:
-        cohort_ids: set[str] = set()
-        team_ids: set[str] = set()
-        missing = []
-        for name in cohorts:
-            found = session.scalars(select(Cohort.uuid).where(Cohort.name == name)).all()
-            if not found:
-                missing.append(f"no cohort named {name!r}")
-            cohort_ids.update(found)
-        for name in teams:
-            found = session.scalars(select(Team.uuid).where(Team.name == name)).all()
-            if not found:
-                missing.append(f"no team named {name!r}")
-            team_ids.update(found)
-        if missing:
-            raise ScopeError("; ".join(missing))
+        cohort_ids = set(cohorts)
+        team_ids = set(teams)
         team_ids.update(
             session.scalars(select(Team.uuid).where(Team.cohort_uuid.in_(cohort_ids))).all()
         )
@@ -173,7 +188,9 @@ def collect_export(
         )
         included[Cohort.record_type] = cohort_ids
         included[Team.record_type] = team_ids
-        scope = "; ".join([*(f"cohort {c}" for c in cohorts), *(f"team {t}" for t in teams)])
+        names = session.scalars(select(Cohort.name).where(Cohort.uuid.in_(cohorts))).all()
+        team_names = session.scalars(select(Team.name).where(Team.uuid.in_(teams))).all()
+        scope = "; ".join([*(f"cohort {c}" for c in names), *(f"team {t}" for t in team_names)])
     tables: list[tuple[RecordTypeSpec, list[ExportRow]]] = []
     for spec in specs:
         chosen = included[spec.record_type]
