@@ -120,15 +120,21 @@ def _print_human(result: Any, *, dry_run: bool, applied: bool) -> None:
             )
             print(f"  error: {where + ': ' if where else ''}{problem.message}")
     if result.by_type:
-        print(f"{'record type':<20} {'created':>8} {'updated':>8} {'deleted':>8} "
-              f"{'unchanged':>10} {'conflicts':>10}")
+        print(
+            f"{'record type':<20} {'created':>8} {'updated':>8} {'deleted':>8} "
+            f"{'unchanged':>10} {'conflicts':>10}"
+        )
         for record_type, c in result.by_type:
-            print(f"{record_type:<20} {c.created:>8} {c.updated:>8} {c.deleted:>8} "
-                  f"{c.unchanged:>10} {c.conflicts:>10}")
+            print(
+                f"{record_type:<20} {c.created:>8} {c.updated:>8} {c.deleted:>8} "
+                f"{c.unchanged:>10} {c.conflicts:>10}"
+            )
     t = result.totals
     verb = "Would apply" if dry_run else ("Applied" if applied else "Nothing applied")
-    print(f"{verb}: {t.created} created, {t.updated} updated, {t.deleted} deleted, "
-          f"{t.unchanged} unchanged, {t.conflicts} conflicts.")
+    print(
+        f"{verb}: {t.created} created, {t.updated} updated, {t.deleted} deleted, "
+        f"{t.unchanged} unchanged, {t.conflicts} conflicts."
+    )
 
 
 def _run(files: list[str], args: argparse.Namespace) -> int:

@@ -27,7 +27,6 @@ from qidesk.sync.workbook_writer import (
 )
 
 
-
 @dataclass(frozen=True)
 class ExportSummary:
     """What an export wrote."""

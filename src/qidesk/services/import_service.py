@@ -123,59 +123,44 @@ def _merge_api() -> Any:
 # ---- plan summaries ----------------------------------------------------------------------------
 
 
-def _entries(bucket: Any) -> list[Any]:
-    if bucket is None:
-        return []
-    if isinstance(bucket, int):
-        return []
-    if isinstance(bucket, dict):
-        return list(bucket.values())
-    return list(bucket)
-
-
-def _count(bucket: Any) -> int:
-    if bucket is None:
-        return 0
-    if isinstance(bucket, int):
-        return bucket
-    return len(bucket)
-
-
-def _uuid_of(entry: Any) -> str | None:
-    for attr in ("uuid", "record_uuid"):
-        value = getattr(entry, attr, None)
-        if isinstance(value, str):
-            return value
-    incoming = getattr(entry, "incoming", None) or getattr(entry, "version", None)
-    if incoming is not None:
-        return getattr(incoming, "uuid", None)
-    if isinstance(entry, str):
-        return entry
-    return None
-
-
 def summarise_plan(plan: Any) -> tuple[list[tuple[str, Counts]], set[tuple[str, str]]]:
-    """Counts per record type and the (type, uuid) of records the plan changes."""
-    by_type_raw = getattr(plan, "by_type", None)
-    if by_type_raw is None and isinstance(plan, dict):
-        by_type_raw = plan
-    items = by_type_raw.items() if isinstance(by_type_raw, dict) else []
-    by_type: list[tuple[str, Counts]] = []
-    touched: set[tuple[str, str]] = set()
-    for record_type, type_plan in items:
-        counts = {}
-        for key in COUNT_KEYS:
-            bucket = getattr(type_plan, key, None)
-            if bucket is None and isinstance(type_plan, dict):
-                bucket = type_plan.get(key)
-            counts[key] = _count(bucket)
-            if key != "unchanged":
-                for entry in _entries(bucket):
-                    uuid = _uuid_of(entry)
-                    if uuid:
-                        touched.add((record_type, uuid))
-        by_type.append((record_type, Counts(**counts)))
+    """Counts per record type (in apply order) and the (type, uuid) of records the plan
+    changes."""
+    from qidesk.sync.record_types import apply_order
+
+    order = {t: i for i, t in enumerate(apply_order())}
+    by_type = [
+        (
+            record_type,
+            Counts(
+                created=c.created,
+                updated=c.updated,
+                deleted=c.deleted,
+                unchanged=c.unchanged,
+                conflicts=c.conflicts,
+            ),
+        )
+        for record_type, c in sorted(
+            plan.by_type.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])
+        )
+    ]
+    touched = {(a.record_type, a.uuid) for a in plan.actions if a.action != "unchanged"}
     return by_type, touched
+
+
+def _plan_problems(plan: Any, parsed: list[ParsedWorkbook]) -> dict[str, list[Problem]]:
+    """The merge engine's own problems, per file (by the file name in their source)."""
+    by_name = {p.display_name: str(p.path) for p in parsed}
+    out: dict[str, list[Problem]] = {}
+    for problem in plan.problems:
+        source = problem.source
+        key = by_name.get(source.file)
+        if key is None:
+            continue
+        out.setdefault(key, []).append(
+            Problem(source.file, problem.message, source.sheet, source.row, source.column)
+        )
+    return out
 
 
 # ---- the service ---------------------------------------------------------------------------------
@@ -194,19 +179,24 @@ class ImportService:
     ) -> _Prepared:
         prepared = _Prepared(paths=[Path(p) for p in paths])
         total = len(prepared.paths)
+        names = [p.name for p in prepared.paths]
+        unique_names = len(set(names)) == len(names)
         for number, path in enumerate(prepared.paths, start=1):
             if cancelled is not None and cancelled():
                 raise ImportCancelled("Import cancelled: nothing was changed.")
             if progress is not None:
                 progress(number - 1, total, f"Reading {path.name}")
+            display = path.name if unique_names else str(path)
             try:
                 result = check_file(path)
             except PreflightError as exc:
-                prepared.preflight_problems[str(path)] = [Problem(path.name, str(exc))]
-                prepared.parsed.append(ParsedWorkbook(path=path, meta=WorkbookMeta()))
+                prepared.preflight_problems[str(path)] = [Problem(display, str(exc))]
+                prepared.parsed.append(
+                    ParsedWorkbook(path=path, meta=WorkbookMeta(), display_name=display)
+                )
                 continue
             try:
-                parsed = read_workbook(path, result, cancelled=cancelled)
+                parsed = read_workbook(path, result, display_name=display, cancelled=cancelled)
             except ReadCancelled:
                 raise ImportCancelled("Import cancelled: nothing was changed.") from None
             prepared.parsed.append(parsed)
@@ -225,7 +215,7 @@ class ImportService:
             pool: list[IncomingVersion] = [v for p in valid for v in p.versions]
             newly_rejected = False
             for parsed in valid:
-                file = parsed.path.name
+                file = parsed.display_name
                 found = check_references(session, pool, file) + check_ranges(session, pool, file)
                 if found:
                     problems[str(parsed.path)] = found
@@ -234,16 +224,30 @@ class ImportService:
                 return problems
 
     def _plan(
-        self, session: Any, prepared: _Prepared, problems: dict[str, list[Problem]], skip_invalid: bool
+        self,
+        session: Any,
+        prepared: _Prepared,
+        problems: dict[str, list[Problem]],
+        skip_invalid: bool,
     ) -> tuple[Any, list[ParsedWorkbook]]:
         rejected = [p for p in prepared.parsed if problems[str(p.path)]]
         if rejected and not skip_invalid:
             to_apply: list[ParsedWorkbook] = []
         else:
             to_apply = [p for p in prepared.parsed if not problems[str(p.path)]]
-        versions = [v for p in to_apply for v in p.versions]
         merge = _merge_api()
-        plan = merge.plan_merge(session, versions)
+        plan = merge.plan_merge(session, [v for p in to_apply for v in p.versions])
+        if plan.problems:
+            # Problems only the merge engine sees: those files are rejected too.
+            extra = _plan_problems(plan, to_apply)
+            if not extra:
+                raise ServiceError(
+                    "The merge found problems it cannot place in a file: "
+                    + "; ".join(p.message for p in plan.problems[:5])
+                )
+            for key, found in extra.items():
+                problems[key] = problems.get(key, []) + found
+            return self._plan(session, prepared, problems, skip_invalid)
         return plan, to_apply
 
     def _report(
@@ -326,9 +330,8 @@ class ImportService:
         with self._unit_of_work() as session:
             problems = self._validate(session, prepared)
             plan, to_apply = self._plan(session, prepared, problems, skip_invalid)
-            by_type, _touched = summarise_plan(plan)
-            has_changes = any(c.changes for _, c in by_type)
-            if to_apply and has_changes:
+            import_id = _import_id(to_apply)
+            if to_apply and plan.has_changes:
                 if cancelled is not None and cancelled():
                     raise ImportCancelled("Import cancelled: nothing was changed.")
                 if progress is not None:
@@ -339,8 +342,7 @@ class ImportService:
                 merge = _merge_api()
                 session.info[APPLYING_RECEIVED_VERSIONS] = True
                 try:
-                    import_id = to_apply[0].meta.export_id if len(to_apply) == 1 else None
-                    merge.apply_plan(session, plan, import_id=import_id or _batch_id(to_apply))
+                    merge.apply_plan(session, plan, import_id=import_id)
                     if cancelled is not None and cancelled():
                         raise ImportCancelled("Import cancelled: nothing was changed.")
                     session.flush()
@@ -348,7 +350,7 @@ class ImportService:
                     session.info.pop(APPLYING_RECEIVED_VERSIONS, None)
                 applied = True
             if to_apply:
-                self._log(session, to_apply, plan, applied)
+                self._log(session, to_apply, plan, import_id)
         reports, by_type, totals = self._report(
             prepared, problems, plan, to_apply, applied=applied, skip_invalid=skip_invalid
         )
@@ -367,24 +369,37 @@ class ImportService:
         except StoreError as exc:
             raise ServiceError(f"{exc} Nothing was imported.") from exc
 
-    def _log(self, session: Any, to_apply: list[ParsedWorkbook], plan: Any, applied: bool) -> None:
+    def _log(self, session: Any, to_apply: list[ParsedWorkbook], plan: Any, import_id: str) -> None:
+        """One import-log entry per applied file: its export id, hash and this merge's counts."""
         merge = _merge_api()
-        log_import = getattr(merge, "log_import", None)
-        if log_import is None:
-            return
-        by_type, _ = summarise_plan(plan)
-        summary = {t: c.as_json() for t, c in by_type}
+        by_type, touched = summarise_plan(plan)
+        totals = Counts()
+        for _, counts in by_type:
+            totals = totals + counts
         for parsed in to_apply:
-            log_import(
+            mine = {(v.record_type, v.uuid) for v in parsed.versions}
+            summary: dict[str, Any] = {
+                "merge": {**totals.as_json(), "by_type": {t: c.as_json() for t, c in by_type}},
+                "file_records": len(mine),
+                "file_changed_records": len(mine & touched),
+                "edited_rows": parsed.edited_rows,
+                "kind": parsed.meta.kind,
+                "files_in_merge": len(to_apply),
+            }
+            merge.log_import(
                 session,
                 export_id=parsed.meta.export_id,
                 file_name=parsed.path.name,
                 file_hash=parsed.file_hash,
                 summary=summary,
+                import_id=import_id,
             )
 
 
-def _batch_id(parsed: list[ParsedWorkbook]) -> str:
+def _import_id(parsed: list[ParsedWorkbook]) -> str:
+    """Id of one merge: the same for the same set of files (it names the history's origin)."""
     from qidesk.core.ids import natural_uuid
 
-    return natural_uuid("import-batch", *sorted(p.meta.export_id for p in parsed))
+    if len(parsed) == 1:
+        return parsed[0].meta.export_id
+    return natural_uuid("import-batch", *sorted(p.file_hash for p in parsed))

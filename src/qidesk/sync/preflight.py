@@ -118,7 +118,9 @@ def check_file(path: Path | str) -> PreflightResult:
                 f"{name} is a text or CSV file, not an Excel workbook (.xlsx). QI Desk imports "
                 "only workbooks it exported; open the CSV in a spreadsheet program only to read it."
             )
-        raise PreflightError(f"{name} is not an Excel workbook (.xlsx): its contents are not a zip.")
+        raise PreflightError(
+            f"{name} is not an Excel workbook (.xlsx): its contents are not a zip."
+        )
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile:

@@ -121,8 +121,8 @@ def register(
     values; ``scope`` names the reference that places a record in a team or cohort.
     """
     record_type = model.record_type  # type: ignore[attr-defined]
-    mapper = inspect(model)
-    choices = {k: tuple(v) for k, v in (choices or {}).items()}
+    mapper: Any = inspect(model)
+    allowed: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in (choices or {}).items()}
     widths = widths or {}
     columns: list[ValueColumn] = []
     parents: list[str] = []
@@ -146,7 +146,7 @@ def register(
                 parents.append(ref_type)
             base = key[: -len("_uuid")] if key.endswith("_uuid") else key
             label_key = f"{base}_name"
-        elif key in choices:
+        elif key in allowed:
             kind = ENUM
         default_width = _DEFAULT_WIDTHS.get(kind, 20)
         columns.append(
@@ -154,13 +154,13 @@ def register(
                 key=key,
                 kind=kind,
                 nullable=bool(column.nullable),
-                choices=choices.get(key, ()),
+                choices=allowed.get(key, ()),
                 ref_type=ref_type,
                 label_key=label_key,
                 width=widths.get(key, default_width),
             )
         )
-    unknown = set(choices) - {c.key for c in columns}
+    unknown = set(allowed) - {c.key for c in columns}
     if unknown:
         raise ValueError(f"{record_type}: choices for unknown columns {sorted(unknown)}")
     if scope and scope not in {c.key for c in columns if c.kind == REF}:
@@ -211,7 +211,10 @@ def _build_registry() -> None:
         scope="assessment_uuid",
     )
     register(
-        pdsa.ChangeIdea, "ChangeIdeas", label="title", choices={"status": pdsa.CHANGE_IDEA_STATUSES},
+        pdsa.ChangeIdea,
+        "ChangeIdeas",
+        label="title",
+        choices={"status": pdsa.CHANGE_IDEA_STATUSES},
         scope="team_uuid",
     )
     register(
@@ -274,7 +277,15 @@ META_SHEET = "_meta"
 ROWS_SHEET = "_rows"
 CONFLICTS_SHEET = "_conflicts"
 ROWS_HEADERS = ("sheet", "uuid", "hash")
-CONFLICTS_HEADERS = ("record_type", "uuid", "vv", "updated_at", "updated_by", "deleted_at", "values")
+CONFLICTS_HEADERS = (
+    "record_type",
+    "uuid",
+    "vv",
+    "updated_at",
+    "updated_by",
+    "deleted_at",
+    "values",
+)
 #: Workbook kinds: a full export, or a self-assessment pack for one team and stage.
 KIND_FULL = "full"
 KIND_PACK = "assessment-pack"

@@ -88,9 +88,7 @@ def check_references(
     if not pending:
         return []
     in_db = (
-        {t: _db_uuids(session, t, ids) for t, ids in wanted.items()}
-        if session is not None
-        else {}
+        {t: _db_uuids(session, t, ids) for t, ids in wanted.items()} if session is not None else {}
     )
     problems = []
     for v, key, ref_type, target in pending:

@@ -45,6 +45,8 @@ from qidesk.sync.versions import CellRef, IncomingVersion
 #: Caps on what is read of one sheet (QI Desk's widest sheet has about 25 columns).
 MAX_ROWS = 99_999
 MAX_COLUMNS = 64
+#: Formula cells listed one by one per sheet (more are counted).
+MAX_FORMULA_REPORTS = 20
 #: Sheets every full export has, whatever version wrote it.
 CORE_SHEETS = ("Cohorts", "Coaches", "Teams", "Members")
 
@@ -91,6 +93,12 @@ class ParsedWorkbook:
     warnings: list[str] = field(default_factory=list)
     file_hash: str = ""
     edited_rows: int = 0
+    #: The name used in problems and sources (the file name, or its path when names repeat).
+    display_name: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.display_name:
+            self.display_name = self.path.name
 
     @property
     def ok(self) -> bool:
@@ -103,7 +111,11 @@ class _Collector:
         self.problems: list[Problem] = []
 
     def add(
-        self, message: str, sheet: str | None = None, row: int | None = None, column: str | None = None
+        self,
+        message: str,
+        sheet: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
     ) -> None:
         if len(self.problems) < MAX_PROBLEMS_PER_FILE:
             self.problems.append(Problem(self.file, message, sheet, row, column))
@@ -134,10 +146,7 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     targets = {}
     for rel in rels.iter(f"{_NS_PKG_REL}Relationship"):
         target = rel.get("Target", "")
-        if target.startswith("/"):
-            member = target.lstrip("/")
-        else:
-            member = str(PurePosixPath("xl") / target)
+        member = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
         # normalise "xl/worksheets/../x.xml"
         parts: list[str] = []
         for piece in member.split("/"):
@@ -155,6 +164,16 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
+def _is_boolean_constant(data: bytes, after_tag: int) -> bool:
+    """True for the formula ``TRUE()`` or ``FALSE()``: how LibreOffice writes a boolean cell."""
+    end = data.find(b"</", after_tag, after_tag + 64)
+    if end < 0:
+        return False
+    body = data[after_tag:end]
+    text = body[body.find(b">") + 1 :] if b">" in body else body
+    return text.strip().upper() in (b"TRUE()", b"FALSE()")
+
+
 def _cell_at(data: bytes, pos: int) -> tuple[int | None, str | None]:
     """Row and column letters of the cell whose XML contains position ``pos``."""
     start = max(data.rfind(b"<c ", 0, pos), data.rfind(b":c ", 0, pos))
@@ -167,7 +186,11 @@ def _cell_at(data: bytes, pos: int) -> tuple[int | None, str | None]:
 
 
 def scan_sheet_xml(
-    archive: zipfile.ZipFile, member: str, sheet: str, out: _Collector, data_columns: Callable[[str], str | None]
+    archive: zipfile.ZipFile,
+    member: str,
+    sheet: str,
+    out: _Collector,
+    data_columns: Callable[[str], str | None],
 ) -> bool:
     """Bounded scan of one worksheet part. Returns False when the sheet must not be parsed."""
     try:
@@ -187,9 +210,14 @@ def scan_sheet_xml(
         out.add("the sheet's XML declares entities (a DOCTYPE); refused", sheet)
         return False
     ok = _check_extent(data, sheet, out)
-    for found, match in enumerate(_FORMULA.finditer(data)):
-        if found >= 50:
-            break
+    found = 0
+    for match in _FORMULA.finditer(data):
+        if _is_boolean_constant(data, match.end()):
+            continue  # LibreOffice writes TRUE/FALSE cells as TRUE() and FALSE()
+        found += 1
+        ok = False
+        if found > MAX_FORMULA_REPORTS:
+            continue
         row, col = _cell_at(data, match.start())
         column = data_columns(col) if col else None
         out.add(
@@ -199,7 +227,8 @@ def scan_sheet_xml(
             row,
             column or col,
         )
-        ok = False
+    if found > MAX_FORMULA_REPORTS:
+        out.add(f"{found - MAX_FORMULA_REPORTS} more cells hold formulas", sheet)
     return ok
 
 
@@ -358,7 +387,12 @@ def _convert_row(
             ok = False
             continue
         if col.ref_type and value is not None and not is_uuid_text(value):
-            out.add(f"expected the uuid of a {col.ref_type}, found {to_text(raw)!r}", sheet, row_no, col.key)
+            out.add(
+                f"expected the uuid of a {col.ref_type}, found {to_text(raw)!r}",
+                sheet,
+                row_no,
+                col.key,
+            )
             ok = False
             continue
         values[col.key] = value
@@ -402,10 +436,17 @@ def _version_fields(
     return vv, updated_at, updated_by, deleted_at
 
 
-def _check_uuid(raw: Any, seen: dict[str, int], sheet: str, row_no: int, out: _Collector) -> str | None:
+def _check_uuid(
+    raw: Any, seen: dict[str, int], sheet: str, row_no: int, out: _Collector
+) -> str | None:
     text = to_text(raw).strip().lower()
     if not text:
-        out.add("the uuid is empty: every row needs its record's uuid (add records in QI Desk)", sheet, row_no, "uuid")
+        out.add(
+            "the uuid is empty: every row needs its record's uuid (add records in QI Desk)",
+            sheet,
+            row_no,
+            "uuid",
+        )
         return None
     if not is_uuid_text(text):
         out.add(f"{to_text(raw)!r} is not a well-formed uuid", sheet, row_no, "uuid")
@@ -495,7 +536,9 @@ def read_data_sheet(
     return versions, edited
 
 
-def read_conflict_heads(rows: list[list[Any]], *, file: str, out: _Collector) -> list[IncomingVersion]:
+def read_conflict_heads(
+    rows: list[list[Any]], *, file: str, out: _Collector
+) -> list[IncomingVersion]:
     sheet = CONFLICTS_SHEET
     if not rows:
         return []
@@ -574,7 +617,7 @@ def read_workbook(
     path = Path(path)
     file = display_name or path.name
     out = _Collector(file)
-    parsed = ParsedWorkbook(path=path, meta=WorkbookMeta())
+    parsed = ParsedWorkbook(path=path, meta=WorkbookMeta(), display_name=file)
     if preflight is not None:
         parsed.warnings.extend(preflight.warnings)
     parsed.file_hash = file_sha256(path)
@@ -589,9 +632,7 @@ def read_workbook(
             if not parts:
                 out.add("the workbook's list of sheets cannot be read")
             scan_ok: dict[str, bool] = {}
-            headers_by_sheet: dict[str, list[str]] = {
-                s.sheet: s.headers() for s in all_specs()
-            }
+            headers_by_sheet: dict[str, list[str]] = {s.sheet: s.headers() for s in all_specs()}
             for sheet, member in parts.items():
                 stop()
                 known = headers_by_sheet.get(sheet)
