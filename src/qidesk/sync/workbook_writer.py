@@ -396,6 +396,7 @@ def save_atomically(save: Callable[[Path], None], target: Path) -> None:
     temp = Path(temp_name)
     try:
         save(temp)
+        _set_mode(temp, target)
         with open(temp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(temp, target)
@@ -415,6 +416,18 @@ def save_atomically(save: Callable[[Path], None], target: Path) -> None:
         with contextlib.suppress(OSError):
             temp.unlink()
         raise
+
+
+def _set_mode(temp: Path, target: Path) -> None:
+    """Give the new file the target's permissions (or the usual ones), not mkstemp's 0600."""
+    try:
+        mode = target.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    with contextlib.suppress(OSError):
+        os.chmod(temp, mode)
 
 
 def write_export(target: Path, data: ExportData, meta: ExportMeta) -> None:
