@@ -71,6 +71,10 @@ def _column_of(ws, key: str) -> int:
     raise KeyError(key)
 
 
+def _refs(level: int) -> str:
+    return (f"&lol{level - 1};" if level > 1 else "&lol;") * 10
+
+
 def build_corpus(base: Path, out: Path) -> list[HostileCase]:
     """Write every hostile file into ``out`` and describe what import must say about each."""
     out.mkdir(parents=True, exist_ok=True)
@@ -121,10 +125,7 @@ def build_corpus(base: Path, out: Path) -> list[HostileCase]:
 
     lol = (
         b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-        + b"".join(
-            f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i > 1 else "&lol;" * 10}">'.encode()
-            for i in range(1, 10)
-        )
+        + b"".join(f'<!ENTITY lol{i} "{_refs(i)}">'.encode() for i in range(1, 10))
         + b"]>"
     )
     entity = case("entity_bomb.xlsx", "entities")
@@ -160,7 +161,10 @@ def build_corpus(base: Path, out: Path) -> list[HostileCase]:
         wide,
         lambda n, d: (
             re.sub(
-                rb'(<row r="2"[^>]*>)', rb'\1<c r="ZZ2" t="inlineStr"><is><t>x</t></is></c>', d, 1
+                rb'(<row r="2"[^>]*>)',
+                rb'\1<c r="ZZ2" t="inlineStr"><is><t>x</t></is></c>',
+                d,
+                count=1,
             )
             if n == members
             else d
