@@ -37,8 +37,8 @@ demo: setup
 	$(VENV)/bin/qidesk --db $(DEMO_DB)
 
 lint: setup
-	$(VENV)/bin/ruff check src tests bench installer
-	$(VENV)/bin/ruff format --check src tests bench installer
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 typecheck: setup
 	$(VENV)/bin/mypy

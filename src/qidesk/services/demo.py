@@ -438,6 +438,7 @@ def _clear(session: Session) -> None:
             "strategic_objective",
             "focus_area",
             "quality_domain",
+            "progress_scale_level",
         ):
             continue
         session.execute(table.delete())

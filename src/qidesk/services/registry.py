@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from qidesk.services.activity_service import ActivityService
+from qidesk.services.coach_service import CoachService
+from qidesk.services.cohort_service import CohortService
+from qidesk.services.deleted_service import DeletedService
+from qidesk.services.member_service import MemberService
+from qidesk.services.reference_service import ReferenceService
+from qidesk.services.team_service import TeamService
 from qidesk.store.engine import Database
 
 
@@ -12,7 +19,25 @@ class Services:
     """The services of one open database. Each feature adds its service as one field here."""
 
     db: Database
+    reference: ReferenceService
+    cohorts: CohortService
+    teams: TeamService
+    members: MemberService
+    coaches: CoachService
+    deleted: DeletedService
+    activity: ActivityService
 
     @classmethod
     def create(cls, db: Database) -> Services:
-        return cls(db=db)
+        uow = db.unit_of_work
+        reference = ReferenceService(uow)
+        return cls(
+            db=db,
+            reference=reference,
+            cohorts=CohortService(uow),
+            teams=TeamService(uow, reference),
+            members=MemberService(uow),
+            coaches=CoachService(uow),
+            deleted=DeletedService(uow),
+            activity=ActivityService(uow),
+        )
