@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,6 +19,26 @@ from qidesk.store.models import Cohort, Member, Team
 from qidesk.ui.context import UiContext
 from qidesk.ui.main_window import MainWindow
 from qidesk.ui.navigator import KIND_ROLE, Selection
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo database built once for this module (each test works on its own copy)."""
+    from qidesk.services.demo import build_demo
+
+    path = tmp_path_factory.mktemp("demo-template") / "demo.sqlite"
+    with Database.open(path) as db:
+        build_demo(db.unit_of_work, seed=1)
+    return path
+
+
+@pytest.fixture
+def demo_db(demo_template: Path, tmp_path: Path) -> Iterator[Database]:
+    """A private copy of the demo database (overrides conftest's, which rebuilds it)."""
+    path = tmp_path / "demo.sqlite"
+    shutil.copyfile(demo_template, path)
+    with Database.open(path) as db:
+        yield db
 
 
 @pytest.fixture
@@ -381,3 +402,39 @@ def test_unexpected_error_is_shown_with_the_log_file_and_logged(application, mon
     except ValueError as exc:
         application.handle_exception(ValueError, exc, exc.__traceback__)
     assert "boom" in shown[0] and str(log_file()) in shown[0]
+
+
+def test_qidesk_with_db_opens_the_window_on_a_new_database(
+    qtbot, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    from qidesk import app as app_module
+    from qidesk.cli import main
+
+    monkeypatch.setenv(app_module.BENCH_FIRST_PAINT_ENV, "1")  # quit after the first paint
+    path = tmp_path / "new folder" / "fresh.sqlite"
+    assert main(["--db", str(path)]) == 0
+    assert "first-paint" in capsys.readouterr().out
+    assert path.exists()
+    with Database.open(path) as db, db.unit_of_work() as session:
+        assert session.scalars(select(Cohort)).all() == []
+
+
+def test_renaming_and_deleting_a_cohort_on_its_page(
+    qtbot, demo_window: MainWindow, demo_db: Database, monkeypatch
+) -> None:
+    cohort = demo_window.context.services.teams.navigator()[1]
+    demo_window.select(Selection("cohort", cohort.uuid))
+    page = demo_window.current_page()
+    page.name_edit.setFocus()
+    page.name_edit.selectAll()
+    qtbot.keyClicks(page.name_edit, "Cohort Eight")
+    qtbot.keyClick(page.name_edit, Qt.Key.Key_Return)
+    model = demo_window.navigator.model
+    assert [model.index(r, 0).data() for r in range(model.rowCount())][1] == "Cohort Eight"
+    monkeypatch.setattr(demo_window.context, "confirm_delete", lambda *_a, **_k: True)
+    demo_window.delete_action.trigger()
+    assert model.rowCount() == 1
+    assert len(visible_team_names(demo_window)) == 15
+    with demo_db.unit_of_work() as session:
+        teams = session.scalars(select(Team).where(Team.cohort_uuid == cohort.uuid)).all()
+        assert teams and all(t.deleted_at is not None for t in teams)

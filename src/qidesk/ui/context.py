@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from qidesk.services.base import ServiceError
 from qidesk.services.registry import Services
 
 T = TypeVar("T")
+
+
+@contextlib.contextmanager
+def _busy() -> Iterator[None]:
+    """A wait cursor while a service call runs (deleting a cohort writes thousands of
+    versions)."""
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        yield
+    finally:
+        QApplication.restoreOverrideCursor()
 
 
 class UiContext(QObject):
@@ -47,7 +59,8 @@ class UiContext(QObject):
     def call(self, parent: QWidget | None, action: Callable[[], T]) -> T | None:
         """Run a service call; on a ServiceError show its message and return None."""
         try:
-            return action()
+            with _busy():
+                return action()
         except ServiceError as exc:
             self.show_problem(parent, str(exc))
             return None
@@ -55,7 +68,8 @@ class UiContext(QObject):
     def attempt(self, parent: QWidget | None, action: Callable[[], object]) -> bool:
         """Run a service call that returns nothing; False (after saying why) when refused."""
         try:
-            action()
+            with _busy():
+                action()
         except ServiceError as exc:
             self.show_problem(parent, str(exc))
             return False
