@@ -167,12 +167,44 @@ def _run(args: argparse.Namespace, work: Path) -> int:
         window.navigator.filter_edit.setText("emergency")
         window.navigator.reload()
         shot("navigator-filtered")
+        saved += _dialog_shots(app, window, out)
         window.close()
         for path in saved:
             print(path)
     finally:
         db.close()
     return 0
+
+
+def _dialog_shots(app: object, window: object, out: Path) -> list[Path]:
+    """The dialogs, shown without blocking and grabbed."""
+    from qidesk.ui.dialogs.about_dialog import AboutDialog
+    from qidesk.ui.dialogs.coach_dialog import CoachDialog
+    from qidesk.ui.dialogs.cohort_dialog import CohortDialog
+    from qidesk.ui.dialogs.member_dialog import MemberDialog
+    from qidesk.ui.dialogs.team_dialog import TeamDialog
+
+    context = window.context  # type: ignore[attr-defined]
+
+    def nothing(_values: dict[str, object]) -> None:
+        return None
+
+    dialogs = {
+        "dialog-about": AboutDialog(context.database_path, window),  # type: ignore[arg-type]
+        "dialog-cohort": CohortDialog(context, nothing, window),  # type: ignore[arg-type]
+        "dialog-team": TeamDialog(context, "Cohort 9", nothing, window),  # type: ignore[arg-type]
+        "dialog-member": MemberDialog(context, nothing, parent=window),  # type: ignore[arg-type]
+        "dialog-coach": CoachDialog(context, nothing, parent=window),  # type: ignore[arg-type]
+    }
+    saved = []
+    for name, dialog in dialogs.items():
+        dialog.show()
+        _settle(app)
+        path = out / f"{name}.png"
+        dialog.grab().save(str(path))
+        dialog.close()
+        saved.append(path)
+    return saved
 
 
 if __name__ == "__main__":
