@@ -239,6 +239,8 @@ def test_delete_asks_first_and_restores_from_recently_deleted(
     with demo_db.unit_of_work() as session:
         assert session.get(Team, team.uuid).deleted_at is not None
 
+    assert demo_window.undo_button.isVisibleTo(demo_window)
+    assert team.name in demo_window.undo_label.text()
     demo_window.select(Selection("fixed", "deleted"))
     page = demo_window.current_page()
     assert page.model.rowCount() == 1
@@ -248,6 +250,24 @@ def test_delete_asks_first_and_restores_from_recently_deleted(
     assert page.empty.isVisibleTo(page)
     with demo_db.unit_of_work() as session:
         assert session.get(Team, team.uuid).deleted_at is None
+
+
+def test_undo_in_the_status_bar_restores_a_deleted_member(
+    qtbot, demo_window: MainWindow, monkeypatch
+) -> None:
+    team = demo_window.context.services.teams.navigator()[0].teams[0]
+    demo_window.select(Selection("team", team.uuid))
+    overview = demo_window.current_page().overview
+    before = overview.members_model.rowCount()
+    overview.members_table.selectRow(0)
+    name = overview.selected_member().name
+    monkeypatch.setattr(demo_window.context, "confirm_delete", lambda *_a, **_k: True)
+    qtbot.mouseClick(overview.remove_member_button, Qt.MouseButton.LeftButton)
+    assert overview.members_model.rowCount() == before - 1
+    assert name in demo_window.undo_label.text()
+    qtbot.mouseClick(demo_window.undo_button, Qt.MouseButton.LeftButton)
+    assert overview.members_model.rowCount() == before
+    assert not demo_window.undo_button.isVisibleTo(demo_window)
 
 
 def test_coaches_page_lists_teams_and_adds_a_coach(qtbot, demo_window: MainWindow) -> None:

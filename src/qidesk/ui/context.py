@@ -34,11 +34,15 @@ class UiContext(QObject):
       changes not yet exported; pages showing that data may refresh).
     - ``structure_changed`` after cohorts, teams or coaches were added, renamed, re-assigned,
       deleted or restored (the navigator rebuilds its tree).
+    - ``deleted(record_type, uuid, title)`` after a deletion (the status bar offers Undo).
+    - ``data_replaced`` after anything may have changed (an import): everything re-reads.
     - ``open_team_requested(uuid)`` / ``open_cohort_requested(uuid)``: show that page.
     """
 
     saved = Signal()
     structure_changed = Signal()
+    deleted = Signal(str, str, str)  # record_type, uuid, title: the status bar offers Undo
+    data_replaced = Signal()
     open_team_requested = Signal(str)
     open_cohort_requested = Signal(str)
 
@@ -55,6 +59,17 @@ class UiContext(QObject):
         self.saved.emit()
         if structure:
             self.structure_changed.emit()
+
+    def notify_deleted(self, record_type: str, uuid: str, title: str) -> None:
+        """Call after deleting a record (cohort, team, member, coach, or a later type)."""
+        self.notify_saved(structure=True)
+        self.deleted.emit(record_type, uuid, title)
+
+    def notify_data_replaced(self) -> None:
+        """Call after a change that may touch anything (for example importing a workbook)."""
+        self.saved.emit()
+        self.structure_changed.emit()
+        self.data_replaced.emit()
 
     def call(self, parent: QWidget | None, action: Callable[[], T]) -> T | None:
         """Run a service call; on a ServiceError show its message and return None."""
