@@ -200,6 +200,7 @@ class MainWindow(QMainWindow):
             self.navigator.tree.setCurrentIndex(model.index(0, 0))
         else:
             self.stack.setCurrentWidget(self.welcome)
+            self._update_new_action()
 
     def _show_selection(self, selection: Selection | None) -> None:
         if selection is None:
@@ -318,16 +319,22 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction("No recent databases").setEnabled(False)
 
     def _update_new_action(self) -> None:
-        key = next((k for k, w in self._pages.items() if w is self.stack.currentWidget()), "")
-        label = {"cohort": "New team…", "team": "New member…", "fixed:coaches": "New coach…"}
-        self.new_action.setText(label.get(key, "New cohort…"))
+        """Ctrl+N makes what the page holds; pages that hold nothing to make hide it."""
+        page = self.stack.currentWidget()
+        label = getattr(page, "NEW_LABEL", None)
+        can = bool(label) and callable(getattr(page, "new_item", None))
+        self.new_action.setText(label or "New…")
+        self.new_action.setVisible(can)
+        # With nothing else to make (an empty database), Ctrl+N makes a cohort.
+        shortcuts = ["Ctrl+Shift+N"] if page is not self.welcome else ["Ctrl+Shift+N", "Ctrl+N"]
+        self.new_cohort_action.setShortcuts([QKeySequence(s) for s in shortcuts])
 
     def new_item(self) -> None:
         page = self.stack.currentWidget()
         new = getattr(page, "new_item", None)
-        if page is self.welcome or not callable(new):
+        if page is self.welcome:
             self.new_cohort()
-        else:
+        elif callable(new):
             new()
 
     def delete_item(self) -> None:

@@ -53,6 +53,8 @@ class CoachesTableModel(RowsTableModel[CoachInfo]):
 
 
 class CoachesPage(Page):
+    NEW_LABEL = "New coach…"
+
     def __init__(self, context: UiContext, parent: QWidget | None = None):
         super().__init__(context, parent)
         layout = QVBoxLayout(self)

@@ -159,6 +159,8 @@ class CohortTeamsTab(QWidget):
 
 
 class CohortPage(Page):
+    NEW_LABEL = "New team…"
+
     def __init__(self, context: UiContext, parent: QWidget | None = None):
         super().__init__(context, parent)
         self.cohort: CohortInfo | None = None

@@ -42,6 +42,11 @@ class DeletedTableModel(RowsTableModel[DeletedRecord]):
             return f"{row.with_count} records" if row.with_count else ""
         return local_time_text(row)
 
+    def tooltip(self, row: DeletedRecord, column: int) -> str | None:
+        if column == self.WITH and row.with_kinds:
+            return "\n".join(f"{n} × {kind}" for kind, n in row.with_kinds)
+        return None
+
 
 class DeletedPage(Page):
     def __init__(self, context: UiContext, parent: QWidget | None = None):
