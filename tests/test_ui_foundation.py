@@ -458,3 +458,17 @@ def test_renaming_and_deleting_a_cohort_on_its_page(
     with demo_db.unit_of_work() as session:
         teams = session.scalars(select(Team).where(Team.cohort_uuid == cohort.uuid)).all()
         assert teams and all(t.deleted_at is not None for t in teams)
+
+
+def test_switching_databases_from_the_file_menu(application, tmp_path: Path) -> None:
+    first, second = tmp_path / "first.sqlite", tmp_path / "second.sqlite"
+    assert application.open_path(first, initial=True)
+    old_window = application.window
+    application.open_database(str(second))
+    assert application.db.path == second.resolve() and application.window is not old_window
+    application.open_database(str(second))  # the open one: nothing to do, no lock error
+    assert application.messages == []
+    assert application.recent_databases()[:2] == [str(second.resolve()), str(first.resolve())]
+    # The first database was closed (its lock released): it opens again.
+    application.open_database(str(first))
+    assert application.db.path == first.resolve()

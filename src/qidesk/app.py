@@ -126,6 +126,8 @@ class Application:
         """Open ``path``; when that fails, offer another, a new one, or quit/cancel.
         Returns False when the user gave up (nothing open for ``initial``)."""
         while True:
+            if self.db is not None and path.expanduser().resolve() == self.db.path:
+                return True  # already open here
             try:
                 db = Database.open(path)
                 break
