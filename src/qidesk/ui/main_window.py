@@ -119,6 +119,7 @@ class MainWindow(QMainWindow):
         self.navigator.reload()
         self._update_unexported()
         self._select_first()
+        self.navigator.tree.setFocus()
 
     # extension points -----------------------------------------------------------------------
     def add_fixed_page(
