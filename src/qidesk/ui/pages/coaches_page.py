@@ -45,8 +45,9 @@ class CoachesTableModel(RowsTableModel[CoachInfo]):
             return "Yes" if row.active else "No"
         lead = sum(not t.as_buddy for t in row.teams)
         buddy = len(row.teams) - lead
-        text = str(lead)
-        return f"{text} + {buddy} as buddy" if buddy else text
+        if buddy and lead:
+            return f"{lead} + {buddy} as buddy"
+        return f"{buddy} as buddy" if buddy else str(lead)
 
     def foreground(self, row: CoachInfo, column: int) -> Any:
         return None if row.active else QColor("#888888")
