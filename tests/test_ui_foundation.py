@@ -472,3 +472,18 @@ def test_switching_databases_from_the_file_menu(application, tmp_path: Path) -> 
     # The first database was closed (its lock released): it opens again.
     application.open_database(str(first))
     assert application.db.path == first.resolve()
+
+
+def test_team_table_sorts_by_a_clicked_column_and_keeps_it(qtbot, demo_window: MainWindow) -> None:
+    from qidesk.ui.pages.cohort_page import TeamsTableModel
+
+    page = demo_window.current_page()
+    table, model = page.teams_tab.table, page.teams_tab.model
+    table.sortByColumn(TeamsTableModel.COACH, Qt.SortOrder.AscendingOrder)
+    coaches = [model.display(row, TeamsTableModel.COACH) for row in model.rows()]
+    assert coaches == sorted(coaches, key=str.casefold) and len(set(coaches)) > 1
+    page.refresh()
+    assert [model.display(row, TeamsTableModel.COACH) for row in model.rows()] == coaches
+    table.sortByColumn(TeamsTableModel.MEMBERS, Qt.SortOrder.DescendingOrder)
+    counts = [row.member_count for row in model.rows()]
+    assert counts == sorted(counts, reverse=True)

@@ -49,6 +49,13 @@ class CoachesTableModel(RowsTableModel[CoachInfo]):
             return f"{lead} + {buddy} as buddy"
         return f"{buddy} as buddy" if buddy else str(lead)
 
+    def sort_key(self, row: CoachInfo, column: int) -> Any:
+        if column == self.IIP:
+            return (row.iip_accredited_on is None, row.iip_accredited_on or 0)
+        if column == self.TEAMS:
+            return len(row.teams)
+        return super().sort_key(row, column)
+
     def foreground(self, row: CoachInfo, column: int) -> Any:
         return None if row.active else QColor("#888888")
 
@@ -92,6 +99,8 @@ class CoachesPage(Page):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.table.setSortingEnabled(True)  # click a header to sort
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(CoachesTableModel.NAME, QHeaderView.ResizeMode.Stretch)
         for column in (
