@@ -487,3 +487,20 @@ def test_team_table_sorts_by_a_clicked_column_and_keeps_it(qtbot, demo_window: M
     table.sortByColumn(TeamsTableModel.MEMBERS, Qt.SortOrder.DescendingOrder)
     counts = [row.member_count for row in model.rows()]
     assert counts == sorted(counts, reverse=True)
+
+
+def test_optional_date_shows_month_names_and_not_set(qtbot) -> None:
+    from datetime import date
+
+    from qidesk.ui.widgets import OptionalDateEdit
+
+    edit = OptionalDateEdit()
+    qtbot.addWidget(edit)
+    assert edit.text() == "Not set" and edit.date_value() is None
+    edit.set_date_value(date(2026, 8, 1))
+    assert edit.text() == "1 Aug 2026" and edit.date_value() == date(2026, 8, 1)
+    committed: list[bool] = []
+    edit.committed.connect(lambda: committed.append(True))
+    qtbot.mouseClick(edit, Qt.MouseButton.LeftButton)  # connects the calendar on first use
+    edit.calendarWidget().clicked.emit(edit.calendarWidget().selectedDate())
+    assert committed
