@@ -504,3 +504,19 @@ def test_optional_date_shows_month_names_and_not_set(qtbot) -> None:
     qtbot.mouseClick(edit, Qt.MouseButton.LeftButton)  # connects the calendar on first use
     edit.calendarWidget().clicked.emit(edit.calendarWidget().selectedDate())
     assert committed
+
+
+def test_closing_the_window_saves_the_field_being_edited(
+    qtbot, demo_window: MainWindow, demo_db: Database
+) -> None:
+    team = demo_window.context.services.teams.navigator()[0].teams[1]
+    demo_window.select(Selection("team", team.uuid))
+    aim = demo_window.current_page().overview.aim_edit
+    demo_window.activateWindow()
+    aim.setFocus()
+    qtbot.waitUntil(aim.hasFocus)
+    aim.selectAll()
+    qtbot.keyClicks(aim, "By June, half the waits")
+    demo_window.close()
+    with demo_db.unit_of_work() as session:
+        assert session.get(Team, team.uuid).aim_statement == "By June, half the waits"
