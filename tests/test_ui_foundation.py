@@ -312,6 +312,9 @@ def test_extra_tabs_are_built_lazily(qtbot, demo_window: MainWindow, monkeypatch
     demo_window.select(Selection("team", second.uuid))
     tab = page.tabs.extra_widget("Fake")
     assert tab.shown == [first.uuid, second.uuid]
+    demo_window.refresh_counts()  # after an import: the visible tab re-reads
+    assert tab.shown == [first.uuid, second.uuid, second.uuid]
+    assert built == ["built"]
 
 
 def test_registered_fixed_page_shows_its_count(qtbot, demo_window: MainWindow) -> None:
@@ -520,3 +523,17 @@ def test_closing_the_window_saves_the_field_being_edited(
     demo_window.close()
     with demo_db.unit_of_work() as session:
         assert session.get(Team, team.uuid).aim_statement == "By June, half the waits"
+
+
+def test_refresh_counts_re_reads_changes_made_behind_the_window(
+    demo_window: MainWindow,
+) -> None:
+    """What an import does: change data without the window's pages; then refresh_counts()."""
+    services = demo_window.context.services
+    cohort = services.teams.navigator()[0]
+    services.teams.create(cohort.uuid, "Aaa Imported Team")
+    assert "Aaa Imported Team" not in visible_team_names(demo_window)
+    demo_window.refresh_counts()
+    assert "Aaa Imported Team" in visible_team_names(demo_window)
+    page = demo_window.current_page()
+    assert "Aaa Imported Team" in [t.name for t in page.teams_tab.model.rows()]

@@ -161,7 +161,14 @@ class MainWindow(QMainWindow):
         return None
 
     def refresh_counts(self) -> None:
-        """Recount the unexported changes and the fixed entries' numbers."""
+        """Call after an action that may have changed anything (an import, an export):
+        recounts the unexported changes and the fixed entries' numbers, and re-reads the
+        navigator and the page on show."""
+        self._update_counts()
+        self.navigator.reload()
+        self._refresh_current_page()
+
+    def _update_counts(self) -> None:
         self._update_unexported()
         self._update_fixed_entries()
 
@@ -411,7 +418,7 @@ class MainWindow(QMainWindow):
     def _after_save(self) -> None:
         self.saved_label.setText("✓ Saved")
         self._saved_timer.start()
-        self.refresh_counts()
+        self._update_counts()
 
     def _offer_undo(self, record_type: str, uuid: str, title: str) -> None:
         self._undo = (record_type, uuid)

@@ -274,8 +274,8 @@ class CohortPage(Page):
 
     def refresh(self) -> None:
         if self.cohort is not None:
+            self.tabs.forget_shown()  # every tab re-reads when next shown
             self.show_cohort(self.cohort.uuid)
-            self.tabs.refresh_current()
 
     def new_item(self) -> None:
         self.tabs.setCurrentIndex(0)

@@ -63,12 +63,6 @@ class LazyTabs(QTabWidget):
         self._record = uuid
         self._current_changed(self.currentIndex())
 
-    def refresh_current(self) -> None:
-        """Make the visible extra tab re-read its record."""
-        index = self.currentIndex()
-        self._shown_record.pop(index, None)
-        self._current_changed(index)
-
     def forget_shown(self) -> None:
         """Every extra tab re-reads its record when next shown."""
         self._shown_record.clear()

@@ -81,8 +81,8 @@ class TeamPage(Page):
 
     def refresh(self) -> None:
         if self.team_uuid:
+            self.tabs.forget_shown()  # every tab re-reads when next shown
             self.show_team(self.team_uuid)
-            self.tabs.refresh_current()
 
     def new_item(self) -> None:
         self.tabs.setCurrentIndex(0)
