@@ -504,7 +504,9 @@ def test_optional_date_shows_month_names_and_not_set(qtbot) -> None:
     assert edit.text() == "1 Aug 2026" and edit.date_value() == date(2026, 8, 1)
     committed: list[bool] = []
     edit.committed.connect(lambda: committed.append(True))
+    edit.set_date_value(None)
     qtbot.mouseClick(edit, Qt.MouseButton.LeftButton)  # connects the calendar on first use
+    assert edit.calendarWidget().yearShown() == date.today().year
     edit.calendarWidget().clicked.emit(edit.calendarWidget().selectedDate())
     assert committed
 

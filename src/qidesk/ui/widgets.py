@@ -129,6 +129,9 @@ class OptionalDateEdit(QDateEdit):
             self._calendar_connected = True
             self.calendarWidget().clicked.connect(lambda _d: self.committed.emit())
         super().mousePressEvent(event)
+        if self.date_value() is None:  # open the calendar on this month, not on 1900
+            today = QDate.currentDate()
+            self.calendarWidget().setCurrentPage(today.year(), today.month())
 
     def date_value(self) -> date | None:
         value = self.date()
