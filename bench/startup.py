@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -61,13 +62,17 @@ def _env(data_dir: Path) -> dict[str, str]:
     return env
 
 
-def _time(command: list[str], env: dict[str, str]) -> float:
+def _time(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds from process start to first paint, CPU seconds of the whole process)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.time()
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     lines = [ln for ln in result.stdout.splitlines() if ln.startswith("first-paint ")]
     if result.returncode != 0 or not lines:
         raise SystemExit(f"{command[:3]} failed ({result.returncode}):\n{result.stderr[-2000:]}")
-    return float(lines[-1].split()[1]) - start
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return float(lines[-1].split()[1]) - start, cpu
 
 
 def main() -> int:
@@ -89,16 +94,23 @@ def main() -> int:
         # One warm-up each (file cache), then alternate so both see the same machine state.
         _time(qidesk_cmd, env)
         _time(baseline_cmd, env)
-        app_times: list[float] = []
-        base_times: list[float] = []
+        app_runs: list[tuple[float, float]] = []
+        base_runs: list[tuple[float, float]] = []
         for _ in range(args.runs):
-            base_times.append(_time(baseline_cmd, env))
-            app_times.append(_time(qidesk_cmd, env))
+            base_runs.append(_time(baseline_cmd, env))
+            app_runs.append(_time(qidesk_cmd, env))
+    base_times, base_cpu = [w for w, _ in base_runs], [c for _, c in base_runs]
+    app_times, app_cpu = [w for w, _ in app_runs], [c for _, c in app_runs]
     base = statistics.median(base_times)
     app = statistics.median(app_times)
-    print(f"runs: {args.runs} each, offscreen={os.environ.get('QT_QPA_PLATFORM', 'offscreen')}")
+    print(f"runs: {args.runs} each, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"bare PySide6 window + PlotWidget: median {base:.3f} s  ({_fmt(base_times)})")
     print(f"QI Desk main window (demo db):    median {app:.3f} s  ({_fmt(app_times)})")
+    base_c, app_c = statistics.median(base_cpu), statistics.median(app_cpu)
+    print(
+        f"CPU time of the whole process (less sensitive to other load): baseline {base_c:.3f} s,"
+        f" QI Desk {app_c:.3f} s, ratio {app_c / base_c:.2f}"
+    )
     print(f"ratio {app / base:.2f}")
     return 0
 
