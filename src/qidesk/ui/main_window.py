@@ -54,7 +54,6 @@ class FixedPage:
     title: str
     factory: WidgetFactory
     count: Callable[[], int] | None = None
-    widget: QWidget | None = None
 
 
 HELP_TEXT = """
@@ -163,7 +162,7 @@ class MainWindow(QMainWindow):
     def refresh_counts(self) -> None:
         """Call after an action that may have changed anything (an import, an export):
         recounts the unexported changes and the fixed entries' numbers, and re-reads the
-        navigator and the page on show."""
+        navigator and the page shown."""
         self._update_counts()
         self.navigator.reload()
         self._refresh_current_page()
