@@ -97,8 +97,9 @@ def visible_team_names(window: MainWindow) -> list[str]:
 
 def test_empty_database_says_what_to_do(window: MainWindow) -> None:
     assert window.current_page() is window.welcome
-    assert "New cohort" in window.welcome.text()
+    assert "no cohorts yet" in window.welcome.message.text()
     assert window.navigator.empty.isVisibleTo(window)
+    assert window.new_cohort_action.shortcuts()[-1].toString() == "Ctrl+N"
 
 
 def test_create_cohort_team_and_member_through_the_widgets(
@@ -108,7 +109,7 @@ def test_create_cohort_team_and_member_through_the_widgets(
         qtbot.keyClicks(dialog.name_edit, "Cohort 12")
         click_ok(qtbot, dialog)
 
-    fill_dialog(qtbot, window.new_cohort, fill_cohort)
+    fill_dialog(qtbot, window.welcome.new_button.click, fill_cohort)
     page = window.current_page()
     assert page.title.text() == "Cohort 12"
     assert "No teams in this cohort yet" in page.teams_tab.empty.text()

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from qidesk import APP_NAME
 from qidesk.ui.context import UiContext
 from qidesk.ui.navigator import Navigator, Selection
-from qidesk.ui.widgets import EmptyState
+from qidesk.ui.pages.welcome_page import WelcomePage
 
 if TYPE_CHECKING:  # the pages are imported when first shown
     from qidesk.ui.pages.cohort_page import CohortPage
@@ -87,8 +87,8 @@ class MainWindow(QMainWindow):
         self.navigator = Navigator(context)
         self.navigator.setMinimumWidth(240)
         self.stack = QStackedWidget()
-        self.welcome = EmptyState(
-            "No cohorts yet.\nCreate the first cohort with File → New cohort (Ctrl+Shift+N)."
+        self.welcome = WelcomePage(
+            self.new_cohort, host.open_database_dialog if host is not None else None
         )
         self.stack.addWidget(self.welcome)
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -118,7 +118,10 @@ class MainWindow(QMainWindow):
         self.navigator.reload()
         self._update_unexported()
         self._select_first()
-        self.navigator.tree.setFocus()
+        if self.navigator.model.rowCount():
+            self.navigator.tree.setFocus()
+        else:
+            self.welcome.new_button.setFocus()
 
     # extension points -----------------------------------------------------------------------
     def add_fixed_page(

@@ -207,7 +207,7 @@ class Navigator(QWidget):
             self.empty.setText(
                 f"No team matches “{filter_text.strip()}”."
                 if filter_text.strip()
-                else "No cohorts yet.\nCreate one with File → New cohort (Ctrl+Shift+N)."
+                else "No cohorts yet."
             )
         self.empty.setVisible(not cohorts)
         self.tree.setVisible(bool(cohorts))
