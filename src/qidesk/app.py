@@ -12,19 +12,22 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-# SQLAlchemy and the store are imported before PySide6 on purpose: once PySide6 is imported,
-# its import hook inspects the source of every module imported after it, which makes importing
-# SQLAlchemy's ~200 modules markedly slower and start-up with them.
+# Everything opening the database needs is imported before PySide6 on purpose: once PySide6 is
+# imported, its import hook inspects the source of every module imported after it, which makes
+# importing SQLAlchemy's ~200 modules (and logging's, and the SQLite dialect that the engine
+# loads on first use) markedly slower, and start-up with them.
+import sqlalchemy.dialects.sqlite  # noqa: F401  (loaded by create_engine otherwise)
+
+from qidesk import APP_NAME, ORG_NAME, __version__
+from qidesk.logging_setup import setup_logging
+from qidesk.paths import config_dir, default_database, log_file
 from qidesk.services.registry import Services
+from qidesk.store import migrate  # noqa: F401  (imported by Database.open otherwise)
 from qidesk.store.engine import Database
 from qidesk.store.errors import StoreError
 
 from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
-
-from qidesk import APP_NAME, ORG_NAME, __version__
-from qidesk.logging_setup import setup_logging
-from qidesk.paths import config_dir, default_database, log_file
 
 if TYPE_CHECKING:
     from qidesk.ui.main_window import MainWindow
