@@ -1,0 +1,1 @@
+"""Charts (pyqtgraph on screen, QPainter for files and print)."""

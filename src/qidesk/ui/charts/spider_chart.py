@@ -181,7 +181,11 @@ class SpiderChart(QWidget):
         metrics = QFontMetricsF(font)
         width = max(self.view.width(), self.plot.width() - 8, 200.0)
         height = max(self.view.height(), self.plot.height() - 8, 200.0)
-        legend_px = metrics.height() * 2.4
+        legend_width = sum(metrics.horizontalAdvance(x.label) + 64 for x in data.series)
+        columns = len(data.series) if legend_width <= width else 1
+        self.legend.setColumnCount(max(1, columns))
+        rows = math.ceil(len(data.series) / max(1, columns)) if data.series else 0
+        legend_px = metrics.height() * (1.5 * rows + 0.9)
         boxes, ext, scale = fit_layout(data.titles, metrics, width, height - legend_px)
         self._scale = scale
         # Rings and spokes as one item (NaN breaks the path between pieces).
