@@ -78,6 +78,39 @@ class _Page:
         )
         self.y += bounds.height() + gap_mm * self.mm
 
+    def columns(
+        self, blocks: Sequence[tuple[str, Sequence[str]]], heading: QFont, body: QFont
+    ) -> None:
+        """Blocks of a heading and lines, side by side in equal columns."""
+        gap = 6 * self.mm
+        width = (self.rect.width() - gap * (len(blocks) - 1)) / len(blocks)
+        flags = int(Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap)
+
+        def height_of(text: str, font: QFont) -> float:
+            self.painter.setFont(font)
+            return self.painter.boundingRect(QRectF(0, 0, width, 10_000), flags, text).height()
+
+        heights = [
+            height_of(title, heading)
+            + self.mm
+            + sum(height_of(line, body) + 0.6 * self.mm for line in lines)
+            for title, lines in blocks
+        ]
+        self.ensure(max(heights))
+        for index, (title, lines) in enumerate(blocks):
+            x = index * (width + gap)
+            y = self.y
+            for text, font, colour, after in [
+                (title, heading, "#1a1a1a", self.mm),
+                *((line, body, "#1a1a1a", 0.6 * self.mm) for line in lines),
+            ]:
+                h = height_of(text, font)
+                self.painter.setFont(font)
+                self.painter.setPen(QColor(colour))
+                self.painter.drawText(QRectF(x, y, width, h), flags, text)
+                y += h + after
+        self.y += max(heights) + 2 * self.mm
+
     def table(
         self,
         headers: Sequence[str],
@@ -184,7 +217,7 @@ def _draw(page: _Page, results: TeamResults, generated_on: date) -> None:
     # The chart.
     data = team_radar_data(results)
     if data.series:
-        chart_height = 100 * mm
+        chart_height = 92 * mm
         page.ensure(chart_height)
         paint_radar(
             page.painter,
@@ -219,34 +252,25 @@ def _draw(page: _Page, results: TeamResults, generated_on: date) -> None:
     widths = [first_width] + [(1 - first_width) / max(rest, 1)] * rest
     page.text("Team scores (mean of answers) per stage", _font(11, bold=True), gap_mm=1)
     page.table(headers, rows, widths, _font(8.5))
-    # Areas.
-    page.text("Areas of progress", _font(11, bold=True), gap_mm=0.5)
+    # Areas, side by side.
     if results.progress:
-        for entry in results.progress:
-            page.text(
-                f"•  {results.item_title(entry.item_code)}: {_fmt(entry.start_score)} → "
-                f"{_fmt(entry.score)} ({_fmt_change(entry.gain)})",
-                _font(9.5),
-                gap_mm=0.3,
-            )
+        progress = [
+            f"•  {results.item_title(e.item_code)}: {_fmt(e.start_score)} → {_fmt(e.score)} "
+            f"({_fmt_change(e.gain)})"
+            for e in results.progress
+        ]
+    elif len(results.stages) <= 1:
+        progress = ["Shown once a later stage has been entered."]
     else:
-        page.text(
-            "Shown once a later stage has been entered."
-            if len(results.stages) <= 1
-            else "No item has risen since the start yet.",
-            _font(9.5),
-        )
-    page.y += 1.5 * mm
-    page.text("Areas for development", _font(11, bold=True), gap_mm=0.5)
-    if results.development:
-        for entry in results.development:
-            page.text(
-                f"•  {results.item_title(entry.item_code)}: {_fmt(entry.score)}",
-                _font(9.5),
-                gap_mm=0.3,
-            )
-    else:
-        page.text("No answers yet.", _font(9.5))
+        progress = ["No item has risen since the start yet."]
+    development = [
+        f"•  {results.item_title(e.item_code)}: {_fmt(e.score)}" for e in results.development
+    ] or ["No answers yet."]
+    page.columns(
+        [("Areas of progress", progress), ("Areas for development", development)],
+        _font(11, bold=True),
+        _font(9),
+    )
     page.y += 2 * mm
     page.text(
         "Areas of progress are the items with the largest rise from the start to the latest "
