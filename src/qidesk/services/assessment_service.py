@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -168,7 +169,7 @@ class TeamRef:
 class _TeamData:
     team: Team
     assessments: dict[str, Assessment] = field(default_factory=dict)
-    responses: dict[str, list[AssessmentResponse]] = field(default_factory=dict)
+    responses: dict[str, list[_ResponseRow]] = field(default_factory=dict)
 
 
 def _check_stage(stage: str) -> None:
@@ -182,8 +183,20 @@ def _members(session: Session, team_uuid: str) -> list[Member]:
     )
 
 
+class _ResponseRow(NamedTuple):
+    """The parts of a live response the results need."""
+
+    respondent: str
+    item_code: str
+    score: int | None
+    deleted_at: None = None
+
+
+_Response = AssessmentResponse | _ResponseRow
+
+
 def _respondents_for_stage(
-    members: Sequence[Member], responses: Iterable[AssessmentResponse]
+    members: Sequence[Member], responses: Iterable[_Response]
 ) -> list[RespondentInfo]:
     """Active live members, plus anyone else (left, deleted) who has answers at this stage."""
     answered = {r.respondent for r in responses if r.deleted_at is None}
@@ -194,7 +207,7 @@ def _respondents_for_stage(
     ]
 
 
-def _answers(responses: Iterable[AssessmentResponse], stage: str) -> list[stats.Answer]:
+def _answers(responses: Iterable[_Response], stage: str) -> list[stats.Answer]:
     return [
         stats.Answer(stage, r.respondent, r.item_code, r.score)
         for r in responses
@@ -217,24 +230,39 @@ def _load_teams(session: Session, teams: Sequence[Team]) -> list[_TeamData]:
             data[a.team_uuid].assessments[a.stage] = a
             by_uuid[a.uuid] = a
     if by_uuid:
-        responses = session.scalars(
-            select(AssessmentResponse).where(
+        # Plain rows, not ORM objects: a cohort has thousands of answers.
+        rows = session.execute(
+            select(
+                AssessmentResponse.assessment_uuid,
+                AssessmentResponse.respondent,
+                AssessmentResponse.item_code,
+                AssessmentResponse.score,
+            ).where(
                 AssessmentResponse.assessment_uuid.in_(list(by_uuid)),
                 AssessmentResponse.deleted_at.is_(None),
             )
         )
-        for r in responses:
-            a = by_uuid[r.assessment_uuid]
-            data[a.team_uuid].responses.setdefault(a.stage, []).append(r)
+        for assessment_key, respondent, item_code, score in rows:
+            a = by_uuid[assessment_key]
+            data[a.team_uuid].responses.setdefault(a.stage, []).append(
+                _ResponseRow(respondent, item_code, score)
+            )
     return list(data.values())
 
 
-def _templates(session: Session, uuids: Iterable[str]) -> dict[str, TemplateInfo]:
+def _templates(
+    session: Session, uuids: Iterable[str], cache: dict[str, TemplateInfo] | None = None
+) -> dict[str, TemplateInfo]:
+    """Template versions by uuid (``cache`` saves re-reading them for every team of a cohort)."""
+    cache = {} if cache is None else cache
     result = {}
     for uuid in dict.fromkeys(uuids):
-        template = session.get(AssessmentTemplate, uuid)
-        if template is not None:
-            result[uuid] = template_info(session, template)
+        if uuid not in cache:
+            template = session.get(AssessmentTemplate, uuid)
+            if template is None:
+                continue
+            cache[uuid] = template_info(session, template)
+        result[uuid] = cache[uuid]
     return result
 
 
@@ -258,10 +286,15 @@ def _compared_items(
     return items, note
 
 
-def _results(session: Session, data: _TeamData, fallback: TemplateInfo) -> TeamResults:
+def _results(
+    session: Session,
+    data: _TeamData,
+    fallback: TemplateInfo,
+    cache: dict[str, TemplateInfo] | None = None,
+) -> TeamResults:
     team = data.team
     members = _members(session, team.uuid)
-    templates = _templates(session, (a.template_uuid for a in data.assessments.values()))
+    templates = _templates(session, (a.template_uuid for a in data.assessments.values()), cache)
     used = [templates[data.assessments[s].template_uuid] for s in STAGES if s in data.assessments]
     items, note = _compared_items(used, fallback)
     codes = [code for code, _, _ in items]
@@ -388,12 +421,13 @@ class AssessmentService:
                 )
             )
             fallback = template_info(session, preferred_template(session))
-            results = [_results(session, d, fallback) for d in _load_teams(session, teams)]
+            cache: dict[str, TemplateInfo] = {fallback.uuid: fallback}
+            results = [_results(session, d, fallback, cache) for d in _load_teams(session, teams)]
             assessed = [r for r in results if r.stages]
             template_uuids = list(
                 dict.fromkeys(s.template_uuid for r in assessed for s in r.stages)
             )
-            used = list(_templates(session, template_uuids).values())
+            used = list(_templates(session, template_uuids, cache).values())
             items, note = _compared_items(used, fallback)
             codes = [code for code, _, _ in items]
             team_scores = [

@@ -10,6 +10,8 @@ from qidesk.services.coach_service import CoachService
 from qidesk.services.cohort_service import CohortService
 from qidesk.services.deleted_service import DeletedService
 from qidesk.services.member_service import MemberService
+from qidesk.services.pdsa_service import PdsaService
+from qidesk.services.progress_service import ProgressService
 from qidesk.services.reference_service import ReferenceService
 from qidesk.services.team_service import TeamService
 from qidesk.services.template_service import TemplateService
@@ -30,6 +32,8 @@ class Services:
     activity: ActivityService
     templates: TemplateService
     assessments: AssessmentService
+    pdsa: PdsaService
+    progress: ProgressService
 
     @classmethod
     def create(cls, db: Database) -> Services:
@@ -46,4 +50,6 @@ class Services:
             activity=ActivityService(uow),
             templates=TemplateService(uow),
             assessments=AssessmentService(uow),
+            pdsa=PdsaService(uow),
+            progress=ProgressService(uow),
         )

@@ -1,1 +1,1 @@
-"""Charts (pyqtgraph on screen, QPainter for files and print)."""
+"""Charts drawn with pyqtgraph (timeline, progress, spider)."""

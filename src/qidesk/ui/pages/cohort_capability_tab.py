@@ -37,8 +37,10 @@ class CohortCapabilityTab(QWidget):
     """Spider chart of a cohort's capability per stage, and a table of the same numbers."""
 
     def __init__(self, services: Any, parent: QWidget | None = None):
+        """``services`` is the Services registry, or the window's UiContext (which holds it)."""
         super().__init__(parent)
-        self.services = services
+        self.context = services if hasattr(services, "notify_saved") else None
+        self.services = services.services if self.context is not None else services
         self.cohort_uuid: str | None = None
         self.capability: CohortCapability | None = None
         self.stage_checks = {stage: QCheckBox(STAGE_LABELS[stage]) for stage in STAGES}

@@ -251,8 +251,10 @@ class TeamAssessmentTab(QWidget):
     """Self-assessment of one team: choose the stage and date, enter answers, see results."""
 
     def __init__(self, services: Any, parent: QWidget | None = None):
+        """``services`` is the Services registry, or the window's UiContext (which holds it)."""
         super().__init__(parent)
-        self.services = services
+        self.context = services if hasattr(services, "notify_saved") else None
+        self.services = services.services if self.context is not None else services
         self.team_uuid: str | None = None
         self.sheet: StageSheet | None = None
         self.results: TeamResults | None = None
@@ -617,6 +619,7 @@ class TeamAssessmentTab(QWidget):
             self._show_message(str(exc))
             return
         self.model.set_answer(index, AnswerInfo(score, previous.comment if previous else ""))
+        self._saved()
         self._show_message("")
         self._update_answered()
         self._results_stale = True
@@ -666,6 +669,7 @@ class TeamAssessmentTab(QWidget):
             self.model.index(index.row(), index.column()),
             AnswerInfo(previous.score if previous else None, text),
         )
+        self._saved()
 
     def _date_edited(self) -> None:
         if self._loading or self.sheet is None:
@@ -680,6 +684,12 @@ class TeamAssessmentTab(QWidget):
             return
         self._refresh_sheet_header()
         self._results_stale = True
+        self._saved()
+
+    def _saved(self) -> None:
+        """Tell the window an edit was stored (status bar "Saved", changes to export)."""
+        if self.context is not None:
+            self.context.notify_saved()
 
     def _consensus_toggled(self, checked: bool) -> None:
         if self._loading or self.sheet is None:
