@@ -141,3 +141,30 @@ def test_cohort_capability_on_demo_data(demo_db: Database) -> None:
         assert 1 <= start.min <= start.mean <= start.max <= 5  # type: ignore[operator]
         grew += end.mean > start.mean  # type: ignore[operator]
     assert grew >= 10
+
+
+def test_stages_on_different_template_versions_compare_shared_items(db: Database, team) -> None:
+    import dataclasses
+
+    from qidesk.services.template_service import TemplateService
+
+    team_uuid, members = team
+    service = AssessmentService(db.unit_of_work)
+    templates = TemplateService(db.unit_of_work)
+    first = members[0]
+    service.set_answers(team_uuid, "start", [(first, "MFI", 1, None), (first, "AIM", 2, None)])
+    v1 = templates.definition(templates.preferred().uuid)
+    v2 = templates.save(dataclasses.replace(v1, items=v1.items[1:])).template
+    assert v2.version == 2
+    # The mid stage was started on version 2 (as another installation might have done).
+    service.set_stage_date(team_uuid, "mid", date(2026, 5, 1))
+    with db.unit_of_work() as session:
+        mid = session.get(Assessment, assessment_uuid(team_uuid, "mid"))
+        assert mid is not None
+        mid.template_uuid = v2.uuid
+    service.set_answers(team_uuid, "mid", [(members[0], "AIM", 4, None)])
+    results = service.team_results(team_uuid)
+    assert [i.code for i in results.items] == [i.code for i in v2.items]
+    assert "MFI" not in [i.code for i in results.items]
+    assert "different template versions" in results.note and "11 items they share" in results.note
+    assert results.progress[0].item_code == "AIM" and results.progress[0].gain == 2

@@ -153,3 +153,19 @@ def test_consensus_column_and_empty_team(qtbot, db, tab) -> None:
     tab.show_team(empty_uuid)
     assert "no members yet" in tab.empty_label.text()
     assert tab.empty_label.isVisible()
+
+
+def test_template_export_and_import_from_the_tab(qtbot, tab, tmp_path: Path) -> None:
+    import dataclasses
+
+    from qidesk.sync.template_sheet import read_template_sheet, write_template_sheet
+
+    path = tab.export_template_to(tmp_path / "tool")
+    definition = read_template_sheet(path)
+    assert path.suffix == ".xlsx" and len(definition.items) == 12
+    edited = dataclasses.replace(definition, items=definition.items[:6])
+    write_template_sheet(edited, path)
+    text = tab.import_template_from(path, use_for_new=True)
+    # No answers yet, so version 1 was edited in place and the grid now has six items.
+    assert "updated" in text and "from now on" in text
+    assert tab.model.rowCount() == 6

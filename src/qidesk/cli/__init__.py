@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "qidesk.cli.sync_commands",
     "qidesk.cli.selftest_command",
     "qidesk.cli.report_command",
+    "qidesk.cli.template_command",
 )
 
 log = logging.getLogger(__name__)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -35,6 +36,7 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -290,6 +292,15 @@ class TeamAssessmentTab(QWidget):
         top.addWidget(self.answered_label)
         top.addStretch(1)
         top.addWidget(self.consensus_check)
+        self.template_button = QToolButton()
+        self.template_button.setText("Template")
+        self.template_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.template_button.setToolTip("Export or import the self-assessment template (.xlsx)")
+        template_menu = QMenu(self.template_button)
+        template_menu.addAction("Export template sheet…", self._export_template_clicked)
+        template_menu.addAction("Import template sheet…", self._import_template_clicked)
+        self.template_button.setMenu(template_menu)
+        top.addWidget(self.template_button)
 
         # --- entry ---
         self.model = AnswerModel(self)
@@ -739,3 +750,61 @@ class TeamAssessmentTab(QWidget):
         finally:
             QApplication.restoreOverrideCursor()
         self._show_message(f"Report saved to {saved}")
+
+    def export_template_to(self, path: Path) -> Path:
+        """Write the template of the stage shown as an .xlsx sheet."""
+        if self.sheet is None:
+            raise ValueError("no stage shown")
+        path = Path(path).with_suffix(".xlsx")
+        self.services.templates.export_sheet(self.sheet.template.uuid, path)
+        return path
+
+    def import_template_from(self, path: Path, use_for_new: bool) -> str:
+        """Load a template sheet; returns what happened, in words. Raises ServiceError."""
+        result = self.services.templates.import_sheet(Path(path))
+        template = result.template
+        words = {
+            "created": "loaded",
+            "unchanged": "already loaded: nothing changed",
+            "updated": "updated (that version had no answers yet)",
+            "new_version": "saved as a new version; answers given on the old version keep it",
+        }[result.outcome]
+        text = f"{template.title} (version {template.version}) {words}."
+        if use_for_new:
+            self.services.templates.use_for_new_assessments(template.code)
+            text += " Teams starting their self-assessment from now on use it."
+        self._saved()
+        if self.team_uuid is not None:
+            self._load_stage()
+        return text
+
+    def _export_template_clicked(self) -> None:
+        if self.sheet is None:
+            return
+        name = f"{self.sheet.template.code} v{self.sheet.template.version}.xlsx"
+        path, _ = QFileDialog.getSaveFileName(self, "Export template", name, "Excel (*.xlsx)")
+        if not path:
+            return
+        try:
+            saved = self.export_template_to(Path(path))
+        except OSError as exc:
+            QMessageBox.warning(self, "Export template", f"The sheet could not be saved: {exc}")
+            return
+        self._show_message(f"Template saved to {saved}")
+
+    def _import_template_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import template", "", "Excel (*.xlsx)")
+        if not path:
+            return
+        answer = QMessageBox.question(
+            self,
+            "Import template",
+            "Use this template for teams that start their self-assessment from now on?\n"
+            "(Stages already started keep their template.)",
+        )
+        try:
+            text = self.import_template_from(Path(path), answer == QMessageBox.StandardButton.Yes)
+        except ServiceError as exc:
+            QMessageBox.warning(self, "Import template", str(exc))
+            return
+        self._show_message(text)
