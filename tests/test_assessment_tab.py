@@ -169,3 +169,23 @@ def test_template_export_and_import_from_the_tab(qtbot, tab, tmp_path: Path) -> 
     # No answers yet, so version 1 was edited in place and the grid now has six items.
     assert "updated" in text and "from now on" in text
     assert tab.model.rowCount() == 6
+
+
+def test_tab_in_the_window_context_follows_member_changes(qtbot, db, team_uuid) -> None:
+    from qidesk.ui.context import UiContext
+
+    context = UiContext(Services.create(db))
+    saves: list[bool] = []
+    context.saved.connect(lambda: saves.append(True))
+    widget = TeamAssessmentTab(context)
+    qtbot.addWidget(widget)
+    widget.show()
+    widget.show_team(team_uuid)
+    widget.grid.setFocus()
+    qtbot.keyClicks(widget.grid, "3")
+    assert saves == [True]  # the status bar hears of every stored answer
+    assert widget.model.columnCount() == 4
+    context.services.members.create(team_uuid, name="Joined Late")
+    context.notify_saved()  # as the Overview tab does after adding a member
+    assert widget.model.columnCount() == 5
+    assert widget.answered_label.text() == "1 of 5 members answered"

@@ -263,6 +263,10 @@ class TeamAssessmentTab(QWidget):
         self._loading = False
         self._results_stale = True
         self._comment_index: QPersistentModelIndex | None = None
+        self._saving = False
+        self._stale_elsewhere = False
+        if self.context is not None:
+            self.context.saved.connect(self._saved_elsewhere)
 
         self.stage_combo = QComboBox()
         for stage in STAGES:
@@ -700,7 +704,32 @@ class TeamAssessmentTab(QWidget):
     def _saved(self) -> None:
         """Tell the window an edit was stored (status bar "Saved", changes to export)."""
         if self.context is not None:
-            self.context.notify_saved()
+            self._saving = True
+            try:
+                self.context.notify_saved()
+            finally:
+                self._saving = False
+
+    def _saved_elsewhere(self) -> None:
+        """Another page changed data (members, a team): reload when next shown."""
+        if not self._saving:
+            self._stale_elsewhere = True
+            if self.isVisible():
+                self._reload_keeping_stage()
+
+    def _reload_keeping_stage(self) -> None:
+        self._stale_elsewhere = False
+        if self.team_uuid is None:
+            return
+        try:
+            self._load_stage()
+        except ServiceError:
+            return  # the team was deleted: the window moves away from it
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale_elsewhere:
+            self._reload_keeping_stage()
 
     def _consensus_toggled(self, checked: bool) -> None:
         if self._loading or self.sheet is None:
