@@ -86,6 +86,7 @@ def test_out_of_range_refused_and_not_answered_allowed(qtbot, tab, db) -> None:
     assert grid.currentIndex().row() == 1
     first = tab.model.respondents[0].key
     assert _scores(db) == {(first, "MFI"): None}
+    assert tab.model.data(tab.model.index(0, 0)) == "–"  # recorded as not answered
     assert tab.answered_label.text() == "0 of 4 members answered"
 
 
@@ -189,3 +190,17 @@ def test_tab_in_the_window_context_follows_member_changes(qtbot, db, team_uuid) 
     context.notify_saved()  # as the Overview tab does after adding a member
     assert widget.model.columnCount() == 5
     assert widget.answered_label.text() == "1 of 5 members answered"
+
+
+def test_team_report_button_asks_where_and_writes(qtbot, tab, tmp_path, monkeypatch) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    target = tmp_path / "ward 7"
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), ""))
+    )
+    tab.views.setCurrentIndex(1)
+    qtbot.mouseClick(tab.report_button, Qt.MouseButton.LeftButton)
+    written = tmp_path / "ward 7.pdf"
+    assert written.read_bytes()[:5] == b"%PDF-"
+    assert str(written) in tab.message_label.text()

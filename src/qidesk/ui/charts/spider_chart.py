@@ -182,7 +182,7 @@ class SpiderChart(QWidget):
         metrics = QFontMetricsF(font)
         width = max(self.view.width(), self.plot.width() - 8, 200.0)
         height = max(self.view.height(), self.plot.height() - 8, 200.0)
-        legend_width = sum(metrics.horizontalAdvance(x.label) + 64 for x in data.series)
+        legend_width = sum(metrics.horizontalAdvance(x.label) + 96 for x in data.series)
         columns = len(data.series) if legend_width <= width else 1
         rows = math.ceil(len(data.series) / max(1, columns)) if data.series else 0
         key = (
@@ -233,9 +233,11 @@ class SpiderChart(QWidget):
             zip(range(lo, hi + 1), geo.ring_radii(lo, hi), strict=True)
         ):
             text = self._pool_text(self._level_texts, i)
-            text.setColor(self._grid.darker(130))
+            muted = QColor(self._text)
+            muted.setAlpha(150)
+            text.setColor(muted)
             text.setText(str(level))
-            text.setAnchor((0, 1))
+            text.setAnchor((0, 0.5))
             text.setPos(4 / scale, radius)
             text.setVisible(True)
         for text in self._level_texts[hi - lo + 1 :]:

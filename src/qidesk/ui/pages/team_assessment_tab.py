@@ -111,7 +111,8 @@ class AnswerModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if answer is None:
                 return ""
-            text = "" if answer.score is None else str(answer.score)
+            # "–" marks an answer recorded as not answered (a blank cell: nothing entered yet).
+            text = "–" if answer.score is None else str(answer.score)
             return text + (" ✎" if answer.comment else "")
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(Qt.AlignmentFlag.AlignCenter)
@@ -764,21 +765,11 @@ class TeamAssessmentTab(QWidget):
         self._show_message(f"Chart saved to {saved}")
 
     def _report_clicked(self) -> None:
-        if self.results is None:
+        if self.team_uuid is None:
             return
-        name = f"{self.results.team_name} self-assessment summary.pdf"
-        path, _ = QFileDialog.getSaveFileName(self, "Team report", name, "PDF (*.pdf)")
-        if not path:
-            return
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            saved = self.make_report_to(Path(path))
-        except OSError as exc:
-            QMessageBox.warning(self, "Team report", f"The report could not be written: {exc}")
-            return
-        finally:
-            QApplication.restoreOverrideCursor()
-        self._show_message(f"Report saved to {saved}")
+        saved = save_team_report(self, self.services, self.team_uuid)
+        if saved is not None:
+            self._show_message(f"Report saved to {saved}")
 
     def export_template_to(self, path: Path) -> Path:
         """Write the template of the stage shown as an .xlsx sheet."""
@@ -837,3 +828,26 @@ class TeamAssessmentTab(QWidget):
             QMessageBox.warning(self, "Import template", str(exc))
             return
         self._show_message(text)
+
+
+def save_team_report(parent: QWidget, services: Any, team_uuid: str) -> Path | None:
+    """Ask where to save the team's A4 summary PDF, write it, and return its path.
+
+    The main window's "Team report" action (Ctrl+P) can call this for the selected team.
+    """
+    from qidesk.ui.reports.team_report import write_team_report
+
+    results = services.assessments.team_results(team_uuid)
+    name = f"{results.team_name} self-assessment summary.pdf"
+    path, _ = QFileDialog.getSaveFileName(parent, "Team report", name, "PDF (*.pdf)")
+    if not path:
+        return None
+    target = Path(path) if path.lower().endswith(".pdf") else Path(path + ".pdf")
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        return write_team_report(results, target)
+    except OSError as exc:
+        QMessageBox.warning(parent, "Team report", f"The report could not be written: {exc}")
+        return None
+    finally:
+        QApplication.restoreOverrideCursor()
