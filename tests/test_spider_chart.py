@@ -108,3 +108,16 @@ def test_export_png_and_svg(chart: SpiderChart, tmp_path: Path) -> None:
     assert round(image.dotsPerMeterX() * 0.0254) == 300
     svg = chart.export_svg(tmp_path / "c.svg").read_text(encoding="utf-8")
     assert svg.startswith("<?xml") and "<svg" in svg
+
+
+def test_hover_with_the_mouse_names_item_stage_and_value(qtbot, chart: SpiderChart) -> None:
+    from PySide6.QtCore import QPointF
+
+    chart.set_data(make(5))
+    qtbot.waitExposed(chart)
+    xs, ys = chart.series_curves()["mid"]
+    scene = chart.view.mapViewToScene(QPointF(xs[2], ys[2]))
+    pos = chart.plot.mapFromScene(scene)
+    with qtbot.waitSignal(chart.hovered, timeout=2000) as blocker:
+        qtbot.mouseMove(chart.plot.viewport(), pos)
+    assert blocker.args[0] == "Capability number 2 with a fairly long title\nMidpoint: 4.0"
