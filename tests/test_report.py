@@ -68,9 +68,9 @@ def test_cli_report_on_demo_data(demo_db: Database, tmp_path: Path, capsys, app)
     assert len(pypdf.PdfReader(str(out)).pages) == 1  # one A4 page for 12 items
 
 
-def test_cli_unknown_team_is_one_clear_line(demo_db: Database, tmp_path: Path, capsys) -> None:
-    path = demo_db.path
-    demo_db.close()
+def test_cli_unknown_team_is_one_clear_line(db: Database, tmp_path: Path, capsys) -> None:
+    path = db.path
+    db.close()
     out = str(tmp_path / "x.pdf")
     status = main(["report", "--db", str(path), "--team", "No Such Team", "--out", out])
     assert status == 2
