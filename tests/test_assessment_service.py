@@ -168,3 +168,22 @@ def test_stages_on_different_template_versions_compare_shared_items(db: Database
     assert "MFI" not in [i.code for i in results.items]
     assert "different template versions" in results.note and "11 items they share" in results.note
     assert results.progress[0].item_code == "AIM" and results.progress[0].gain == 2
+
+
+def test_deleted_member_answers_drop_out_and_come_back(db: Database, team) -> None:
+    from qidesk.services.member_service import MemberService
+
+    team_uuid, members = team
+    service = AssessmentService(db.unit_of_work)
+    answers = [(members[0], "MFI", 1, None), (members[1], "MFI", 5, None)]
+    service.set_answers(team_uuid, "start", answers)
+    assert service.team_results(team_uuid).items[0].score("start") == 3
+    MemberService(db.unit_of_work).delete(members[1])
+    assert service.team_results(team_uuid).items[0].score("start") == 1
+    sheet = service.stage_sheet(team_uuid, "start")
+    assert members[1] not in [r.key for r in sheet.respondents]
+    assert sheet.answered_text == "1 of 3 members answered"
+    with pytest.raises(NotFound):
+        service.set_score(team_uuid, "start", members[1], "MFI", 2)
+    MemberService(db.unit_of_work).restore(members[1])
+    assert service.team_results(team_uuid).items[0].score("start") == 3

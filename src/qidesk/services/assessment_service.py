@@ -195,15 +195,26 @@ class _ResponseRow(NamedTuple):
 _Response = AssessmentResponse | _ResponseRow
 
 
+def _counted[R: _Response](members: Sequence[Member], responses: Iterable[R]) -> list[R]:
+    """The responses that count: live ones from live members of the team, or the consensus.
+
+    A deleted member's answers drop out of every figure (and come back if the member is
+    restored); a member who left the team (inactive) keeps the answers they gave.
+    """
+    valid = {m.uuid for m in members if m.deleted_at is None}
+    valid.add(CONSENSUS_RESPONDENT)
+    return [r for r in responses if r.deleted_at is None and r.respondent in valid]
+
+
 def _respondents_for_stage(
     members: Sequence[Member], responses: Iterable[_Response]
 ) -> list[RespondentInfo]:
-    """Active live members, plus anyone else (left, deleted) who has answers at this stage."""
+    """Active members, plus members who left but answered at this stage (deleted: never)."""
     answered = {r.respondent for r in responses if r.deleted_at is None}
     return [
-        RespondentInfo(m.uuid, m.name, m.role, m.active and m.deleted_at is None)
+        RespondentInfo(m.uuid, m.name, m.role, m.active)
         for m in members
-        if (m.active and m.deleted_at is None) or m.uuid in answered
+        if m.deleted_at is None and (m.active or m.uuid in answered)
     ]
 
 
@@ -298,7 +309,8 @@ def _results(
     used = [templates[data.assessments[s].template_uuid] for s in STAGES if s in data.assessments]
     items, note = _compared_items(used, fallback)
     codes = [code for code, _, _ in items]
-    answers = [a for stage, rs in data.responses.items() for a in _answers(rs, stage)]
+    counted = {stage: _counted(members, rs) for stage, rs in data.responses.items()}
+    answers = [a for stage, rs in counted.items() for a in _answers(rs, stage)]
     summaries = stats.team_summaries(answers)
     scores = stats.team_scores(summaries)
     changes = stats.changes(scores, codes)
@@ -307,7 +319,7 @@ def _results(
         assessment = data.assessments.get(stage)
         if assessment is None:
             continue
-        responses = data.responses.get(stage, [])
+        responses = counted.get(stage, [])
         listed = _respondents_for_stage(members, responses)
         answered = stats.respondents_answered(_answers(responses, stage), stage)
         template = templates[assessment.template_uuid]
@@ -384,7 +396,9 @@ class AssessmentService:
                         )
                     )
                 )
-            respondents = _respondents_for_stage(_members(session, team.uuid), responses)
+            members = _members(session, team.uuid)
+            responses = _counted(members, responses)
+            respondents = _respondents_for_stage(members, responses)
             respondents.append(RespondentInfo(CONSENSUS_RESPONDENT, CONSENSUS_NAME, "", True, True))
             answered = stats.respondents_answered(_answers(responses, stage), stage)
             return StageSheet(
@@ -608,7 +622,7 @@ class AssessmentService:
     ) -> None:
         if respondent != CONSENSUS_RESPONDENT:
             member = session.get(Member, respondent)
-            if member is None or member.team_uuid != team_uuid:
+            if member is None or member.team_uuid != team_uuid or member.deleted_at is not None:
                 raise NotFound("That respondent is not a member of this team.")
         if item_code not in codes:
             raise ServiceError(f"Item {item_code!r} is not part of template {template.title!r}.")
