@@ -208,7 +208,7 @@ class AnswerGrid(QTableView):
         if text.isdigit():
             candidate = self._buffer + text
             value = int(candidate)
-            if hi >= 10 and value * 10 <= hi and not self._buffer:
+            if hi >= 10 and value > 0 and value * 10 <= hi and not self._buffer:
                 self._buffer = candidate  # wait for a possible second digit
                 self.message.emit(f"{candidate}…")
                 return

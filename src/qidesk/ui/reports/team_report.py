@@ -250,8 +250,9 @@ def _draw(page: _Page, results: TeamResults, generated_on: date) -> None:
     rest = len(headers) - 1
     first_width = 0.42 if rest > 3 else 0.58
     widths = [first_width] + [(1 - first_width) / max(rest, 1)] * rest
-    page.text("Team scores (mean of answers) per stage", _font(11, bold=True), gap_mm=1)
-    page.table(headers, rows, widths, _font(8.5))
+    if stages:
+        page.text("Team scores (mean of answers) per stage", _font(11, bold=True), gap_mm=1)
+        page.table(headers, rows, widths, _font(8.5))
     # Areas, side by side.
     if results.progress:
         progress = [
