@@ -204,3 +204,25 @@ def test_team_report_button_asks_where_and_writes(qtbot, tab, tmp_path, monkeypa
     written = tmp_path / "ward 7.pdf"
     assert written.read_bytes()[:5] == b"%PDF-"
     assert str(written) in tab.message_label.text()
+
+
+def test_two_digit_scores_on_a_0_to_10_scale(qtbot) -> None:
+    from PySide6.QtGui import QStandardItemModel
+
+    from qidesk.ui.pages.team_assessment_tab import AnswerGrid
+
+    grid = AnswerGrid()
+    qtbot.addWidget(grid)
+    grid.setModel(QStandardItemModel(6, 1))
+    grid.scale = (0, 10)
+    grid.show()
+    grid.setFocus()
+    grid.setCurrentIndex(grid.model().index(0, 0))
+    typed: list[tuple[int, object]] = []
+    grid.answer_typed.connect(lambda index, value: typed.append((index.row(), value)))
+    qtbot.keyClicks(grid, "10")  # ten
+    qtbot.keyClicks(grid, "0")  # zero at once
+    qtbot.keyClicks(grid, "7")  # seven at once (70 is off the scale)
+    qtbot.keyClicks(grid, "1")
+    qtbot.keyClick(grid, Qt.Key.Key_Return)  # one
+    assert typed == [(0, 10), (1, 0), (2, 7), (3, 1)]
