@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from qidesk.core.assessment_stats import STAGE_LABELS, STAGES
 from qidesk.services.assessment_service import CohortCapability
+from qidesk.services.base import ServiceError
 from qidesk.ui.charts.radar_paint import cohort_radar_data
 from qidesk.ui.charts.spider_chart import SpiderChart
 
@@ -100,7 +101,14 @@ class CohortCapabilityTab(QWidget):
     def show_cohort(self, cohort_uuid: str) -> None:
         """Load and show the cohort's capability."""
         self.cohort_uuid = cohort_uuid
-        capability = self.services.assessments.cohort_capability(cohort_uuid)
+        try:
+            capability = self.services.assessments.cohort_capability(cohort_uuid)
+        except ServiceError as exc:  # deleted meanwhile
+            self.capability = None
+            self.chart.set_data(None)
+            self.empty_label.setText(str(exc))
+            self.empty_label.setVisible(True)
+            return
         self.capability = capability
         with_data = [s for s in STAGES if capability.teams_per_stage.get(s)]
         self.band_combo.blockSignals(True)

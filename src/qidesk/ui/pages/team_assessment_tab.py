@@ -438,15 +438,19 @@ class TeamAssessmentTab(QWidget):
         """Show ``team_uuid``: its latest stage for entry, and its results."""
         self.team_uuid = team_uuid
         self._results_stale = True
-        results = self.services.assessments.team_results(team_uuid)
+        try:
+            results = self.services.assessments.team_results(team_uuid)
+        except ServiceError as exc:  # deleted meanwhile (for example by an import)
+            self.team_uuid = None
+            self._set_enabled(False)
+            self._show_message(str(exc))
+            return
         self.results = results
         stage = results.stages[-1].stage if results.stages else "start"
         self._loading = True
         self.stage_combo.setCurrentIndex(STAGES.index(stage))
         self._loading = False
-        self._load_stage()
-        if self.views.currentIndex() == 1:
-            self.refresh_results()
+        self._load_stage()  # also refreshes the results when they are on view
 
     def current_stage(self) -> str:
         return str(self.stage_combo.currentData())
@@ -461,7 +465,7 @@ class TeamAssessmentTab(QWidget):
         data = team_radar_data(results)
         self.chart.set_data(data)
         self.scale_label.setText("Scale: " + data.scale_key())
-        stages = [s for s in results.stages]
+        stages = list(results.stages)
         short = {"start": "Start", "mid": "Mid", "end": "End"}
         headers = ["Item", *(short[s.stage] for s in stages)]
         if len(stages) > 1:
