@@ -226,3 +226,16 @@ def test_two_digit_scores_on_a_0_to_10_scale(qtbot) -> None:
     qtbot.keyClicks(grid, "1")
     qtbot.keyClick(grid, Qt.Key.Key_Return)  # one
     assert typed == [(0, 10), (1, 0), (2, 7), (3, 1)]
+
+
+def test_a_team_with_answers_opens_on_its_chart(qtbot, db, team_uuid) -> None:
+    services = Services.create(db)
+    member = services.assessments.stage_sheet(team_uuid, "start").respondents[0].key
+    services.assessments.set_score(team_uuid, "start", member, "MFI", 3)
+    widget = TeamAssessmentTab(services)
+    qtbot.addWidget(widget)
+    widget.show()
+    widget.show_team(team_uuid)
+    assert widget.views.currentIndex() == 1
+    assert list(widget.chart.series_curves()) == ["start"]
+    assert widget.table.item(0, 1).text() == "3.0"

@@ -266,6 +266,7 @@ class TeamAssessmentTab(QWidget):
         self._comment_index: QPersistentModelIndex | None = None
         self._saving = False
         self._stale_elsewhere = False
+        self._shown_once = False
         if self.context is not None:
             self.context.saved.connect(self._saved_elsewhere)
 
@@ -446,6 +447,12 @@ class TeamAssessmentTab(QWidget):
             self._show_message(str(exc))
             return
         self.results = results
+        if not self._shown_once:
+            # A coach opening the tab in front of the team wants the chart; an empty team, entry.
+            self._shown_once = True
+            self.views.blockSignals(True)
+            self.views.setCurrentIndex(1 if results.has_data else 0)
+            self.views.blockSignals(False)
         stage = results.stages[-1].stage if results.stages else "start"
         self._loading = True
         self.stage_combo.setCurrentIndex(STAGES.index(stage))
