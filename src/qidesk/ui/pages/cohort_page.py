@@ -38,7 +38,9 @@ from qidesk.ui.widgets import (
 
 #: Extra tabs of the cohort page, after Teams: (title, factory). Each tab widget has
 #: ``show_cohort(cohort_uuid: str)``; it is built the first time the user opens it.
-COHORT_TABS: list[tuple[str, TabFactory]] = []
+COHORT_TABS: list[tuple[str, TabFactory]] = [
+    ("Capability", "qidesk.ui.pages.cohort_capability_tab:CohortCapabilityTab"),
+]
 
 
 class TeamsTableModel(RowsTableModel[TeamSummary]):
