@@ -37,6 +37,17 @@ from qidesk.services.base import (
 )
 from qidesk.store.models import CHANGE_IDEA_STATUSES, ChangeIdea, Cohort, PdsaCycle, Team
 
+__all__ = [
+    "CHANGE_IDEA_STATUSES",
+    "NO_IDEA_LANE",
+    "ChangeIdeaInfo",
+    "CohortPdsa",
+    "CycleInfo",
+    "CycleRuleError",
+    "PdsaService",
+    "TeamPdsa",
+]
+
 NO_IDEA_LANE = ""
 NO_IDEA_TITLE = "Cycles without a change idea"
 
