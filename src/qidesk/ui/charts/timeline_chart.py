@@ -53,6 +53,20 @@ MAX_LABEL_WIDTH = 230
 MAX_VISIBLE_ROWS = 24
 
 
+HINT = "Drag to pan, turn the wheel to zoom, click a bar to open its cycle."
+
+
+def legend_html() -> str:
+    """The on-screen legend: decision colours, and hollow (planned) versus filled (actual)."""
+    parts = [
+        f"<span style='color:{DECISION_COLOURS[d]}'>■</span>&nbsp;{DECISION_LABELS[d]}"
+        for d in ("adopt", "adapt", "abandon", None)
+    ]
+    parts.append("□&nbsp;planned")
+    parts.append("■&nbsp;actual")
+    return "&nbsp;&nbsp; ".join(parts)
+
+
 def export_svg(scene: QGraphicsScene, rect: QRectF, path: Path, title: str) -> None:
     """Render ``scene`` into an SVG file with Qt's generator (pyqtgraph's SVG exporter cannot
     read the paths Qt 6.12 writes)."""
@@ -249,11 +263,12 @@ class TimelineChart(QWidget):
         self.caption.setFont(font)
         bar.addWidget(self.caption)
         bar.addStretch(1)
-        self.hint = QLabel("Drag to pan, wheel to zoom, click a bar to open its cycle")
-        self.hint.setEnabled(False)
-        bar.addWidget(self.hint)
+        self.legend_label = QLabel(legend_html())
+        self.legend_label.setAccessibleName("Legend")
+        bar.addSpacing(12)
+        bar.addWidget(self.legend_label)
         self.reset_button = QPushButton("Show all")
-        self.reset_button.setToolTip("Zoom out to show every cycle")
+        self.reset_button.setToolTip(f"Zoom out to show every cycle. {HINT}")
         self.reset_button.clicked.connect(self.reset_view)
         bar.addWidget(self.reset_button)
         self.export_button = QPushButton("Export…")
@@ -265,8 +280,14 @@ class TimelineChart(QWidget):
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setAccessibleName(title)
         self.graphics.ci.setContentsMargins(4, 4, 8, 4)
-        self.legend = pg.LegendItem(colCount=6, labelTextSize="9pt")
+        self.graphics.setToolTip("")
+        self.graphics.setWhatsThis(HINT)
+        # The legend in the picture is shown only when exporting (on screen the label above
+        # says the same in less room).
+        self.legend = pg.LegendItem(colCount=6, labelTextSize="10pt")
         self.graphics.addItem(self.legend, row=0, col=0)
+        self.legend.hide()
+        self.graphics.ci.layout.setRowMaximumHeight(0, 0)
         self.plot_item = self.graphics.addPlot(
             row=1, col=0, axisItems={"bottom": MonthAxis(orientation="bottom")}
         )
@@ -358,7 +379,7 @@ class TimelineChart(QWidget):
             yMax=max(layout.y_max, 1.0) + 0.5,
         )
         self.view_box.setXRange(layout.x_min - pad, layout.x_max + pad, padding=0)
-        self.view_box.setYRange(-0.7, min(layout.y_max, MAX_VISIBLE_ROWS) + 0.3, padding=0)
+        self.view_box.setYRange(-0.5, min(layout.y_max, MAX_VISIBLE_ROWS) + 0.3, padding=0)
 
     # --- legend, palette, export ----------------------------------------------------------
 
@@ -373,6 +394,13 @@ class TimelineChart(QWidget):
         self.legend.addItem(planned, "Planned dates (outline)")
         actual = pg.ScatterPlotItem(symbol="s", size=7, brush="#8C8C8C", pen=None)
         self.legend.addItem(actual, "Actual dates (filled)")
+
+    def _show_picture_legend(self, show: bool) -> None:
+        layout = self.graphics.ci.layout
+        layout.setRowMaximumHeight(0, 10000 if show else 0)
+        self.legend.setVisible(show)
+        layout.activate()
+        self.graphics.ci.update()
 
     def legend_labels(self) -> list[str]:
         return [label.text for _, label in self.legend.items]
@@ -392,13 +420,17 @@ class TimelineChart(QWidget):
         """Save the chart (legend included) as PNG or SVG, chosen by the file's suffix."""
         path = Path(path)
         scene = self.graphics.scene()
-        rect = self.graphics.ci.sceneBoundingRect()
-        if path.suffix.lower() == ".svg":
-            export_svg(scene, rect, path, self.accessibleName())
-        else:
-            if path.suffix.lower() != ".png":
-                path = path.with_suffix(".png")
-            export_png(scene, rect, path, self.palette().color(QPalette.ColorRole.Base))
+        self._show_picture_legend(True)
+        try:
+            rect = self.graphics.ci.sceneBoundingRect()
+            if path.suffix.lower() == ".svg":
+                export_svg(scene, rect, path, self.accessibleName())
+            else:
+                if path.suffix.lower() != ".png":
+                    path = path.with_suffix(".png")
+                export_png(scene, rect, path, self.palette().color(QPalette.ColorRole.Base))
+        finally:
+            self._show_picture_legend(False)
         return path
 
     def _export_clicked(self) -> None:

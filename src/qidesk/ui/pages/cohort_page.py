@@ -37,7 +37,10 @@ from qidesk.ui.widgets import (
 
 #: Extra tabs of the cohort page, after Teams: (title, factory). Each tab widget has
 #: ``show_cohort(cohort_uuid: str)``; it is built the first time the user opens it.
-COHORT_TABS: list[tuple[str, TabFactory]] = []
+COHORT_TABS: list[tuple[str, TabFactory]] = [
+    ("PDSA timeline", "qidesk.ui.pages.cohort_timeline_tab:CohortTimelineTab"),
+    ("Progress", "qidesk.ui.pages.cohort_progress_tab:CohortProgressTab"),
+]
 
 
 class TeamsTableModel(RowsTableModel[TeamSummary]):

@@ -14,7 +14,10 @@ from qidesk.ui.widgets import muted_colour
 #: Extra tabs of the team page, after Overview: (title, factory). Each tab widget has
 #: ``show_team(team_uuid: str)``; it is built the first time the user opens it. Features add
 #: one line each, for example ("PDSA", "qidesk.ui.pages.team_pdsa_tab:TeamPdsaTab").
-TEAM_TABS: list[tuple[str, TabFactory]] = []
+TEAM_TABS: list[tuple[str, TabFactory]] = [
+    ("PDSA", "qidesk.ui.pages.team_pdsa_tab:TeamPdsaTab"),
+    ("Progress", "qidesk.ui.pages.team_progress_tab:TeamProgressTab"),
+]
 
 
 def page_title_label(size_delta: float = 5.0) -> QLabel:

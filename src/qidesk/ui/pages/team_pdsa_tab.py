@@ -392,7 +392,7 @@ class TeamPdsaTab(QWidget):
         self.splitter.addWidget(lower)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
-        self.splitter.setSizes([260, 420])
+        self.splitter.setSizes([300, 380])
         outer.addWidget(self.splitter)
         shortcut = QShortcut(QKeySequence.StandardKey.New, self)
         shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -414,8 +414,16 @@ class TeamPdsaTab(QWidget):
     # --- loading ----------------------------------------------------------------------------
 
     def show_team(self, team_uuid: str) -> None:
+        """Show a team's cycles, with its latest started cycle open in the editor."""
         self.team_uuid = team_uuid
+        self.editor.load(None)
         self.reload()
+        if self.data is not None and self.data.cycles and self.editor.cycle is None:
+            latest = max(
+                self.data.cycles,
+                key=lambda c: (c.actual_start or c.planned_start or date.min, c.cycle_number),
+            )
+            self.open_cycle(latest.uuid)
 
     def reload(self, select: str | None = None, keep_idea: str | None = None) -> None:
         """Re-read the team's ideas and cycles; keep (or choose) the selected cycle."""
