@@ -131,8 +131,9 @@ class CycleFilter(QSortFilterProxyModel):
         self.setSortRole(SORT_ROLE)
 
     def set_filter(self, idea: str | None, status: str) -> None:
+        self.beginFilterChange()
         self.idea, self.status = idea, status
-        self.invalidateFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(
         self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex
