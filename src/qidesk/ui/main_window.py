@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QPushButton,
     QSplitter,
     QStackedWidget,
     QToolBar,
@@ -104,6 +105,8 @@ class MainWindow(QMainWindow):
         self.navigator.selection_changed.connect(self._show_selection)
         context.saved.connect(self._after_save)
         context.structure_changed.connect(self._after_structure_change)
+        context.deleted.connect(self._offer_undo)
+        context.data_replaced.connect(self._refresh_current_page)
         context.open_team_requested.connect(lambda uuid: self.select(Selection("team", uuid)))
         context.open_cohort_requested.connect(lambda uuid: self.select(Selection("cohort", uuid)))
         for module_name in WINDOW_EXTENSIONS:
@@ -361,8 +364,20 @@ class MainWindow(QMainWindow):
         self.database_label.setToolTip(str(self.context.database_path))
         self.saved_label = QLabel("")
         self.unexported_label = QLabel("")
+        self.undo_label = QLabel("")
+        self.undo_button = QPushButton("Undo")
+        self.undo_button.setFlat(True)
+        self.undo_button.clicked.connect(self.undo_delete)
+        self.undo_button.hide()
+        self._undo: tuple[str, str] | None = None
+        self._undo_timer = QTimer(self)
+        self._undo_timer.setSingleShot(True)
+        self._undo_timer.setInterval(15000)
+        self._undo_timer.timeout.connect(self._forget_undo)
         status.addWidget(self.database_label)
         status.addWidget(self.saved_label)
+        status.addWidget(self.undo_label)
+        status.addWidget(self.undo_button)
         status.addPermanentWidget(self.unexported_label)
         self._saved_timer = QTimer(self)
         self._saved_timer.setSingleShot(True)
@@ -373,6 +388,34 @@ class MainWindow(QMainWindow):
         self.saved_label.setText("✓ Saved")
         self._saved_timer.start()
         self.refresh_counts()
+
+    def _offer_undo(self, record_type: str, uuid: str, title: str) -> None:
+        self._undo = (record_type, uuid)
+        self.undo_label.setText(f"Deleted the {record_type.lower()} “{title}”.")
+        self.undo_button.show()
+        self._undo_timer.start()
+
+    def _forget_undo(self) -> None:
+        self._undo = None
+        self.undo_label.setText("")
+        self.undo_button.hide()
+
+    def undo_delete(self) -> None:
+        """Restore what was just deleted (the same as restoring it from Recently deleted)."""
+        if self._undo is None:
+            return
+        record_type, uuid = self._undo
+        self._forget_undo()
+        restore = self.context.services.deleted.restore
+        if self.context.attempt(self, lambda: restore(record_type, uuid)):
+            self.context.notify_saved(structure=True)
+            self._refresh_current_page()
+
+    def _refresh_current_page(self) -> None:
+        page = self.stack.currentWidget()
+        refresh = getattr(page, "refresh", None)
+        if callable(refresh):
+            refresh()
 
     def _update_unexported(self) -> None:
         n = self.context.services.activity.unexported_count()

@@ -212,5 +212,5 @@ class CoachesPage(Page):
         if not self.context.confirm_delete(self, f"the coach “{coach.name}”", consequence):
             return
         if self.context.attempt(self, lambda: self.context.services.coaches.delete(coach.uuid)):
-            self.context.notify_saved(structure=True)
+            self.context.notify_deleted("Coach", coach.uuid, coach.name)
             self.refresh()

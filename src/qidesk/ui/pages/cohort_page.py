@@ -157,7 +157,7 @@ class CohortTeamsTab(QWidget):
         ):
             return
         if self.context.attempt(self, lambda: self.context.services.teams.delete(team.uuid)):
-            self.context.notify_saved(structure=True)
+            self.context.notify_deleted("Team", team.uuid, team.name)
             self.show_cohort(self.cohort)
 
 
@@ -298,4 +298,4 @@ class CohortPage(Page):
             return
         if self.context.attempt(self, lambda: self.context.services.cohorts.delete(cohort.uuid)):
             self.cohort = None
-            self.context.notify_saved(structure=True)
+            self.context.notify_deleted("Cohort", cohort.uuid, cohort.name)

@@ -354,4 +354,4 @@ class TeamOverviewTab(QWidget):
             return
         if self.context.attempt(self, lambda: self.context.services.members.delete(member.uuid)):
             self._reload_members()
-            self.context.notify_saved()
+            self.context.notify_deleted("Member", member.uuid, member.name)

@@ -108,5 +108,5 @@ class TeamPage(Page):
             return
         if self.context.attempt(self, lambda: self.context.services.teams.delete(detail.uuid)):
             self.team_uuid = None
-            self.context.notify_saved(structure=True)
+            self.context.notify_deleted("Team", detail.uuid, detail.name)
             self.context.open_cohort_requested.emit(detail.cohort_uuid)
