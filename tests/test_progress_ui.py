@@ -85,17 +85,18 @@ def test_cohort_progress_lists_latest_scores_sortably(qtbot, setup) -> None:  # 
         return [tab.proxy.index(r, c).data() for r in range(tab.proxy.rowCount())]
 
     assert column(LatestScoresModel.TEAM) == ["A ward", "B ward"]
-    assert column(LatestScoresModel.TEAM_SCORE) == [
-        "3.5 Improvement",
-        "4.0 Significant improvement",
-    ]
-    assert column(LatestScoresModel.COACH_SCORE) == [
-        "2.5 Changes tested, no improvement",
-        "not scored",
-    ]
+    assert column(LatestScoresModel.TEAM_SCORE) == ["3.5", "4.0"]
+    assert column(LatestScoresModel.COACH_SCORE) == ["2.5", "–"]
+    tip = tab.proxy.index(0, LatestScoresModel.COACH_SCORE).data(Qt.ItemDataRole.ToolTipRole)
+    assert tip == "2.5 Changes tested, no improvement"
+    assert tab.chart.row_names() == ["A ward", "B ward"]
+    assert tab.chart.team_points("team") == [(3.5, 0.0), (4.0, 1.0)]
+    assert tab.chart.team_points("coach") == [(2.5, 0.0)]
     assert column(LatestScoresModel.GAP) == ["−1.0", ""]
     tab.table.sortByColumn(LatestScoresModel.TEAM_SCORE, Qt.SortOrder.DescendingOrder)
     assert column(LatestScoresModel.TEAM) == ["B ward", "A ward"]
+    assert tab.chart.row_names() == ["B ward", "A ward"]  # the chart follows the table's order
+    assert tab.chart.row_names() == ["B ward", "A ward"]  # the chart follows the table's order
     tab.table.sortByColumn(LatestScoresModel.COACH_SCORE, Qt.SortOrder.DescendingOrder)
     assert column(LatestScoresModel.TEAM) == ["A ward", "B ward"]
     assert "2 of 2 teams have a progress score" in tab.summary.text()

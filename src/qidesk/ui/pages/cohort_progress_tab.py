@@ -9,12 +9,14 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QLabel,
+    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from qidesk.services.progress_service import TeamLatest
+from qidesk.ui.charts.progress_chart import LatestScoresChart
 from qidesk.ui.pages.team_progress_tab import (
     gap_text,
     month_text,
@@ -28,7 +30,7 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 class LatestScoresModel(RowsTableModel[TeamLatest]):
     TEAM, TEAM_SCORE, TEAM_MONTH, COACH_SCORE, COACH_MONTH, GAP = range(6)
-    HEADERS = ("Team", "Team's score", "Month", "Coach's score", "Month", "Gap (coach − team)")
+    HEADERS = ("Team", "Team", "Month", "Coach", "Month", "Gap")
 
     def __init__(self, parent: Any = None):
         super().__init__(parent)
@@ -48,10 +50,29 @@ class LatestScoresModel(RowsTableModel[TeamLatest]):
         return gap_text(row.gap)
 
     def _score(self, score: float | None) -> str:
-        if score is None:
-            return "not scored"
-        label = self.labels.get(score, "")
-        return f"{score_text(score)} {label}".strip()
+        return score_text(score) if score is not None else "–"
+
+    def tooltip(self, row: TeamLatest, column: int) -> str | None:
+        score = {self.TEAM_SCORE: row.team_score, self.COACH_SCORE: row.coach_score}.get(column)
+        if column in (self.TEAM_SCORE, self.COACH_SCORE):
+            if score is None:
+                return "Not scored yet"
+            return f"{score_text(score)} {self.labels.get(score, '')}".strip()
+        if column == self.GAP:
+            return "Coach's latest score minus the team's latest score"
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if role == Qt.ItemDataRole.ToolTipRole and orientation == Qt.Orientation.Horizontal:
+            return (
+                "Team",
+                "The team's latest score of itself",
+                "Month of the team's latest score",
+                "The coach's latest score of the team",
+                "Month of the coach's latest score",
+                "Coach minus team",
+            )[section]
+        return super().headerData(section, orientation, role)
 
     def data(self, index: Index, role: int = 0) -> Any:
         row = self.row_at(index.row())
@@ -96,11 +117,19 @@ class CohortProgressTab(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(LatestScoresModel.TEAM, QHeaderView.ResizeMode.Stretch)
         self.table.doubleClicked.connect(self._open_team)
-        layout.addWidget(self.table, 1)
+        self.chart = LatestScoresChart(title="Latest progress scores: team and coach")
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.chart)
+        splitter.addWidget(self.table)
+        splitter.setSizes([560, 480])
+        layout.addWidget(splitter, 1)
+        # The chart lists the teams in the table's order: sort the table, the chart follows.
+        self.proxy.layoutChanged.connect(self._update_chart)
 
     def show_cohort(self, cohort_uuid: str) -> None:
         self.cohort_uuid = cohort_uuid
@@ -112,6 +141,7 @@ class CohortProgressTab(QWidget):
             self.table.horizontalHeader().sortIndicatorSection(),
             self.table.horizontalHeader().sortIndicatorOrder(),
         )
+        self._update_chart()
         gaps = [r.gap for r in rows if r.gap is not None]
         scored = sum(1 for r in rows if r.team_score is not None or r.coach_score is not None)
         text = f"{scored} of {len(rows)} teams have a progress score."
@@ -122,6 +152,14 @@ class CohortProgressTab(QWidget):
             )
         text += " Double-click a team to open it."
         self.summary.setText(text)
+
+    def _update_chart(self) -> None:
+        rows = []
+        for r in range(self.proxy.rowCount()):
+            row = self.model.row_at(self.proxy.mapToSource(self.proxy.index(r, 0)).row())
+            if row is not None:
+                rows.append((row.team_name, row.team_score, row.coach_score))
+        self.chart.set_rows(rows)
 
     def _open_team(self, index: Any) -> None:
         row = self.model.row_at(self.proxy.mapToSource(index).row())

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
-from PySide6.QtGui import QColor, QKeySequence, QShortcut
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -395,9 +395,6 @@ class TeamPdsaTab(QWidget):
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setSizes([300, 380])
         outer.addWidget(self.splitter)
-        shortcut = QShortcut(QKeySequence.StandardKey.New, self)
-        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        shortcut.activated.connect(self.new_cycle)
 
     @property
     def today(self) -> date:
@@ -513,6 +510,14 @@ class TeamPdsaTab(QWidget):
         return self.editor.cycle.uuid if self.editor.cycle else None
 
     # --- actions ----------------------------------------------------------------------------
+
+    def new_item(self) -> None:
+        """Ctrl+N on this tab (when the page passes it on): a new cycle."""
+        self.new_cycle()
+
+    def delete_item(self) -> None:
+        """Delete on this tab: the cycle in the editor, after asking."""
+        self.editor.delete_cycle()
 
     def new_cycle(self) -> CycleInfo | None:
         if self.team_uuid is None:
