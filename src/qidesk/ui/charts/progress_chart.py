@@ -24,6 +24,21 @@ SERIES_STYLE = {
 }
 
 
+def export_scene(
+    graphics: pg.GraphicsLayoutWidget, path: Path | str, title: str, palette: QPalette
+) -> Path:
+    """Save what ``graphics`` shows as SVG (``.svg``) or PNG (anything else)."""
+    path = Path(path)
+    scene = graphics.scene()
+    rect = graphics.ci.sceneBoundingRect()
+    if path.suffix.lower() == ".svg":
+        export_svg(scene, rect, path, title)
+    else:
+        path = path.with_suffix(".png")
+        export_png(scene, rect, path, palette.color(QPalette.ColorRole.Base))
+    return path
+
+
 class ProgressChart(QWidget):
     """Call :meth:`set_data` with the scale's (score, title) pairs and (month, rater, score)."""
 
@@ -42,6 +57,15 @@ class ProgressChart(QWidget):
         self.caption.setFont(font)
         bar.addWidget(self.caption)
         bar.addStretch(1)
+        self.legend_label = QLabel(
+            "&nbsp;&nbsp; ".join(
+                f"<span style='color:{SERIES_STYLE[r][0]}'>{'●' if r == 'team' else '■'}</span>"
+                f"&nbsp;{RATER_LABELS[r]} {'(solid)' if r == 'team' else '(dashed)'}"
+                for r in RATERS
+            )
+            + "&nbsp;&nbsp; <span style='color:#8C8C8C'>■</span>&nbsp;gap"
+        )
+        bar.addWidget(self.legend_label)
         self.export_button = QPushButton("Export…")
         self.export_button.setToolTip("Save the chart as a PNG picture or an SVG drawing")
         self.export_button.clicked.connect(self._export_clicked)
@@ -51,14 +75,16 @@ class ProgressChart(QWidget):
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setAccessibleName(title)
         self.graphics.ci.setContentsMargins(4, 4, 12, 4)
-        self.legend = pg.LegendItem(colCount=3, labelTextSize="9pt")
-        self.graphics.addItem(self.legend, row=0, col=0)
+        # On screen the legend is a label in the title row; the picture's own legend shows only
+        # while exporting.
+        self.legend = pg.LegendItem(colCount=3, labelTextSize="10pt")
         self.plot_item = self.graphics.addPlot(
             row=1, col=0, axisItems={"bottom": MonthAxis(orientation="bottom")}
         )
         self.plot_item.hideButtons()
         self.plot_item.setMenuEnabled(False)
         self.plot_item.setMouseEnabled(x=False, y=False)
+        self.plot_item.setContentsMargins(0, 8, 0, 0)
         self.plot_item.showGrid(x=False, y=True, alpha=0.15)
         self.curves: dict[str, pg.PlotDataItem] = {}
         for rater in RATERS:
@@ -74,8 +100,8 @@ class ProgressChart(QWidget):
             self.plot_item.addItem(curve)
             self.curves[rater] = curve
             self.legend.addItem(curve, f"{RATER_LABELS[rater]} score")
-        self._gap_top = pg.PlotDataItem(pen=None)
-        self._gap_bottom = pg.PlotDataItem(pen=None)
+        self._gap_top = pg.PlotCurveItem(pen=pg.mkPen(None))
+        self._gap_bottom = pg.PlotCurveItem(pen=pg.mkPen(None))
         self.gap_fill = pg.FillBetweenItem(
             self._gap_top, self._gap_bottom, brush=(140, 140, 140, 50)
         )
@@ -168,15 +194,14 @@ class ProgressChart(QWidget):
             label.setText(label.text, color=text)
 
     def export(self, path: Path | str) -> Path:
-        path = Path(path)
-        scene = self.graphics.scene()
-        rect = self.graphics.ci.sceneBoundingRect()
-        if path.suffix.lower() == ".svg":
-            export_svg(scene, rect, path, self.accessibleName())
-        else:
-            path = path.with_suffix(".png")
-            export_png(scene, rect, path, self.palette().color(QPalette.ColorRole.Base))
-        return path
+        """Save the chart (with its legend) as PNG or SVG, chosen by the file's suffix."""
+        self.graphics.addItem(self.legend, row=0, col=0)
+        self.graphics.ci.layout.activate()
+        try:
+            return export_scene(self.graphics, path, self.accessibleName(), self.palette())
+        finally:
+            self.graphics.removeItem(self.legend)
+            self.graphics.ci.layout.activate()
 
     def _export_clicked(self) -> None:
         name, chosen = QFileDialog.getSaveFileName(
@@ -280,15 +305,8 @@ class LatestScoresChart(QWidget):
         return [name for name, _t, _c in self._rows]
 
     def export(self, path: Path | str) -> Path:
-        path = Path(path)
-        scene = self.graphics.scene()
-        rect = self.graphics.ci.sceneBoundingRect()
-        if path.suffix.lower() == ".svg":
-            export_svg(scene, rect, path, self.accessibleName())
-        else:
-            path = path.with_suffix(".png")
-            export_png(scene, rect, path, self.palette().color(QPalette.ColorRole.Base))
-        return path
+        """Save the chart as PNG or SVG, chosen by the file's suffix."""
+        return export_scene(self.graphics, path, self.accessibleName(), self.palette())
 
     def _export_clicked(self) -> None:
         name, chosen = QFileDialog.getSaveFileName(

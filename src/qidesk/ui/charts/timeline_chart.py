@@ -363,9 +363,6 @@ class TimelineChart(QWidget):
         # The legend in the picture is shown only when exporting (on screen the label above
         # says the same in less room).
         self.legend = pg.LegendItem(colCount=6, labelTextSize="10pt")
-        self.graphics.addItem(self.legend, row=0, col=0)
-        self.legend.hide()
-        self.graphics.ci.layout.setRowMaximumHeight(0, 0)
         self.plot_item = self.graphics.addPlot(
             row=1, col=0, axisItems={"bottom": MonthAxis(orientation="bottom")}
         )
@@ -471,11 +468,11 @@ class TimelineChart(QWidget):
         self.legend.addItem(actual, "Actual dates (filled)")
 
     def _show_picture_legend(self, show: bool) -> None:
-        layout = self.graphics.ci.layout
-        layout.setRowMaximumHeight(0, 10000 if show else 0)
-        self.legend.setVisible(show)
-        layout.activate()
-        self.graphics.ci.update()
+        if show:
+            self.graphics.addItem(self.legend, row=0, col=0)
+        else:
+            self.graphics.removeItem(self.legend)
+        self.graphics.ci.layout.activate()
 
     def legend_labels(self) -> list[str]:
         return [label.text for _, label in self.legend.items]
