@@ -242,3 +242,63 @@ def test_tabs_are_registered_on_the_team_and_cohort_pages() -> None:
     assert ("Progress", "qidesk.ui.pages.team_progress_tab:TeamProgressTab") in TEAM_TABS
     assert ("PDSA timeline", "qidesk.ui.pages.cohort_timeline_tab:CohortTimelineTab") in COHORT_TABS
     assert ("Progress", "qidesk.ui.pages.cohort_progress_tab:CohortProgressTab") in COHORT_TABS
+
+
+def test_a_coach_records_a_ramp_from_plan_to_decision(
+    qtbot,
+    services: Services,
+    team: str,  # type: ignore[no-untyped-def]
+) -> None:
+    tab = TeamPdsaTab(services)
+    tab.today = TODAY
+    qtbot.addWidget(tab)
+    tab.resize(1300, 860)
+    tab.show()
+    tab.show_team(team)
+    assert not tab.table.isVisible() and tab.empty.isVisible()
+    # a change idea
+    tab.left_tabs.setCurrentIndex(1)
+    qtbot.mouseClick(tab.ideas_panel.add_button, Qt.MouseButton.LeftButton)
+    tab.ideas_panel.title_edit.setText("Safety huddle")
+    tab.ideas_panel.title_edit.editingFinished.emit()
+    # Plan
+    qtbot.mouseClick(tab.new_button, Qt.MouseButton.LeftButton)
+    editor = tab.editor
+    assert editor.number_label.text() == "Cycle 1"
+    editor.title_edit.setText("Huddle on the early shift")
+    editor.title_edit.editingFinished.emit()
+    choose(editor.idea_combo, services.pdsa.change_ideas(team)[0].uuid)
+    editor.objective_edit.setText("Will a 5-minute huddle happen every morning?")
+    editor.commit()
+    # Do
+    editor.actual_start.check.setChecked(True)  # starts today
+    editor.actual_end.check.setChecked(True)
+    editor.actual_end.edit.setDate(QDate(2026, 5, 30))
+    editor.actual_end.edit.editingFinished.emit()
+    choose(editor.as_planned_combo, "partly")
+    # Study
+    editor.results_edit.setText("Happened on 8 of 10 days")
+    editor.learning_edit.setText("Works when the nurse in charge leads it")
+    editor.commit()
+    # Act
+    choose(editor.decision_combo, "adapt")
+    editor.next_step_edit.setText("Try it on the late shift")
+    choose(editor.status_combo, "done")
+    assert editor.problems == []
+    first = services.pdsa.cycle(editor.cycle.uuid)  # type: ignore[union-attr]
+    assert (first.change_idea_title, first.actual_start, first.actual_end) == (
+        "Safety huddle",
+        TODAY,
+        date(2026, 5, 30),
+    )
+    assert (first.do_as_planned, first.act_decision, first.status) == ("partly", "adapt", "done")
+    # the next cycle of the ramp
+    qtbot.mouseClick(editor.next_button, Qt.MouseButton.LeftButton)
+    second = editor.cycle
+    assert second is not None and second.cycle_number == 2
+    assert second.objective == "Try it on the late shift"
+    assert second.planned_start == date(2026, 5, 31)
+    layout = tab.timeline.chart_layout
+    assert [lane.title for lane in layout.lanes] == ["Safety huddle"]
+    assert [(c.from_uuid, c.to_uuid) for c in layout.connectors] == [(first.uuid, second.uuid)]
+    assert {b.colour for b in layout.bars_of(first.uuid)} == {"#E69F00"}

@@ -327,7 +327,8 @@ class TimelineChart(QWidget):
         self.setAccessibleName(title)
         self._timeline = IncrementalTimeline([], [], date.today())
         self.chart_layout: TimelineLayout = self._timeline.layout
-        self._ticks: list[tuple[float, str]] = []
+        self._ticks: list[tuple[float, str]] | None = None
+        self._empty_message = ""
         self.hover_text = ""
 
         outer = QVBoxLayout(self)
@@ -383,6 +384,8 @@ class TimelineChart(QWidget):
             labelOpts={"position": 0.02, "color": TODAY_COLOUR, "anchors": [(0, 0), (0, 0)]},
         )
         self.plot_item.addItem(self.today_line)
+        self.empty_text = pg.TextItem("", anchor=(0.5, 0.5))
+        self.plot_item.addItem(self.empty_text, ignoreBounds=True)
         self._build_legend()
         self._apply_palette()
         outer.addWidget(self.graphics, 1)
@@ -399,8 +402,11 @@ class TimelineChart(QWidget):
         *,
         stall_days: int | None = None,
         keep_view: bool = False,
+        empty_message: str = "No cycles with dates yet.",
     ) -> None:
-        """Show ``cycles`` in ``lanes`` (lanes of unknown keys are added at the end)."""
+        """Show ``cycles`` in ``lanes`` (lanes of unknown keys are added at the end);
+        ``empty_message`` shows when no cycle has dates."""
+        self._empty_message = empty_message
         self._timeline = IncrementalTimeline(lanes, cycles, today, stall_days=stall_days)
         self._show_layout(self._timeline.layout)
         if not keep_view:
@@ -422,6 +428,8 @@ class TimelineChart(QWidget):
 
     def _show_layout(self, layout: TimelineLayout) -> None:
         self.chart_layout = layout
+        self.empty_text.setText("" if layout.bars else self._empty_message)
+        self.empty_text.setPos((layout.x_min + layout.x_max) / 2, layout.y_max / 2)
         self.items.set_layout(layout, self._timeline.parts)
         self.today_line.setValue(layout.today_x)
         ticks = []
@@ -479,6 +487,7 @@ class TimelineChart(QWidget):
 
     def _apply_palette(self) -> None:
         palette = self.palette()
+        self.empty_text.setColor(palette.color(QPalette.ColorRole.PlaceholderText))
         self.items.text_colour = palette.color(QPalette.ColorRole.Text)
         self.items.highlight_colour = palette.color(QPalette.ColorRole.Highlight)
         self.graphics.setBackground(palette.color(QPalette.ColorRole.Base))

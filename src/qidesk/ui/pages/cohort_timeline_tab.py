@@ -160,7 +160,11 @@ class CohortTimelineTab(QWidget):
             data.end_date is None or self.today <= data.end_date
         )
         self.timeline.set_data(
-            data.lanes, data.cycles, self.today, stall_days=STALL_DAYS if running else None
+            data.lanes,
+            data.cycles,
+            self.today,
+            stall_days=STALL_DAYS if running else None,
+            empty_message="No team of this cohort has a PDSA cycle with dates yet.",
         )
         self.model.set_rows(team_rows(data, self.timeline.chart_layout))
 

@@ -364,7 +364,9 @@ class TeamPdsaTab(QWidget):
         self.table.setColumnWidth(CyclesModel.TITLE, 200)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         cycles_layout.addWidget(self.table, 1)
-        self.empty = EmptyState("No cycles yet. Add a change idea, then a new cycle (Ctrl+N).")
+        self.empty = EmptyState(
+            "No cycles yet. Add a change idea under Change ideas, then press New cycle."
+        )
         cycles_layout.addWidget(self.empty)
         buttons = QHBoxLayout()
         self.new_button = QPushButton("New cycle")
@@ -436,7 +438,15 @@ class TeamPdsaTab(QWidget):
             return
         data = self.data
         self.timeline.set_data(
-            data.lanes(), data.timeline_cycles(), self.today, keep_view=select is not None
+            data.lanes(),
+            data.timeline_cycles(),
+            self.today,
+            keep_view=select is not None,
+            empty_message=(
+                "No cycles with dates yet: add a new cycle and give it planned dates."
+                if data.ideas
+                else "No change ideas yet: add one under Change ideas, then a new cycle."
+            ),
         )
         self.model.set_rows(data.cycles)
         self._fill_idea_filter(data)
