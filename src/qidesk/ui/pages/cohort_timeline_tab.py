@@ -180,3 +180,37 @@ class CohortTimelineTab(QWidget):
         row = self.model.row_at(self.proxy.mapToSource(index).row())
         if row is not None and self.context is not None:
             self.context.open_team_requested.emit(row.team_uuid)
+
+
+def selftest_timeline(db: Any, folder: Any) -> str:
+    """For ``qidesk selftest``: draw the demo database's latest cohort timeline offscreen, check
+    it has a lane per team and bars, and export it as PNG and SVG into ``folder``."""
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QApplication
+
+    from qidesk.services.registry import Services
+
+    app = QApplication.instance() or QApplication([])
+    services = Services.create(db)
+    cohorts = services.cohorts.list_cohorts()
+    if not cohorts:
+        raise RuntimeError("the database holds no cohort")
+    cohort_uuid = max(cohorts, key=lambda c: (c.start_date or date.min, c.name)).uuid
+    tab = CohortTimelineTab(services)
+    tab.resize(1200, 700)
+    tab.show()
+    tab.show_cohort(cohort_uuid)
+    app.processEvents()
+    layout = tab.timeline.chart_layout
+    if not layout.bars or len(layout.lanes) != len(tab.data.lanes if tab.data else ()):
+        raise RuntimeError("the timeline drew no cycles, or not one lane per team")
+    png = tab.timeline.export(Path(folder) / "selftest-timeline.png")
+    svg = tab.timeline.export(Path(folder) / "selftest-timeline.svg")
+    tab.close()
+    if png.stat().st_size < 1000 or svg.stat().st_size < 1000:
+        raise RuntimeError("the exported timeline pictures are empty")
+    return (
+        f"{len(layout.lanes)} teams, {len(layout.bars)} bars, {len(layout.connectors)} ramp links; "
+        "exported PNG and SVG"
+    )
