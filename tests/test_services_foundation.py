@@ -118,6 +118,7 @@ def test_deleting_a_cohort_tombstones_teams_and_members_and_restores_them(
         ("Member", "Bethan"),
     ]
     assert deleted[0].with_count == 3  # two teams and one member
+    assert deleted[0].with_kinds == (("Team", 2), ("Member", 1))
     assert deleted[1].context == "Cohort X › B"
     with pytest.raises(ServiceError, match="restore the team first"):
         services.deleted.restore("Member", gone.uuid)

@@ -458,3 +458,65 @@ def test_renaming_and_deleting_a_cohort_on_its_page(
     with demo_db.unit_of_work() as session:
         teams = session.scalars(select(Team).where(Team.cohort_uuid == cohort.uuid)).all()
         assert teams and all(t.deleted_at is not None for t in teams)
+
+
+def test_switching_databases_from_the_file_menu(application, tmp_path: Path) -> None:
+    first, second = tmp_path / "first.sqlite", tmp_path / "second.sqlite"
+    assert application.open_path(first, initial=True)
+    old_window = application.window
+    application.open_database(str(second))
+    assert application.db.path == second.resolve() and application.window is not old_window
+    application.open_database(str(second))  # the open one: nothing to do, no lock error
+    assert application.messages == []
+    assert application.recent_databases()[:2] == [str(second.resolve()), str(first.resolve())]
+    # The first database was closed (its lock released): it opens again.
+    application.open_database(str(first))
+    assert application.db.path == first.resolve()
+
+
+def test_team_table_sorts_by_a_clicked_column_and_keeps_it(qtbot, demo_window: MainWindow) -> None:
+    from qidesk.ui.pages.cohort_page import TeamsTableModel
+
+    page = demo_window.current_page()
+    table, model = page.teams_tab.table, page.teams_tab.model
+    table.sortByColumn(TeamsTableModel.COACH, Qt.SortOrder.AscendingOrder)
+    coaches = [model.display(row, TeamsTableModel.COACH) for row in model.rows()]
+    assert coaches == sorted(coaches, key=str.casefold) and len(set(coaches)) > 1
+    page.refresh()
+    assert [model.display(row, TeamsTableModel.COACH) for row in model.rows()] == coaches
+    table.sortByColumn(TeamsTableModel.MEMBERS, Qt.SortOrder.DescendingOrder)
+    counts = [row.member_count for row in model.rows()]
+    assert counts == sorted(counts, reverse=True)
+
+
+def test_optional_date_shows_month_names_and_not_set(qtbot) -> None:
+    from datetime import date
+
+    from qidesk.ui.widgets import OptionalDateEdit
+
+    edit = OptionalDateEdit()
+    qtbot.addWidget(edit)
+    assert edit.text() == "Not set" and edit.date_value() is None
+    edit.set_date_value(date(2026, 8, 1))
+    assert edit.text() == "1 Aug 2026" and edit.date_value() == date(2026, 8, 1)
+    committed: list[bool] = []
+    edit.committed.connect(lambda: committed.append(True))
+    qtbot.mouseClick(edit, Qt.MouseButton.LeftButton)  # connects the calendar on first use
+    edit.calendarWidget().clicked.emit(edit.calendarWidget().selectedDate())
+    assert committed
+
+
+def test_closing_the_window_saves_the_field_being_edited(
+    qtbot, demo_window: MainWindow, demo_db: Database
+) -> None:
+    team = demo_window.context.services.teams.navigator()[0].teams[1]
+    demo_window.select(Selection("team", team.uuid))
+    aim = demo_window.current_page().overview.aim_edit
+    demo_window.activateWindow()
+    aim.setFocus()
+    qtbot.waitUntil(aim.hasFocus)
+    aim.selectAll()
+    qtbot.keyClicks(aim, "By June, half the waits")
+    demo_window.close()
+    with demo_db.unit_of_work() as session:
+        assert session.get(Team, team.uuid).aim_statement == "By June, half the waits"

@@ -10,6 +10,7 @@ import time
 import traceback
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 # SQLAlchemy and the store are imported before PySide6 on purpose: once PySide6 is imported,
 # its import hook inspects the source of every module imported after it, which makes importing
@@ -24,6 +25,9 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 from qidesk import APP_NAME, ORG_NAME, __version__
 from qidesk.logging_setup import setup_logging
 from qidesk.paths import config_dir, default_database, log_file
+
+if TYPE_CHECKING:
+    from qidesk.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +120,7 @@ class Application:
         self.app = app
         self.settings = settings
         self.db: Database | None = None
-        self.window = None  # type: ignore[var-annotated]
+        self.window: MainWindow | None = None
         self._previous_hook = sys.excepthook
         self._in_hook = False
         self._probe: FirstPaintProbe | None = None
@@ -126,6 +130,8 @@ class Application:
         """Open ``path``; when that fails, offer another, a new one, or quit/cancel.
         Returns False when the user gave up (nothing open for ``initial``)."""
         while True:
+            if self.db is not None and path.expanduser().resolve() == self.db.path:
+                return True  # already open here
             try:
                 db = Database.open(path)
                 break
@@ -185,8 +191,8 @@ class Application:
     def recent_databases(self) -> list[str]:
         value = self.settings.value(RECENT_KEY, [])
         if isinstance(value, str):
-            value = [value]
-        return [str(p) for p in (value or [])]
+            return [value]
+        return [str(p) for p in value] if isinstance(value, list) else []
 
     def quit(self) -> None:
         if self.window is not None:

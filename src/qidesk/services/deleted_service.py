@@ -33,6 +33,8 @@ class DeletedRecord:
     deleted_at: datetime
     #: How many records were deleted with it (a cohort's teams and their members, ...).
     with_count: int
+    #: The same by kind of record, most first: (("Member", 8), ("Team", 1)).
+    with_kinds: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -193,14 +195,16 @@ class DeletedService:
                 return None
 
             parent_of = {(type(r).__tablename__, r.uuid): parent_key(r) for r in rows}  # type: ignore[attr-defined]
-            counts: dict[tuple[str, str], int] = {}
-            for parent in parent_of.values():
+            kinds = {(type(r).__tablename__, r.uuid): r.record_type for r in rows}  # type: ignore[attr-defined]
+            counts: dict[tuple[str, str], dict[str, int]] = {}
+            for key, parent in parent_of.items():
                 if parent is None:
                     continue
                 root = parent
                 while parent_of.get(root) is not None:
                     root = parent_of[root]  # type: ignore[assignment]
-                counts[root] = counts.get(root, 0) + 1
+                by_kind = counts.setdefault(root, {})
+                by_kind[kinds[key]] = by_kind.get(kinds[key], 0) + 1
             result = [
                 DeletedRecord(
                     record_type=row.record_type,
@@ -208,7 +212,10 @@ class DeletedService:
                     title=_title(row),
                     context=_context(row, session),
                     deleted_at=row.deleted_at,  # type: ignore[arg-type]
-                    with_count=counts.get((type(row).__tablename__, row.uuid), 0),  # type: ignore[attr-defined]
+                    with_count=sum(_kinds_of(counts, row).values()),
+                    with_kinds=tuple(
+                        sorted(_kinds_of(counts, row).items(), key=lambda kv: (-kv[1], kv[0]))
+                    ),
                 )
                 for row in rows
                 if parent_of[(type(row).__tablename__, row.uuid)] is None  # type: ignore[attr-defined]
@@ -224,3 +231,7 @@ class DeletedService:
             if obj is None:
                 raise NotFound(f"That {record_type.lower()} no longer exists.")
             restore_with_children(session, obj)
+
+
+def _kinds_of(counts: dict[tuple[str, str], dict[str, int]], row: SyncMixin) -> dict[str, int]:
+    return counts.get((type(row).__tablename__, row.uuid), {})  # type: ignore[attr-defined]

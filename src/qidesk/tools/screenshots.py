@@ -101,7 +101,7 @@ def _run(args: argparse.Namespace, work: Path) -> int:
     width, height = (int(v) for v in args.size.lower().split("x"))
     out: Path = args.outdir
     out.mkdir(parents=True, exist_ok=True)
-    db_path = work / "screens.sqlite"
+    db_path = work / (args.db.name if args.db else "demo.sqlite")
     if args.db:
         if not args.db.exists():
             print(f"no database at {args.db}", file=sys.stderr)

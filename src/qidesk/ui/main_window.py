@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -25,6 +25,10 @@ from qidesk import APP_NAME
 from qidesk.ui.context import UiContext
 from qidesk.ui.navigator import Navigator, Selection
 from qidesk.ui.widgets import EmptyState
+
+if TYPE_CHECKING:  # the pages are imported when first shown
+    from qidesk.ui.pages.cohort_page import CohortPage
+    from qidesk.ui.pages.team_page import TeamPage
 
 #: Modules that add fixed pages, menu entries or toolbar actions: each has
 #: ``register(window: MainWindow)``, called once per window. Keep them light to import
@@ -115,6 +119,7 @@ class MainWindow(QMainWindow):
         self.navigator.reload()
         self._update_unexported()
         self._select_first()
+        self.navigator.tree.setFocus()
 
     # extension points -----------------------------------------------------------------------
     def add_fixed_page(
@@ -168,15 +173,19 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(widget)
         return self._pages[key]
 
-    def _cohort_page(self):  # type: ignore[no-untyped-def]
+    def _cohort_page(self) -> CohortPage:
         from qidesk.ui.pages.cohort_page import CohortPage
 
-        return self._page("cohort", lambda: CohortPage(self.context))
+        page = self._page("cohort", lambda: CohortPage(self.context))
+        assert isinstance(page, CohortPage)
+        return page
 
-    def _team_page(self):  # type: ignore[no-untyped-def]
+    def _team_page(self) -> TeamPage:
         from qidesk.ui.pages.team_page import TeamPage
 
-        return self._page("team", lambda: TeamPage(self.context))
+        page = self._page("team", lambda: TeamPage(self.context))
+        assert isinstance(page, TeamPage)
+        return page
 
     def _make_coaches_page(self, context: UiContext) -> QWidget:
         from qidesk.ui.pages.coaches_page import CoachesPage
@@ -188,7 +197,7 @@ class MainWindow(QMainWindow):
 
         return DeletedPage(context)
 
-    def current_page(self) -> QWidget:
+    def current_page(self) -> QWidget | None:
         return self.stack.currentWidget()
 
     def select(self, selection: Selection) -> None:
@@ -200,17 +209,21 @@ class MainWindow(QMainWindow):
             self.navigator.tree.setCurrentIndex(model.index(0, 0))
         else:
             self.stack.setCurrentWidget(self.welcome)
+            self._update_new_action()
 
     def _show_selection(self, selection: Selection | None) -> None:
         if selection is None:
             self._select_first()
             return
+        page: QWidget
         if selection.kind == "cohort":
-            page = self._cohort_page()
-            page.show_cohort(selection.key)
+            cohort_page = self._cohort_page()
+            cohort_page.show_cohort(selection.key)
+            page = cohort_page
         elif selection.kind == "team":
-            page = self._team_page()
-            page.show_team(selection.key)
+            team_page = self._team_page()
+            team_page.show_team(selection.key)
+            page = team_page
         else:
             fixed = next((f for f in self._fixed if f.key == selection.key), None)
             if fixed is None:
@@ -235,7 +248,10 @@ class MainWindow(QMainWindow):
 
     # actions --------------------------------------------------------------------------------
     def _action(
-        self, text: str, slot: Callable[[], object], shortcut: QKeySequence | str | None = None
+        self,
+        text: str,
+        slot: Callable[[], object],
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
     ) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
@@ -252,11 +268,13 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.new_cohort_action)
         file_menu.addSeparator()
         host = self.host
-        file_menu.addAction(self._action("&New database…", lambda: host and host.new_database()))
+        file_menu.addAction(
+            self._action("&New database…", lambda: host.new_database() if host else None)
+        )
         file_menu.addAction(
             self._action(
                 "&Open database…",
-                lambda: host and host.open_database_dialog(),
+                lambda: host.open_database_dialog() if host else None,
                 QKeySequence.StandardKey.Open,
             )
         )
@@ -312,22 +330,28 @@ class MainWindow(QMainWindow):
             action = self.recent_menu.addAction(path)
             action.setEnabled(path != current)
             action.triggered.connect(
-                lambda _checked=False, p=path: self.host and self.host.open_database(p)
+                lambda _checked=False, p=path: self.host.open_database(p) if self.host else None
             )
         if not paths:
             self.recent_menu.addAction("No recent databases").setEnabled(False)
 
     def _update_new_action(self) -> None:
-        key = next((k for k, w in self._pages.items() if w is self.stack.currentWidget()), "")
-        label = {"cohort": "New team…", "team": "New member…", "fixed:coaches": "New coach…"}
-        self.new_action.setText(label.get(key, "New cohort…"))
+        """Ctrl+N makes what the page holds; pages that hold nothing to make hide it."""
+        page = self.stack.currentWidget()
+        label = getattr(page, "NEW_LABEL", None)
+        can = bool(label) and callable(getattr(page, "new_item", None))
+        self.new_action.setText(label or "New…")
+        self.new_action.setVisible(can)
+        # With nothing else to make (an empty database), Ctrl+N makes a cohort.
+        shortcuts = ["Ctrl+Shift+N"] if page is not self.welcome else ["Ctrl+Shift+N", "Ctrl+N"]
+        self.new_cohort_action.setShortcuts([QKeySequence(s) for s in shortcuts])
 
     def new_item(self) -> None:
         page = self.stack.currentWidget()
         new = getattr(page, "new_item", None)
-        if page is self.welcome or not callable(new):
+        if page is self.welcome:
             self.new_cohort()
-        else:
+        elif callable(new):
             new()
 
     def delete_item(self) -> None:

@@ -165,6 +165,8 @@ class Navigator(QWidget):
         self.fixed.setStyleSheet(
             "QListWidget { background: transparent; }"
             " QListWidget::item { padding: 5px 6px; border-radius: 3px; }"
+            " QListWidget::item:selected { background: palette(highlight);"
+            " color: palette(highlighted-text); }"
         )
         self.fixed.currentItemChanged.connect(self._fixed_current_changed)
         rule = QFrame()

@@ -118,6 +118,10 @@ class OptionalDateEdit(QDateEdit):
         self.setCalendarPopup(True)
         self.editingFinished.connect(self.committed)
         self._calendar_connected = False
+        self.setDisplayFormat("d MMM yyyy")
+        self.setMinimumDate(self._UNSET)
+        self.setSpecialValueText("Not set")
+        self.setDate(self._UNSET)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         # The calendar pop-up is made on first use (it is slow to build), so connect to it then.
@@ -125,10 +129,6 @@ class OptionalDateEdit(QDateEdit):
             self._calendar_connected = True
             self.calendarWidget().clicked.connect(lambda _d: self.committed.emit())
         super().mousePressEvent(event)
-        self.setDisplayFormat("d MMM yyyy")
-        self.setMinimumDate(self._UNSET)
-        self.setSpecialValueText("Not set")
-        self.setDate(self._UNSET)
 
     def date_value(self) -> date | None:
         value = self.date()

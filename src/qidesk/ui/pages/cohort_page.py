@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -96,7 +97,8 @@ class CohortTeamsTab(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
-        self.table.setSortingEnabled(False)
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.table.setSortingEnabled(True)  # click a header to sort
         header = self.table.horizontalHeader()
         for column in (TeamsTableModel.NAME, TeamsTableModel.SERVICE, TeamsTableModel.SITE):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
@@ -162,6 +164,8 @@ class CohortTeamsTab(QWidget):
 
 
 class CohortPage(Page):
+    NEW_LABEL = "New team…"
+
     def __init__(self, context: UiContext, parent: QWidget | None = None):
         super().__init__(context, parent)
         self.cohort: CohortInfo | None = None

@@ -84,7 +84,9 @@ class LazyTabs(QTabWidget):
         if index not in self._built:
             holder, factory = self._lazy[index]
             widget = make_tab(factory, self.context)
-            holder.layout().addWidget(widget)
+            layout = holder.layout()
+            assert layout is not None
+            layout.addWidget(widget)
             self._built[index] = widget
         return self._built[index]
 

@@ -38,6 +38,8 @@ def muted_label(parent: QWidget) -> QLabel:
 
 
 class TeamPage(Page):
+    NEW_LABEL = "New member…"
+
     def __init__(self, context: UiContext, parent: QWidget | None = None):
         super().__init__(context, parent)
         self.team_uuid: str | None = None
