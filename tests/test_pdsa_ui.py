@@ -302,3 +302,41 @@ def test_a_coach_records_a_ramp_from_plan_to_decision(
     assert [lane.title for lane in layout.lanes] == ["Safety huddle"]
     assert [(c.from_uuid, c.to_uuid) for c in layout.connectors] == [(first.uuid, second.uuid)]
     assert {b.colour for b in layout.bars_of(first.uuid)} == {"#E69F00"}
+
+
+def test_in_the_window_a_cohort_timeline_bar_opens_the_cycle_on_its_team_page(
+    qtbot,
+    demo_db: Database,  # type: ignore[no-untyped-def]
+) -> None:
+    from qidesk.ui.context import UiContext
+    from qidesk.ui.main_window import MainWindow
+    from qidesk.ui.navigator import Selection
+    from qidesk.ui.pages.cohort_page import CohortPage
+    from qidesk.ui.pages.cohort_timeline_tab import CohortTimelineTab
+    from qidesk.ui.pages.team_page import TeamPage
+
+    services = Services.create(demo_db)
+    window = MainWindow(UiContext(services))
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    cohort = max(services.cohorts.list_cohorts(), key=lambda c: c.start_date or date.min)
+    window.select(Selection("cohort", cohort.uuid))
+    page = window.current_page()
+    assert isinstance(page, CohortPage)
+    timeline_tab = page.tabs.extra_widget("PDSA timeline")
+    assert isinstance(timeline_tab, CohortTimelineTab)
+    page.tabs.setCurrentIndex(page.tabs.indexOf(timeline_tab.parentWidget()))
+    assert timeline_tab.cohort_uuid == cohort.uuid
+    layout = timeline_tab.timeline.chart_layout
+    assert len(layout.lanes) == cohort.team_count
+    bar = layout.bars[len(layout.bars) // 2]
+    timeline_tab.timeline.cycle_double_clicked.emit(bar.uuid)  # what a double-click emits
+    team_page = window.current_page()
+    assert isinstance(team_page, TeamPage)
+    assert team_page.team_uuid == layout.cycle_lane[bar.uuid]
+    assert team_page.tabs.tabText(team_page.tabs.currentIndex()) == "PDSA"
+    pdsa_tab = team_page.tabs.extra_widget("PDSA")
+    assert isinstance(pdsa_tab, TeamPdsaTab)
+    assert pdsa_tab.editor.cycle is not None and pdsa_tab.editor.cycle.uuid == bar.uuid
+    window.close()

@@ -121,3 +121,20 @@ def test_cohort_timeline_has_a_lane_per_team_and_a_table(qtbot, demo_db: Databas
         for r in range(tab.proxy.rowCount())
     ]
     assert counts == sorted(counts, reverse=True)
+
+
+def test_double_clicking_a_bar_emits_its_cycle(qtbot) -> None:  # type: ignore[no-untyped-def]
+    chart = TimelineChart()
+    qtbot.addWidget(chart)
+    chart.resize(900, 400)
+    chart.show()
+    qtbot.waitExposed(chart)
+    lanes, cycles = sample()
+    chart.set_data(lanes, cycles, TODAY)
+    pos = chart.graphics.mapFromScene(chart.scene_pos_of("3"))
+    with qtbot.waitSignal(chart.cycle_double_clicked) as signal:
+        viewport = chart.graphics.viewport()
+        qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=pos)
+        qtbot.mouseDClick(viewport, Qt.MouseButton.LeftButton, pos=pos)
+        qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=pos)
+    assert signal.args == ["3"]

@@ -321,6 +321,8 @@ class TimelineChart(QWidget):
     """
 
     cycle_clicked = Signal(str)
+    #: A bar was double-clicked (the cohort timeline opens that team's cycle).
+    cycle_double_clicked = Signal(str)
 
     def __init__(self, parent: QWidget | None = None, *, title: str = "PDSA timeline"):
         super().__init__(parent)
@@ -556,7 +558,10 @@ class TimelineChart(QWidget):
         uuid = self.cycle_at_scene(event.scenePos())  # type: ignore[attr-defined]
         if uuid:
             self.select_cycle(uuid)
-            self.cycle_clicked.emit(uuid)
+            if event.double():  # type: ignore[attr-defined]
+                self.cycle_double_clicked.emit(uuid)
+            else:
+                self.cycle_clicked.emit(uuid)
 
     def scene_pos_of(self, uuid: str) -> QPointF | None:
         """Where the middle of a cycle's first bar is, in scene coordinates (for tests)."""

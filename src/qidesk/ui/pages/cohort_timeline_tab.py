@@ -130,6 +130,11 @@ class CohortTimelineTab(QWidget):
         splitter = QSplitter(Qt.Orientation.Vertical)
         self.timeline = TimelineChart(title="PDSA timeline: one lane per team")
         self.timeline.cycle_clicked.connect(self._cycle_clicked)
+        self.timeline.cycle_double_clicked.connect(self.open_cycle)
+        self.timeline.reset_button.setToolTip(
+            self.timeline.reset_button.toolTip()
+            + " Double-click a bar to open that cycle on its team's page."
+        )
         splitter.addWidget(self.timeline)
         self.model = TeamTimelineModel(self)
         self.proxy = QSortFilterProxyModel(self)
@@ -175,6 +180,24 @@ class CohortTimelineTab(QWidget):
             if row is not None and row.team_uuid == lane:
                 self.table.selectRow(r)
                 self.table.scrollTo(self.proxy.index(r, 0))
+
+    def open_cycle(self, uuid: str) -> None:
+        """Open the team page of a cycle on its PDSA tab, with the cycle in the editor."""
+        team = self.timeline.chart_layout.cycle_lane.get(uuid)
+        if team is None or self.context is None:
+            return
+        from qidesk.ui.pages.team_page import TeamPage
+
+        self.context.open_team_requested.emit(team)
+        page = self.window().findChild(TeamPage)
+        if page is None or page.team_uuid != team:
+            return
+        for index in range(page.tabs.count()):
+            if page.tabs.tabText(index) == "PDSA":
+                page.tabs.setCurrentIndex(index)  # shows the team there if it is new
+                widget = page.tabs.extra_widget("PDSA")
+                if widget is not None and getattr(widget, "team_uuid", None) == team:
+                    widget.open_cycle(uuid)  # type: ignore[attr-defined]
 
     def _open_team(self, index: Any) -> None:
         row = self.model.row_at(self.proxy.mapToSource(index).row())
