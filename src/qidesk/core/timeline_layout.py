@@ -7,7 +7,6 @@ midnight). y grows downwards: lane 0 is at the top, each row is 1.0 high.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -469,12 +468,3 @@ def cycle_tooltip(c: TimelineCycle) -> str:
         lines.append(f"Actual: {_span_text(c.actual_start, c.actual_end, 'still running')}")
     lines.append(f"Decision: {DECISION_LABELS.get(c.decision, 'Not decided')} · Status: {c.status}")
     return "\n".join(lines)
-
-
-def lane_index_at(lanes: Sequence[LaneBox], y: float) -> int | None:
-    """The index of the lane at height y, or None between lanes."""
-    starts = [lane.y0 for lane in lanes]
-    i = bisect_right(starts, y) - 1
-    if i >= 0 and y <= lanes[i].y1:
-        return i
-    return None

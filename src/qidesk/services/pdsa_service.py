@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -504,7 +504,3 @@ class PdsaService:
         if exclude is not None:
             query = query.where(PdsaCycle.uuid != exclude)
         return next_cycle_number(session.scalars(query).all())
-
-
-def cycles_by_uuid(cycles: Iterable[CycleInfo]) -> dict[str, CycleInfo]:
-    return {c.uuid: c for c in cycles}
