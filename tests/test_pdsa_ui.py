@@ -97,11 +97,17 @@ def test_an_act_decision_without_a_study_is_explained_and_not_saved(
     assert {b.colour for b in tab.timeline.chart_layout.bars_of(uuid)} == {"#009E73"}
 
 
-def test_done_needs_a_decision(tab: TeamPdsaTab, services: Services) -> None:
+def test_done_needs_a_decision(qtbot, tab: TeamPdsaTab, services: Services) -> None:  # type: ignore[no-untyped-def]
     uuid = open_titled(tab, "Loose test")
     choose(tab.editor.status_combo, "done")
     assert "done needs an Act decision" in tab.editor.problem_text("act")
     assert services.pdsa.cycle(uuid).status == "planned"
+    # leaving the cycle with the rule broken says that the change was not saved
+    with qtbot.waitSignal(tab.editor.unsaved_dropped) as dropped:
+        open_titled(tab, "Checklist on nights")
+    assert "cycle 1 “Loose test” were not saved" in dropped.args[0]
+    open_titled(tab, "Loose test")
+    assert tab.editor.status_combo.currentData() == "planned"
     choose(tab.editor.status_combo, "running")
     assert tab.editor.problem_text("act") == ""
     assert services.pdsa.cycle(uuid).status == "running"

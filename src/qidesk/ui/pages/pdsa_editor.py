@@ -204,6 +204,9 @@ class PdsaEditor(QWidget):
     a broken rule shows its message in its section and nothing is saved until it is fixed."""
 
     saved = Signal(object)  # CycleInfo
+    #: Another cycle was opened while this one had edits that broke a rule (so were not
+    #: saved): the text says which cycle and why.
+    unsaved_dropped = Signal(str)
     cycle_created = Signal(object)  # CycleInfo (from "Next cycle")
     cycle_deleted = Signal(str)
 
@@ -401,6 +404,17 @@ class PdsaEditor(QWidget):
 
     def load(self, cycle: CycleInfo | None, ideas: Sequence[ChangeIdeaInfo] = ()) -> None:
         """Show ``cycle`` (None: nothing selected)."""
+        if (
+            self.cycle is not None
+            and self.problems
+            and (cycle is None or cycle.uuid != self.cycle.uuid)
+        ):
+            reasons = " ".join(p.message for p in self.problems)
+            self.unsaved_dropped.emit(
+                f"Your last changes to cycle {self.cycle.cycle_number} “{self.cycle.title}” were "
+                f"not saved: {reasons} It keeps its last saved values."
+            )
+            self.problems = []
         self._loading = True
         try:
             self.cycle = cycle

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from qidesk.core.pdsa_rules import DECISION_LABELS, STATUS_LABELS
-from qidesk.core.timeline_layout import DECISION_COLOURS
+from qidesk.core.timeline_layout import DECISION_COLOURS, cycle_tooltip
 from qidesk.services.base import ServiceError
 from qidesk.services.pdsa_service import (
     CHANGE_IDEA_STATUSES,
@@ -83,6 +83,11 @@ class CyclesModel(RowsTableModel[CycleInfo]):
                 self.DECISION: DECISION_LABELS.get(row.act_decision, ""),
                 self.STATUS: STATUS_LABELS.get(row.status, row.status),
             }[column]
+        )
+
+    def tooltip(self, row: CycleInfo, column: int) -> str | None:
+        return cycle_tooltip(
+            row.timeline_cycle(row.change_idea_uuid or NO_IDEA_LANE, row.change_idea_title)
         )
 
     def decoration(self, row: CycleInfo, column: int) -> Any:
@@ -386,6 +391,7 @@ class TeamPdsaTab(QWidget):
 
         self.editor = PdsaEditor(self.services, self.context)
         self.editor.saved.connect(self._cycle_saved)
+        self.editor.unsaved_dropped.connect(self._unsaved_dropped)
         self.editor.cycle_created.connect(lambda info: self.reload(select=info.uuid))
         self.editor.cycle_deleted.connect(lambda _uuid: self.reload())
         lower.addWidget(self.editor)
@@ -552,6 +558,10 @@ class TeamPdsaTab(QWidget):
         self.editor.title_edit.setFocus()
         self.editor.title_edit.selectAll()
         return info
+
+    def _unsaved_dropped(self, message: str) -> None:
+        if self.context is not None:
+            self.context.show_problem(self, message)
 
     def _cycle_saved(self, info: CycleInfo) -> None:
         """Fast path after an edit: one row and one cycle of the timeline change."""
