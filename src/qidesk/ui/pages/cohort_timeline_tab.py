@@ -153,8 +153,9 @@ class CohortTimelineTab(QWidget):
         header.setSectionResizeMode(TeamTimelineModel.TEAM, QHeaderView.ResizeMode.Stretch)
         self.table.doubleClicked.connect(self._open_team)
         splitter.addWidget(self.table)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        splitter.setStretchFactor(0, 4)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([420, 140])
         outer.addWidget(splitter)
 
     def show_cohort(self, cohort_uuid: str) -> None:
