@@ -40,6 +40,8 @@ from qidesk.ui.widgets import (
 #: ``show_cohort(cohort_uuid: str)``; it is built the first time the user opens it.
 COHORT_TABS: list[tuple[str, TabFactory]] = [
     ("Capability", "qidesk.ui.pages.cohort_capability_tab:CohortCapabilityTab"),
+    ("PDSA timeline", "qidesk.ui.pages.cohort_timeline_tab:CohortTimelineTab"),
+    ("Progress", "qidesk.ui.pages.cohort_progress_tab:CohortProgressTab"),
 ]
 
 

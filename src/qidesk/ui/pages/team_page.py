@@ -16,6 +16,8 @@ from qidesk.ui.widgets import muted_colour
 #: one line each, for example ("PDSA", "qidesk.ui.pages.team_pdsa_tab:TeamPdsaTab").
 TEAM_TABS: list[tuple[str, TabFactory]] = [
     ("Self-assessment", "qidesk.ui.pages.team_assessment_tab:TeamAssessmentTab"),
+    ("PDSA", "qidesk.ui.pages.team_pdsa_tab:TeamPdsaTab"),
+    ("Progress", "qidesk.ui.pages.team_progress_tab:TeamProgressTab"),
 ]
 
 
