@@ -16,7 +16,7 @@ def run_migrations_online() -> None:
     if connection is None:
         from sqlalchemy import create_engine
 
-        url = config.get_main_option("sqlalchemy.url")
+        url = config.get_main_option("sqlalchemy.url") or ""
         engine = create_engine(url)
         with engine.begin() as conn:
             context.configure(
