@@ -507,3 +507,20 @@ def test_model_for_finds_every_travelling_model() -> None:
     assert model_for("Member") is Member
     with pytest.raises(KeyError):
         model_for("Nonsense")
+
+
+def test_empty_text_and_null_are_the_same_value(pair) -> None:
+    """A spreadsheet cell cannot tell "" from NULL, so re-importing must not see a change."""
+    a, b = pair
+    _, team, _ = team_tree(a)
+    versions = export(a)
+    blanked = [
+        replace(v, values={**v.values, "coach_uuid": ""}) if v.record_type == "Team" else v
+        for v in versions
+    ]
+    with a.unit_of_work() as session:
+        plan = plan_merge(session, blanked)
+    assert not plan.problems
+    assert not plan.has_changes
+    merge(b, blanked)
+    assert row(b, Team, team).coach_uuid is None

@@ -126,6 +126,7 @@ class ColumnSpec:
     name: str
     kind: str  # bool, int, float, date, datetime, str or other
     references: str | None  # table name of a foreign key target, if any
+    nullable: bool = True
 
 
 @dataclass(frozen=True)
@@ -181,7 +182,9 @@ def _specs() -> dict[str, RecordSpec]:
             column = attr.columns[0]
             targets = [fk.column.table.name for fk in column.foreign_keys]
             target = targets[0] if targets else None
-            columns.append(ColumnSpec(attr.key, column.name, _kind(column.type), target))
+            columns.append(
+                ColumnSpec(attr.key, column.name, _kind(column.type), target, bool(column.nullable))
+            )
         specs[cls.record_type] = RecordSpec(
             cls.record_type, cls, table, tuple(columns), order.get(table.name, len(order))
         )
@@ -205,9 +208,16 @@ def model_for(record_type: str) -> type[SyncMixin]:
 # Canonical values and digests
 
 
-def _canon(kind: str, value: Any) -> Any:
-    """``value`` in the JSON-friendly form the history stores, normalised by column kind."""
-    if value is None:
+def _canon(column: ColumnSpec, value: Any) -> Any:
+    """``value`` in the JSON-friendly form the history stores, normalised by column kind.
+
+    An empty cell cannot tell ``""`` from NULL, so neither does a version: empty text is NULL
+    in a nullable column (references included) and NULL is empty text in a required one.
+    """
+    kind = column.kind
+    if value is None or (isinstance(value, str) and value == "" and kind != "str"):
+        return "" if kind == "str" and not column.nullable else None
+    if kind == "str" and value == "" and column.nullable:
         return None
     if kind == "bool":
         if isinstance(value, str):
@@ -251,7 +261,7 @@ def _typed(kind: str, value: Any) -> Any:
 
 def canonical_values(spec: RecordSpec, values: Mapping[str, Any]) -> dict[str, Any]:
     """The record's values normalised by column type (KeyError names a missing column)."""
-    return {c.key: _canon(c.kind, values[c.key]) for c in spec.columns}
+    return {c.key: _canon(c, values[c.key]) for c in spec.columns}
 
 
 def typed_values(spec: RecordSpec, canon: Mapping[str, Any]) -> dict[str, Any]:
@@ -294,7 +304,7 @@ def _version(
 
 def _from_row(spec: RecordSpec, row: Any) -> KnownVersion:
     """A version from a row of the record's own table (Core row mapping, by column name)."""
-    canon = {c.key: _canon(c.kind, row[c.name]) for c in spec.columns}
+    canon = {c.key: _canon(c, row[c.name]) for c in spec.columns}
     return _version(
         spec,
         row["uuid"],
@@ -311,7 +321,7 @@ def _from_row(spec: RecordSpec, row: Any) -> KnownVersion:
 def _from_stored(spec: RecordSpec, row: Any, origin: str) -> KnownVersion:
     """A version from a ConflictHead or RecordVersion row (values as JSON text)."""
     data = json.loads(row.data)
-    canon = {c.key: _canon(c.kind, data.get(c.key)) for c in spec.columns}
+    canon = {c.key: _canon(c, data.get(c.key)) for c in spec.columns}
     return _version(
         spec,
         row.record_uuid,
