@@ -8,7 +8,9 @@ from qidesk.services.activity_service import ActivityService
 from qidesk.services.assessment_service import AssessmentService
 from qidesk.services.coach_service import CoachService
 from qidesk.services.cohort_service import CohortService
+from qidesk.services.conflict_service import ConflictService
 from qidesk.services.deleted_service import DeletedService
+from qidesk.services.import_log_service import ImportLogService
 from qidesk.services.member_service import MemberService
 from qidesk.services.pdsa_service import PdsaService
 from qidesk.services.progress_service import ProgressService
@@ -34,6 +36,8 @@ class Services:
     assessments: AssessmentService
     pdsa: PdsaService
     progress: ProgressService
+    conflicts: ConflictService
+    import_log: ImportLogService
 
     @classmethod
     def create(cls, db: Database) -> Services:
@@ -52,4 +56,6 @@ class Services:
             assessments=AssessmentService(uow),
             pdsa=PdsaService(uow),
             progress=ProgressService(uow),
+            conflicts=ConflictService(uow),
+            import_log=ImportLogService(uow),
         )

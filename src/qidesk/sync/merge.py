@@ -85,6 +85,7 @@ __all__ = [
     "open_conflicts",
     "plan_merge",
     "record_spec",
+    "record_specs",
     "resolve_conflict",
     "winning_versions",
 ]
@@ -192,6 +193,11 @@ def _specs() -> dict[str, RecordSpec]:
     _SPECS.update(specs)
     _SPECS_MAPPER_COUNT = len(mappers)
     return _SPECS
+
+
+def record_specs() -> list[RecordSpec]:
+    """Every travelling record type, parents before children."""
+    return sorted(_specs().values(), key=lambda s: (s.order, s.record_type))
 
 
 def record_spec(record_type: str) -> RecordSpec:
