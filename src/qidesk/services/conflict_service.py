@@ -178,10 +178,10 @@ def _describe(
     elif not any(f.differs for f in fields):
         what += " (the values are the same; only their histories differ)"
     first = versions[0]
+    others = "the others are" if len(heads) > 2 else "the other is"
     summary = (
-        f"{what}. QI Desk shows the version changed last, on {first.made_where} "
-        f"({when_text(first.updated_at)}); the other{'s are' if len(heads) > 2 else ' is'} "
-        "kept here until you choose."
+        f"{what}. QI Desk shows the version changed last (version 1, made on "
+        f"{first.made_where}); {others} kept here until you choose."
     )
     return ConflictSummary(record_type, uuid, title, summary, versions, tuple(fields))
 
