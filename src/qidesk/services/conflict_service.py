@@ -174,14 +174,15 @@ def _describe(
     else:
         what = f"This {kind} was changed in {len(heads)} places since they last shared it"
     if differing:
-        what += f" ({', '.join(differing)} differ)"
+        verb = "differs" if len(differing) == 1 else "differ"
+        what += f" ({', '.join(differing)} {verb})"
     elif not any(f.differs for f in fields):
         what += " (the values are the same; only their histories differ)"
     first = versions[0]
     others = "the others are" if len(heads) > 2 else "the other is"
     summary = (
-        f"{what}. QI Desk shows the version changed last (version 1, made on "
-        f"{first.made_where}); {others} kept here until you choose."
+        f"{what}. QI Desk shows version 1, the one changed last, made on "
+        f"{first.made_where}; {others} kept here until you choose."
     )
     return ConflictSummary(record_type, uuid, title, summary, versions, tuple(fields))
 

@@ -143,8 +143,8 @@ class ImportLogPage(Page):
         self.splitter.setChildrenCollapsible(False)
         layout.addWidget(self.splitter, 1)
         self.empty = EmptyState(
-            "Nothing imported yet. Import a workbook with File → Import… (Ctrl+I) or drop it "
-            "on the window; each import is listed here."
+            "Nothing imported yet. Import a workbook with File → Import workbooks… (Ctrl+I) or "
+            "drop it on the window; each import is listed here."
         )
         layout.addWidget(self.empty, 1)
 
