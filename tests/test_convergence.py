@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from qidesk.core.ids import natural_uuid
 from qidesk.services.base import tombstone
 from qidesk.store.base import SyncMixin
 from qidesk.store.engine import Database
@@ -36,6 +37,7 @@ OPS = st.one_of(
     st.tuples(st.just("create"), WHO, st.sampled_from([m.record_type for m in MODELS]), NAMES),
     st.tuples(st.just("edit"), WHO, PICK, NAMES),
     st.tuples(st.just("edit"), WHO, PICK, NAMES),
+    st.tuples(st.just("create_shared"), WHO, NAMES),
     st.tuples(st.just("delete"), WHO, PICK),
     st.tuples(st.just("restore"), WHO, PICK),
     st.tuples(st.just("resolve"), WHO, PICK, st.integers(0, 3)),
@@ -84,6 +86,12 @@ def _apply(dbs: list[Database], op: tuple[Any, ...], exported: set[Any]) -> None
     with db.unit_of_work() as session:
         if kind == "create":
             _create(session, op[2], op[3])
+            return
+        if kind == "create_shared":
+            # A natural-key record: several installations may make it, alike.
+            uuid = natural_uuid("convergence-test-cohort", op[2])
+            if session.get(Cohort, uuid) is None:
+                session.add(Cohort(uuid=uuid, name=op[2]))
             return
         if kind == "resolve":
             conflicts = open_conflicts(session)

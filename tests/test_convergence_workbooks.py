@@ -23,6 +23,7 @@ INSTALLATIONS = ("wb-a", "wb-b", "wb-c")
 OPS = st.one_of(
     st.tuples(st.just("create"), WHO, st.sampled_from(["Cohort", "Team", "Member"]), NAMES),
     st.tuples(st.just("edit"), WHO, PICK, NAMES),
+    st.tuples(st.just("create_shared"), WHO, NAMES),
     st.tuples(st.just("delete"), WHO, PICK),
     st.tuples(st.just("resolve"), WHO, PICK, st.integers(0, 3)),
     st.tuples(st.just("workbook"), WHO, WHO),
