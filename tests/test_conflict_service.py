@@ -167,3 +167,23 @@ def test_import_log_reads_a_flat_summary_too(pair) -> None:
     (entry,) = ImportLogService(b.unit_of_work).list_imports()
     assert entry.summary_text == "2 created, 1 conflicts"
     assert entry.by_type == {"Team": {"created": 2}}
+
+
+def test_keeping_a_version_whose_reference_is_missing_is_refused(pair) -> None:
+    """Defence in depth: an import validates references, but a stored head could still point
+    at a record that is not here; keeping it says so and changes nothing."""
+    from sqlalchemy import update
+
+    from qidesk.store.models.sync import ConflictHead
+
+    a, b = pair
+    team = _team_conflict(a, b)
+    with a.unit_of_work() as session:
+        head = session.query(ConflictHead).one()
+        data = head.data.replace(head.data.split('"cohort_uuid": "')[1][:36], "0" * 36)
+        session.execute(update(ConflictHead).values(data=data))
+    service = ConflictService(a.unit_of_work)
+    (conflict,) = service.list_conflicts()
+    with pytest.raises(ServiceError, match="refers to a record"):
+        service.keep_version("Team", team, conflict.versions[1].key)
+    assert service.count() == 1

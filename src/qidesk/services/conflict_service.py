@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from qidesk.services.base import ServiceError, UnitOfWork
@@ -224,14 +225,20 @@ class ConflictService:
     def keep_version(self, record_type: str, uuid: str, version_key: str) -> None:
         """Keep the version ``version_key``: it becomes a new version that supersedes every
         other, here and wherever it is exported to."""
-        with self._unit_of_work() as session:
-            heads = merge.conflict_heads(session, record_type, uuid)
-            if len(heads) < 2:
-                raise ServiceError("This conflict has already been resolved.")
-            try:
-                merge.resolve_conflict(session, record_type, uuid, version_key)
-            except KeyError as exc:
-                raise ServiceError(
-                    "That version is no longer one of the record's versions "
-                    "(an import changed it). Look at the conflict again."
-                ) from exc
+        try:
+            with self._unit_of_work() as session:
+                heads = merge.conflict_heads(session, record_type, uuid)
+                if len(heads) < 2:
+                    raise ServiceError("This conflict has already been resolved.")
+                try:
+                    merge.resolve_conflict(session, record_type, uuid, version_key)
+                except KeyError as exc:
+                    raise ServiceError(
+                        "That version is no longer one of the record's versions "
+                        "(an import changed it). Look at the conflict again."
+                    ) from exc
+        except IntegrityError as exc:
+            raise ServiceError(
+                "That version refers to a record this database does not have, so it cannot be "
+                "kept. Nothing was changed."
+            ) from exc
