@@ -36,8 +36,9 @@ from __future__ import annotations
 
 import functools
 import json
+import operator
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
@@ -823,16 +824,72 @@ def _stored_row(version: KnownVersion, origin: str) -> dict[str, Any]:
     }
 
 
-def _upsert_live(session: Session, spec: RecordSpec, rows: list[dict[str, Any]]) -> None:
+def _sqlite_datetime(value: datetime) -> str:
+    return value.isoformat(sep=" ", timespec="microseconds")  # 2026-11-26 09:00:00.000000
+
+
+def _sqlite_date(value: date) -> str:
+    return value.isoformat()
+
+
+#: How SQLAlchemy's SQLite types store values, by column kind (others are stored as they are).
+_SQLITE_CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "datetime": _sqlite_datetime,
+    "date": _sqlite_date,
+    "bool": int,
+}
+
+
+def _plain_columns(table: Table) -> bool:
+    """True when every column is of a type :func:`_sqlite_value` stores as SQLAlchemy would."""
+    return all(_kind(c.type) != "other" for c in table.columns)
+
+
+def _write_rows(
+    session: Session, table: Table, rows: list[dict[str, Any]], *, upsert_on: str = ""
+) -> None:
+    """Insert (or, with ``upsert_on``, insert-or-update) ``rows`` with one executemany.
+
+    For tables of plain column types the statement goes to the driver directly, values
+    converted as SQLAlchemy would store them (much faster for tens of thousands of rows)."""
     if not rows:
         return
-    table = spec.table
-    stmt = sqlite_insert(table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c.uuid],
-        set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name != "uuid"},
-    )
-    session.execute(stmt, rows)
+    if not _plain_columns(table):
+        stmt: Any = sqlite_insert(table)
+        if upsert_on:
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[table.c[upsert_on]],
+                set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name != upsert_on},
+            )
+        session.execute(stmt, rows)
+        return
+    names = list(rows[0])
+    quoted = {n: f'"{n}"' for n in names}
+    columns = ", ".join(quoted.values())
+    marks = ", ".join("?" for _ in names)
+    sql = f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})'
+    if upsert_on:
+        updates = ", ".join(f"{q} = excluded.{q}" for n, q in quoted.items() if n != upsert_on)
+        sql += f' ON CONFLICT ("{upsert_on}") DO UPDATE SET {updates}'
+    kinds = {c.name: _kind(c.type) for c in table.columns}
+    converters = [
+        (i, _SQLITE_CONVERTERS[kinds[n]])
+        for i, n in enumerate(names)
+        if kinds[n] in _SQLITE_CONVERTERS
+    ]
+    getter = operator.itemgetter(*names)
+    params: list[tuple[Any, ...]] = []
+    for row in rows:
+        values = list(getter(row)) if len(names) > 1 else [getter(row)]
+        for index, convert in converters:
+            if values[index] is not None:
+                values[index] = convert(values[index])
+        params.append(tuple(values))
+    session.connection().exec_driver_sql(sql, params)
+
+
+def _upsert_live(session: Session, spec: RecordSpec, rows: list[dict[str, Any]]) -> None:
+    _write_rows(session, spec.table, rows, upsert_on="uuid")
 
 
 _CONFLICT_TABLE = cast(Table, ConflictHead.__table__)
@@ -885,10 +942,8 @@ def apply_plan(session: Session, plan: MergePlan, *, import_id: str) -> None:
                         ConflictHead.record_uuid.in_(chunk),
                     )
                 )
-        if heads:
-            session.execute(insert(_CONFLICT_TABLE), heads)
-        if history:
-            session.execute(insert(_HISTORY_TABLE), history)
+        _write_rows(session, _CONFLICT_TABLE, heads)
+        _write_rows(session, _HISTORY_TABLE, history)
     finally:
         if previous is None:
             session.info.pop(APPLYING_RECEIVED_VERSIONS, None)
