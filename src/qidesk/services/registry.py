@@ -17,6 +17,10 @@ from qidesk.store.engine import Database
 
 if TYPE_CHECKING:
     from qidesk.services.assessment_service import AssessmentService
+    from qidesk.services.conflict_service import ConflictService
+    from qidesk.services.export_service import ExportService
+    from qidesk.services.import_log_service import ImportLogService
+    from qidesk.services.import_service import ImportService
     from qidesk.services.pdsa_service import PdsaService
     from qidesk.services.progress_service import ProgressService
     from qidesk.services.template_service import TemplateService
@@ -73,6 +77,10 @@ class Services:
     @cached_property
     def assessments(self) -> AssessmentService:
         from qidesk.services.assessment_service import AssessmentService
+    from qidesk.services.conflict_service import ConflictService
+    from qidesk.services.export_service import ExportService
+    from qidesk.services.import_log_service import ImportLogService
+    from qidesk.services.import_service import ImportService
 
         return AssessmentService(self.db.unit_of_work)
 
@@ -87,3 +95,27 @@ class Services:
         from qidesk.services.progress_service import ProgressService
 
         return ProgressService(self.db.unit_of_work)
+
+    @cached_property
+    def conflicts(self) -> ConflictService:
+        from qidesk.services.conflict_service import ConflictService
+
+        return ConflictService(self.db.unit_of_work)
+
+    @cached_property
+    def import_log(self) -> ImportLogService:
+        from qidesk.services.import_log_service import ImportLogService
+
+        return ImportLogService(self.db.unit_of_work)
+
+    @cached_property
+    def workbook_export(self) -> ExportService:
+        from qidesk.services.export_service import ExportService
+
+        return ExportService(self.db.unit_of_work)
+
+    @cached_property
+    def workbook_import(self) -> ImportService:
+        from qidesk.services.import_service import ImportService
+
+        return ImportService(self.db.unit_of_work, self.db.path)

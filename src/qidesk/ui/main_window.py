@@ -33,7 +33,10 @@ if TYPE_CHECKING:  # the pages are imported when first shown
 #: Modules that add fixed pages, menu entries or toolbar actions: each has
 #: ``register(window: MainWindow)``, called once per window. Keep them light to import
 #: (import heavy things inside the factories), start-up time depends on it.
-WINDOW_EXTENSIONS: tuple[str, ...] = ()
+WINDOW_EXTENSIONS: tuple[str, ...] = (
+    "qidesk.ui.pages.conflicts_page",
+    "qidesk.ui.pages.import_log_page",
+)
 
 WidgetFactory = Callable[[UiContext], QWidget]
 
