@@ -20,8 +20,11 @@ from qidesk.sync.record_types import BOOL, DATE, DATETIME, ENUM, FLOAT, INT, REF
 
 #: Text starting with one of these is a formula (or starts one) in some spreadsheet program.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-#: Characters XML 1.0 cannot hold; written as the OOXML escape ``_xHHHH_``.
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+#: Characters XML 1.0 cannot hold (and CR, which XML parsers turn into LF); written as the
+#: OOXML escape ``_xHHHH_``, which readers decode.
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ufffe\uffff]")
+#: Text that already looks like an escape: its underscore is escaped (``_x005F_``).
+_LOOKS_ESCAPED = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
 #: Longest text a cell holds in Excel.
 MAX_CELL_TEXT = 32767
 
@@ -35,6 +38,8 @@ class CellError(ValueError):
 
 def escape_xml_text(text: str) -> str:
     """``text`` with characters XML cannot hold written as ``_xHHHH_`` (what Excel does)."""
+    if "_x" in text:
+        text = _LOOKS_ESCAPED.sub("_x005F_", text)
     if not _ILLEGAL_XML.search(text):
         return text
     return _ILLEGAL_XML.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
@@ -65,7 +70,7 @@ def set_value(cell: Any, value: Any) -> Any:
 
 def is_plain_safe_text(text: str) -> bool:
     """True when openpyxl may write ``text`` as given (no guard and nothing to escape)."""
-    return not needs_text_guard(text) and not _ILLEGAL_XML.search(text)
+    return not needs_text_guard(text) and not _ILLEGAL_XML.search(text) and "_x" not in text
 
 
 # ---- reading -------------------------------------------------------------------------------

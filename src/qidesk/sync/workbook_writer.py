@@ -432,5 +432,22 @@ def _set_mode(temp: Path, target: Path) -> None:
 
 def write_export(target: Path, data: ExportData, meta: ExportMeta) -> None:
     """Write ``data`` as a full-export workbook at ``target`` (atomically)."""
+    if not Path(target).parent.is_dir():
+        raise ExportError(f"The folder {Path(target).parent} does not exist.")
     wb = build_workbook(data, meta)
-    save_atomically(lambda p: wb.save(p), target)
+    try:
+        save_atomically(lambda p: wb.save(p), target)
+    except BaseException:
+        discard_write_only(wb)
+        raise
+
+
+def discard_write_only(wb: Workbook) -> None:
+    """Close the row writers of a write-only workbook that was not saved (no stray warnings)."""
+    for ws in wb.worksheets:
+        rows = getattr(ws, "_rows", None)
+        if rows is not None:
+            with contextlib.suppress(Exception):
+                rows.close()
+        with contextlib.suppress(Exception):
+            ws._writer.xf.close()  # type: ignore[union-attr]
