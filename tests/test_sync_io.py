@@ -57,10 +57,7 @@ def _normalised(versions) -> dict:
             v.updated_at,
             v.updated_by,
             v.deleted_at,
-            {
-                k: ("" if val is None and isinstance(val, str) else val)
-                for k, val in v.values.items()
-            },
+            dict(v.values),
         )
     return out
 
