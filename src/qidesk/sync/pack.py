@@ -365,7 +365,7 @@ def build_pack(pack: PackData, meta: ExportMeta) -> Workbook:
     for row, choice in enumerate(pack.level_choices(), start=1):
         set_value(lists.cell(row, 1), choice)
     meta_ws = _hidden(wb, META_SHEET)
-    record_type, assessment = pack.assessment
+    assessment = pack.assessment[1]
     for row, (key, value) in enumerate(
         (
             ("key", "value"),
