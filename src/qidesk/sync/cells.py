@@ -214,6 +214,8 @@ def convert(value: Any, kind: str, *, nullable: bool, choices: tuple[str, ...] =
     Blank cells are ``""`` for text columns, None where the column allows it, else an error.
     """
     if kind in (TEXT, ENUM, REF) or is_blank(value):
+        if kind == TEXT and nullable and is_blank(value) and not value:
+            return None  # an empty cell of a text column that may be NULL
         if kind == TEXT:
             text = to_text(value)
             if len(text) > MAX_CELL_TEXT:

@@ -113,7 +113,7 @@ def _rows_of(session: Session, spec: RecordTypeSpec, where: Any = None) -> list[
         stmt = stmt.where(where(table))
     stmt = stmt.order_by(table.c.uuid)
     keys = spec.value_keys
-    text_keys = {c.key for c in spec.columns if c.kind == TEXT}
+    text_keys = {c.key for c in spec.columns if c.kind == TEXT and not c.nullable}
     out = []
     for row in session.execute(stmt).mappings():
         values = {k: ("" if row[k] is None and k in text_keys else row[k]) for k in keys}
