@@ -9,6 +9,8 @@ from qidesk.services.assessment_service import AssessmentService
 from qidesk.services.coach_service import CoachService
 from qidesk.services.cohort_service import CohortService
 from qidesk.services.deleted_service import DeletedService
+from qidesk.services.export_service import ExportService
+from qidesk.services.import_service import ImportService
 from qidesk.services.member_service import MemberService
 from qidesk.services.pdsa_service import PdsaService
 from qidesk.services.progress_service import ProgressService
@@ -34,6 +36,8 @@ class Services:
     assessments: AssessmentService
     pdsa: PdsaService
     progress: ProgressService
+    workbook_export: ExportService
+    workbook_import: ImportService
 
     @classmethod
     def create(cls, db: Database) -> Services:
@@ -52,4 +56,6 @@ class Services:
             assessments=AssessmentService(uow),
             pdsa=PdsaService(uow),
             progress=ProgressService(uow),
+            workbook_export=ExportService(uow),
+            workbook_import=ImportService(uow, db.path),
         )
