@@ -173,13 +173,13 @@ def build_corpus(base: Path, out: Path) -> list[HostileCase]:
 
     # --- formula cells -------------------------------------------------------------------------
     cohorts = _sheet_member(base, "Cohorts")
-    formula = case("formula.xlsx", "formula", "Cohorts", 2, "notes (F)")
+    formula = case("formula.xlsx", "formula", "Cohorts", 2, "name (B)")
 
     def add_formula(name: str, data: bytes) -> bytes:
         if name != cohorts:
             return data
         return re.sub(
-            rb'<c r="F2"[^>]*?(/>|>.*?</c>)', b'<c r="F2"><f>1+1</f><v>2</v></c>', data, count=1
+            rb'<c r="B2"[^>]*?(/>|>.*?</c>)', b'<c r="B2"><f>1+1</f><v>2</v></c>', data, count=1
         )
 
     _rewrite_zip(base, formula, add_formula)

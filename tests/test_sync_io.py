@@ -16,6 +16,7 @@ from qidesk.services.export_service import ExportService
 from qidesk.services.import_service import APPLIED, UNCHANGED, ImportService
 from qidesk.store.engine import Database
 from qidesk.store.models import Coach, Cohort, Member, Team
+from qidesk.sync import workbook_writer
 from qidesk.sync.merge import winning_versions
 from qidesk.sync.preflight import check_file
 from qidesk.sync.record_types import META_SHEET, all_specs
@@ -213,11 +214,11 @@ def test_a_failed_write_leaves_no_partial_file(
     target = out / "all.xlsx"
     target.write_bytes(b"previous export")
 
-    def full_disk(self, filename):
-        Path(filename).write_bytes(b"half")
+    def full_disk(path, _data, _meta):
+        Path(path).write_bytes(b"half")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", full_disk)
+    monkeypatch.setattr(workbook_writer, "write_workbook", full_disk)
     with pytest.raises(ServiceError, match="No space left on device"):
         ExportService(demo_db.unit_of_work).export_full(target)
     assert target.read_bytes() == b"previous export"

@@ -9,6 +9,7 @@ Reading: calamine gives floats for integers and ``date`` or ``datetime`` by valu
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from datetime import date, datetime, time
@@ -270,12 +271,9 @@ def row_hash(values: dict[str, Any], deleted_at: datetime | None) -> str:
     """Hash of a row's values and deletion mark, as written at export and recomputed on import.
 
     Equal for a row and its round trip through a spreadsheet; different once a person edits a
-    value (or the deletion mark) in the spreadsheet.
+    value (or the deletion mark) in the spreadsheet. The text hashed is each column's key and
+    the ``repr`` of its canonical value, in key order.
     """
-    import hashlib
-    import json
-
-    payload = {k: canonical(v) for k, v in values.items()}
-    payload["__deleted_at"] = canonical(deleted_at)
-    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+    parts = [f"{key}={canonical(values[key])!r}" for key in sorted(values)]
+    parts.append(f"__deleted_at={canonical(deleted_at)!r}")
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]

@@ -22,7 +22,7 @@ from typing import Any
 import python_calamine
 from defusedxml import ElementTree as SafeET
 
-from qidesk.core.ids import is_uuid_text, natural_uuid
+from qidesk.core.ids import natural_uuid
 from qidesk.core.version_vector import VersionVector
 from qidesk.sync.cells import CellError, convert, is_blank, row_hash, to_datetime, to_text
 from qidesk.sync.preflight import MAX_ENTRY_BYTES, PreflightResult
@@ -61,6 +61,16 @@ _CELL_REF = re.compile(rb'r="([A-Z]+)(\d+)"')
 #: Slow path: any cell start tag, and its position attribute however it is quoted.
 _CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c(?=[\s>/])([^>]*)>")
 _POSITION = re.compile(rb"""\sr\s*=\s*["']([A-Za-z]+)(\d+)["']""")
+
+
+_UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
+#: A version vector already in canonical form (what QI Desk writes): checked without parsing.
+_VECTOR_TEXT = re.compile(r"(?:[^:;\s]+:[1-9][0-9]*)(?:;[^:;\s]+:[1-9][0-9]*)*\Z")
+
+
+def is_uuid_text(text: str) -> bool:
+    """True for a lowercase, hyphenated uuid (the form QI Desk writes)."""
+    return _UUID_TEXT.match(text) is not None
 
 
 class ReadCancelled(Exception):
@@ -211,7 +221,8 @@ def scan_sheet_xml(
         return False
     ok = _check_extent(data, sheet, out)
     found = 0
-    for match in _FORMULA.finditer(data):
+    maybe_formulas = b"<f" in data or b":f" in data
+    for match in _FORMULA.finditer(data) if maybe_formulas else ():
         if _is_boolean_constant(data, match.end()):
             continue  # LibreOffice writes TRUE/FALSE cells as TRUE() and FALSE()
         found += 1
@@ -242,7 +253,9 @@ def _column_number(letters: str) -> int:
 def _check_extent(data: bytes, sheet: str, out: _Collector) -> bool:
     """Refuse cells beyond the caps, and cells without a position (readers would guess)."""
     cells = data.count(b"<c ") + data.count(b"<c>")
-    prefixed = re.search(rb"<[A-Za-z_][\w.-]*:c[\s>]", data) is not None
+    prefixed = (b":c " in data or b":c>" in data) and re.search(
+        rb"<[A-Za-z_][\w.-]*:c[\s>]", data
+    ) is not None
     if not prefixed and cells == data.count(b'<c r="'):
         hits = [m for m in (_TOO_WIDE.search(data), _TOO_LONG.search(data)) if m]
         for match in hits:
@@ -410,12 +423,14 @@ def _version_fields(
 
     ok = True
     vv_text = to_text(cell("vv")).strip()
-    try:
-        vv = str(VersionVector.parse(vv_text))
-    except ValueError as exc:
-        out.add(f"not a version vector: {exc}", sheet, row_no, "vv")
-        ok = False
-        vv = ""
+    vv = vv_text
+    if not _VECTOR_TEXT.match(vv_text) or not _is_sorted_vector(vv_text):
+        try:
+            vv = str(VersionVector.parse(vv_text))
+        except ValueError as exc:
+            out.add(f"not a version vector: {exc}", sheet, row_no, "vv")
+            ok = False
+            vv = ""
     updated_at: datetime | None = None
     try:
         updated_at = to_datetime(cell("updated_at"))
@@ -434,6 +449,11 @@ def _version_fields(
     if not ok or updated_at is None:
         return None
     return vv, updated_at, updated_by, deleted_at
+
+
+def _is_sorted_vector(text: str) -> bool:
+    origins = [part.rpartition(":")[0] for part in text.split(";")]
+    return origins == sorted(set(origins))
 
 
 def _check_uuid(
