@@ -209,10 +209,12 @@ def _instructions(wb: Workbook, pack: PackData) -> None:
     assert ws is not None
     ws.title = INSTRUCTIONS_SHEET
     ws.column_dimensions["A"].width = 4
-    ws.column_dimensions["B"].width = 30
-    ws.column_dimensions["C"].width = 70
+    ws.column_dimensions["B"].width = 8
+    ws.column_dimensions["C"].width = 90
     stage = STAGE_NAMES.get(pack.stage, pack.stage)
     set_value(ws["B2"], f"QI self-assessment: {pack.team_name}")
+    ws["B2"].alignment = Alignment(vertical="center")
+    ws.row_dimensions[2].height = 28
     ws["B2"].font = Font(bold=True, size=16)
     set_value(ws["B3"], f"{stage.capitalize()} of the programme · {pack.cohort_name}")
     ws["B3"].font = Font(size=12, color="555555")
@@ -230,13 +232,17 @@ def _instructions(wb: Workbook, pack: PackData) -> None:
     ]
     row = 5
     for index, line in enumerate(lines):
-        cell = ws.cell(row, 2)
-        set_value(cell, line)
-        ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=3)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
         if index == 0:
+            cell = ws.cell(row, 2)
+            set_value(cell, line)
             cell.font = Font(bold=True, size=12)
         else:
+            number, _, text = line.partition(". ")
+            set_value(ws.cell(row, 2), number + ".")
+            ws.cell(row, 2).alignment = Alignment(horizontal="right", vertical="top")
+            cell = ws.cell(row, 3)
+            set_value(cell, text)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
             ws.row_dimensions[row].height = 32
         row += 1
     row += 1
@@ -252,6 +258,9 @@ def _instructions(wb: Workbook, pack: PackData) -> None:
         row += 1
     ws.protection.sheet = True
     ws.sheet_view.showGridLines = False
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
 
 
 def _fill_sheet(wb: Workbook, pack: PackData) -> list[tuple[str, int, str]]:
@@ -343,7 +352,10 @@ def _fill_sheet(wb: Workbook, pack: PackData) -> list[tuple[str, int, str]]:
     ws.protection.formatRows = False
     ws.protection.formatCells = False
     ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     return layout
 
 
