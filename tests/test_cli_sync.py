@@ -18,6 +18,8 @@ from qidesk.cli import main
 from qidesk.services.check_service import check_database
 from qidesk.store.engine import Database
 from qidesk.store.models import Cohort, Member, Team
+from qidesk.sync.preflight import check_file
+from qidesk.sync.workbook_reader import read_workbook
 from test_sync_io_support import (  # noqa: F401  (fixtures are found by their name)
     demo_copy_fixture,
     source_fixture,
@@ -116,6 +118,19 @@ def test_concurrent_edits_merge_with_exit_3(capsys, tmp_path: Path) -> None:
     result = json.loads(text)
     assert status == 3 and result["conflicts"] == 1
     assert [f["status"] for f in result["files"]] == ["applied", "applied"]
+    # The conflict travels: C's export carries the losing head, and D gets the same conflict.
+    run(capsys, "export", "--db", str(c), "--out", str(tmp_path / "c.xlsx"))
+    parsed = read_workbook(tmp_path / "c.xlsx", check_file(tmp_path / "c.xlsx"))
+    heads = [v for v in parsed.versions if v.is_conflict_head]
+    assert [(v.record_type, v.source.sheet) for v in heads] == [("Team", "_conflicts")]
+    d = tmp_path / "d.sqlite"
+    Database.open(d).close()
+    status, text, _ = run(capsys, "import", "--db", str(d), "--json", str(tmp_path / "c.xlsx"))
+    assert status == 3 and json.loads(text)["conflicts"] == 1
+    with Database.open(c) as db_c, db_c.unit_of_work() as session:
+        site_c = session.scalars(select(Team)).one().site
+    with Database.open(d) as db_d, db_d.unit_of_work() as session:
+        assert session.scalars(select(Team)).one().site == site_c
 
 
 def test_unknown_team_and_missing_database(capsys, tmp_path: Path) -> None:

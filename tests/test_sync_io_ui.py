@@ -160,7 +160,7 @@ def test_main_window_gets_import_export_and_drop(qtbot, context, team_export, mo
     qtbot.addWidget(window)
     import_dialog.register(window)
     texts = [a.text() for a in window.menu("File").actions()]
-    assert texts[:2] == ["&Import…", "&Export…"]
+    assert texts[:3] == ["&Import…", "&Export…", "Export self-assessment &pack…"]
     assert window.import_action.shortcut().toString() == "Ctrl+I"
     opened = []
     monkeypatch.setattr(

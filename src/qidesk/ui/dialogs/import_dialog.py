@@ -461,11 +461,11 @@ def open_import_dialog(window: Any, paths: Sequence[str] = ()) -> None:
         window.refresh_counts()
 
 
-def open_export_dialog(window: Any) -> None:
+def open_export_dialog(window: Any, *, pack: bool = False) -> None:
     from qidesk.ui.dialogs.export_dialog import ExportDialog
 
     team = window.current_team_uuid() if hasattr(window, "current_team_uuid") else None
-    ExportDialog(window.context, team_uuid=team, parent=window).exec()
+    ExportDialog(window.context, team_uuid=team, pack=pack, parent=window).exec()
     if hasattr(window, "refresh_counts"):
         window.refresh_counts()
 
@@ -479,19 +479,24 @@ def register(window: Any) -> None:
     export_action = QAction("&Export…", window)
     export_action.setShortcut(QKeySequence("Ctrl+E"))
     export_action.triggered.connect(lambda _checked=False: open_export_dialog(window))
+    pack_action = QAction("Export self-assessment &pack…", window)
+    pack_action.setToolTip("A workbook for the selected team to fill in for one stage")
+    pack_action.triggered.connect(lambda _checked=False: open_export_dialog(window, pack=True))
     first = file_menu.actions()[0] if file_menu.actions() else None
     separator = QAction(window)
     separator.setSeparator(True)
+    actions = [import_action, export_action, pack_action, separator]
     if first is not None:
-        file_menu.insertActions(first, [import_action, export_action, separator])
+        file_menu.insertActions(first, actions)
     else:
-        file_menu.addActions([import_action, export_action])
+        file_menu.addActions(actions)
     import_action.setText("&Import…")
     if hasattr(window, "add_toolbar_action"):
         window.add_toolbar_action(import_action)
         window.add_toolbar_action(export_action)
     window.import_action = import_action
     window.export_action = export_action
+    window.export_pack_action = pack_action
     window.setAcceptDrops(True)
     window._workbook_drop_filter = _DropFilter(window)
     window.installEventFilter(window._workbook_drop_filter)
