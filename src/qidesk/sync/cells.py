@@ -274,6 +274,12 @@ def row_hash(values: dict[str, Any], deleted_at: datetime | None) -> str:
     value (or the deletion mark) in the spreadsheet. The text hashed is each column's key and
     the ``repr`` of its canonical value, in key order.
     """
-    parts = [f"{key}={canonical(values[key])!r}" for key in sorted(values)]
+    parts = []
+    for key in sorted(values):
+        value = values[key]
+        kind = type(value)
+        if not (kind is int or value is None or (kind is str and "\r" not in value)):
+            value = canonical(value)
+        parts.append(f"{key}={value!r}")
     parts.append(f"__deleted_at={canonical(deleted_at)!r}")
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]

@@ -24,7 +24,15 @@ from defusedxml import ElementTree as SafeET
 
 from qidesk.core.ids import natural_uuid
 from qidesk.core.version_vector import VersionVector
-from qidesk.sync.cells import CellError, convert, is_blank, row_hash, to_datetime, to_text
+from qidesk.sync.cells import (
+    MAX_CELL_TEXT,
+    CellError,
+    convert,
+    is_blank,
+    row_hash,
+    to_datetime,
+    to_text,
+)
 from qidesk.sync.preflight import MAX_ENTRY_BYTES, PreflightResult
 from qidesk.sync.record_types import (
     CONFLICTS_HEADERS,
@@ -35,6 +43,7 @@ from qidesk.sync.record_types import (
     KIND_PACK,
     META_SHEET,
     ROWS_SHEET,
+    TEXT,
     RecordTypeSpec,
     all_specs,
     spec_for,
@@ -393,6 +402,9 @@ def _convert_row(
     for col in spec.columns:
         i = index[col.key]
         raw = row[i] if i < width else None
+        if col.kind == TEXT and type(raw) is str and raw and len(raw) <= MAX_CELL_TEXT:
+            values[col.key] = raw  # the common case, without the general conversion
+            continue
         try:
             value = convert(raw, col.kind, nullable=col.nullable, choices=col.choices)
         except CellError as exc:
@@ -529,7 +541,8 @@ def read_data_sheet(
     for offset, row in enumerate(rows[1:], start=2):
         if out.full:
             break
-        if all(is_blank(v) for v in row):
+        first = row[uuid_col] if uuid_col < len(row) else None
+        if (first is None or first == "") and all(is_blank(v) for v in row):
             continue
         uuid = _check_uuid(row[uuid_col] if uuid_col < len(row) else None, seen, sheet, offset, out)
         values = _convert_row(spec, row, index, sheet, offset, out)
