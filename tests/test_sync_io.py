@@ -162,7 +162,9 @@ def test_deleting_in_the_spreadsheet_makes_a_tombstone(
     rows = list(wb["Members"].iter_rows(values_only=True))
     wb.close()
     column = rows[0].index("deleted_at")
-    live_row = next(n for n, row in enumerate(rows[1:], start=2) if not row[column])
+    live_row = next(
+        n for n, row in enumerate(rows[1:], start=2) if len(row) <= column or not row[column]
+    )
     _edit(target, "Members", "deleted_at", live_row, "2026-11-20 10:00:00")
     result = ImportService(demo_copy.unit_of_work, demo_copy.path).apply([target])
     assert result.totals.deleted == 1
