@@ -54,6 +54,7 @@ class ExportDialog(QDialog):
         self.service = context.services.workbook_export
         self.summary: ExportSummary | None = None
         self.worker: Worker | None = None
+        self._running = False
         self.setWindowTitle("Export")
         self.resize(640, 560)
         self.choices: ExportChoices = self.service.choices()
@@ -241,10 +242,17 @@ class ExportDialog(QDialog):
                 return self.service.export_pack(target, team_uuid=team_uuid, stage=stage)
 
         self.export_button.setEnabled(False)
+        self._running = True
         self.status.setText("Writing…")
         self.worker = run_with_progress(self, "Exporting…", job, self._done, self._failed)
 
+    def reject(self) -> None:
+        if self._running:
+            return  # the file is being written; it takes seconds and cannot be left half done
+        super().reject()
+
     def _done(self, summary: ExportSummary) -> None:
+        self._running = False
         self.summary = summary
         self.export_button.setEnabled(True)
         what = (
@@ -255,6 +263,7 @@ class ExportDialog(QDialog):
         self.status.setText(f"Wrote {what} to {summary.path}.")
 
     def _failed(self, exc: BaseException) -> None:
+        self._running = False
         self.export_button.setEnabled(True)
         self.status.setText("")
         if isinstance(exc, ServiceError):

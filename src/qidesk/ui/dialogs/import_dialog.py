@@ -157,6 +157,7 @@ class ImportDialog(QDialog):
         self.preview: ImportPreview | None = None
         self.result: ImportResult | None = None
         self.worker: Worker | None = None
+        self._running = False
         self.setWindowTitle("Import workbooks")
         self.resize(960, 620)
         layout = QVBoxLayout(self)
@@ -406,7 +407,16 @@ class ImportDialog(QDialog):
         else:
             self.context.show_problem(self, f"The import failed and nothing was changed: {exc}")
 
+    def reject(self) -> None:
+        """Closing while work runs asks it to stop first (it applies nothing once cancelled)."""
+        if self._running:
+            if self.worker is not None:
+                self.worker.cancel_requested.set()
+            return
+        super().reject()
+
     def _busy(self, busy: bool) -> None:
+        self._running = busy
         for widget in (self.add_button, self.remove_button, self.check_button, self.close_button):
             widget.setEnabled(not busy)
         if busy:
