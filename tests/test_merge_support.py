@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import event
+
 from qidesk.store.base import APPLYING_RECEIVED_VERSIONS
 from qidesk.store.engine import Database
 from qidesk.sync.merge import (
@@ -33,7 +35,15 @@ def fresh_database(folder: Path, name: str, installation_id: str) -> Database:
         _TEMPLATES["empty"] = template
     target = folder / f"{name}.sqlite"
     shutil.copyfile(template, target)
-    return Database.open(target, installation_id=installation_id)
+    db = Database.open(target, installation_id=installation_id)
+    # Simulated installations need no durability: skip the fsyncs (semantics are unchanged).
+    event.listen(db.engine, "connect", _no_fsync)
+    db.engine.dispose()
+    return db
+
+
+def _no_fsync(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute("PRAGMA synchronous=OFF")
 
 
 def export(db: Database, *, with_history: bool = False) -> list[IncomingVersion]:

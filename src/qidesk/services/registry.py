@@ -8,8 +8,10 @@ from qidesk.services.activity_service import ActivityService
 from qidesk.services.assessment_service import AssessmentService
 from qidesk.services.coach_service import CoachService
 from qidesk.services.cohort_service import CohortService
+from qidesk.services.conflict_service import ConflictService
 from qidesk.services.deleted_service import DeletedService
 from qidesk.services.export_service import ExportService
+from qidesk.services.import_log_service import ImportLogService
 from qidesk.services.import_service import ImportService
 from qidesk.services.member_service import MemberService
 from qidesk.services.pdsa_service import PdsaService
@@ -38,6 +40,8 @@ class Services:
     progress: ProgressService
     workbook_export: ExportService
     workbook_import: ImportService
+    conflicts: ConflictService
+    import_log: ImportLogService
 
     @classmethod
     def create(cls, db: Database) -> Services:
@@ -58,4 +62,6 @@ class Services:
             progress=ProgressService(uow),
             workbook_export=ExportService(uow),
             workbook_import=ImportService(uow, db.path),
+            conflicts=ConflictService(uow),
+            import_log=ImportLogService(uow),
         )

@@ -10,6 +10,10 @@ Rules decided here (and tested in ``tests/test_merge*.py``):
 
 - **Identity** of a version: its vector and a digest of its values and deletion flag. Equal
   vectors with different values (two copies of one database file) are concurrent: a conflict.
+  Empty text and NULL are one value (a spreadsheet cell cannot tell them apart).
+- **Made alike**: concurrent heads with the same values and deletion flag (a natural-key record
+  created the same way on two installations) are not a conflict: they become their join, the
+  same version everywhere (vector = pointwise maximum, no new counter), kept in the history.
 - **Winner**: the largest ``(updated_at, updated_by, vv, digest)`` among the heads; the same on
   every installation. Deletions are versions like any other: a deletion concurrent with an edit
   is a conflict; an older version never brings a tombstone back (the tombstone descends from it).
@@ -30,13 +34,13 @@ Rules decided here (and tested in ``tests/test_merge*.py``):
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     Boolean,
@@ -67,7 +71,14 @@ from qidesk.store.base import (
 from qidesk.store.models.history import RecordVersion
 from qidesk.store.models.sync import TIME_STEP, ConflictHead, ImportLog, vector_rev
 from qidesk.sync.versions import CellRef, IncomingVersion
-from qidesk.sync.winner import KnownVersion, maximal, merged_vector, union, winner_key
+from qidesk.sync.winner import (
+    KnownVersion,
+    join_identical,
+    maximal,
+    merged_vector,
+    union,
+    winner_key,
+)
 
 __all__ = [
     "ACTIONS",
@@ -85,6 +96,7 @@ __all__ = [
     "open_conflicts",
     "plan_merge",
     "record_spec",
+    "record_specs",
     "resolve_conflict",
     "winning_versions",
 ]
@@ -126,6 +138,7 @@ class ColumnSpec:
     name: str
     kind: str  # bool, int, float, date, datetime, str or other
     references: str | None  # table name of a foreign key target, if any
+    nullable: bool = True
 
 
 @dataclass(frozen=True)
@@ -181,7 +194,9 @@ def _specs() -> dict[str, RecordSpec]:
             column = attr.columns[0]
             targets = [fk.column.table.name for fk in column.foreign_keys]
             target = targets[0] if targets else None
-            columns.append(ColumnSpec(attr.key, column.name, _kind(column.type), target))
+            columns.append(
+                ColumnSpec(attr.key, column.name, _kind(column.type), target, bool(column.nullable))
+            )
         specs[cls.record_type] = RecordSpec(
             cls.record_type, cls, table, tuple(columns), order.get(table.name, len(order))
         )
@@ -189,6 +204,11 @@ def _specs() -> dict[str, RecordSpec]:
     _SPECS.update(specs)
     _SPECS_MAPPER_COUNT = len(mappers)
     return _SPECS
+
+
+def record_specs() -> list[RecordSpec]:
+    """Every travelling record type, parents before children."""
+    return sorted(_specs().values(), key=lambda s: (s.order, s.record_type))
 
 
 def record_spec(record_type: str) -> RecordSpec:
@@ -205,9 +225,21 @@ def model_for(record_type: str) -> type[SyncMixin]:
 # Canonical values and digests
 
 
-def _canon(kind: str, value: Any) -> Any:
-    """``value`` in the JSON-friendly form the history stores, normalised by column kind."""
-    if value is None:
+def _canon(column: ColumnSpec, value: Any) -> Any:
+    """``value`` in the JSON-friendly form the history stores, normalised by column kind.
+
+    An empty cell cannot tell ``""`` from NULL, so neither does a version: empty text is NULL
+    in a nullable column (references included) and NULL is empty text in a required one.
+    """
+    kind = column.kind
+    value_type = type(value)
+    if value_type is str and kind == "str" and value:
+        return value  # the common case first
+    if (value_type is int and kind == "int") or (value_type is bool and kind == "bool"):
+        return value
+    if value is None or (isinstance(value, str) and value == "" and kind != "str"):
+        return "" if kind == "str" and not column.nullable else None
+    if kind == "str" and value == "" and column.nullable:
         return None
     if kind == "bool":
         if isinstance(value, str):
@@ -251,18 +283,12 @@ def _typed(kind: str, value: Any) -> Any:
 
 def canonical_values(spec: RecordSpec, values: Mapping[str, Any]) -> dict[str, Any]:
     """The record's values normalised by column type (KeyError names a missing column)."""
-    return {c.key: _canon(c.kind, values[c.key]) for c in spec.columns}
+    return {c.key: _canon(c, values[c.key]) for c in spec.columns}
 
 
 def typed_values(spec: RecordSpec, canon: Mapping[str, Any]) -> dict[str, Any]:
     """Canonical values back as Python values of the columns' types."""
     return {c.key: _typed(c.kind, canon.get(c.key)) for c in spec.columns}
-
-
-def version_digest(canon: Mapping[str, Any], deleted: bool) -> str:
-    """Hash of a version's values and deletion flag (with its vector, a version's identity)."""
-    text = json.dumps([canon, deleted], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 def _version(
@@ -275,14 +301,16 @@ def _version(
     canon: dict[str, Any],
     origin: str,
     source: Any = None,
+    *,
+    trusted: bool = False,
 ) -> KnownVersion:
-    vector = VersionVector.parse(vv)
-    return KnownVersion(
+    """A version; ``vv`` is parsed (ValueError if malformed) and written canonically unless
+    ``trusted`` (text this module wrote itself, as in the record's own row)."""
+    vector = None if trusted else VersionVector.parse(vv)
+    version = KnownVersion(
         record_type=spec.record_type,
         uuid=uuid,
-        vv=str(vector),
-        vector=vector,
-        digest=version_digest(canon, deleted_at is not None),
+        vv=vv if vector is None else str(vector),
         updated_at=updated_at,
         updated_by=updated_by,
         deleted_at=deleted_at,
@@ -290,11 +318,19 @@ def _version(
         origin=origin,
         source=source,
     )
+    if vector is not None:
+        version.__dict__["vector"] = vector  # cached_property: no second parse
+    return version
+
+
+@functools.cache
+def _database_source(record_type: str) -> CellRef:
+    return CellRef(DATABASE_SOURCE, record_type)
 
 
 def _from_row(spec: RecordSpec, row: Any) -> KnownVersion:
     """A version from a row of the record's own table (Core row mapping, by column name)."""
-    canon = {c.key: _canon(c.kind, row[c.name]) for c in spec.columns}
+    canon = {c.key: _canon(c, row[c.name]) for c in spec.columns}
     return _version(
         spec,
         row["uuid"],
@@ -304,14 +340,15 @@ def _from_row(spec: RecordSpec, row: Any) -> KnownVersion:
         row["deleted_at"],
         canon,
         "live",
-        CellRef(DATABASE_SOURCE, spec.record_type),
+        _database_source(spec.record_type),
+        trusted=True,
     )
 
 
 def _from_stored(spec: RecordSpec, row: Any, origin: str) -> KnownVersion:
     """A version from a ConflictHead or RecordVersion row (values as JSON text)."""
     data = json.loads(row.data)
-    canon = {c.key: _canon(c.kind, data.get(c.key)) for c in spec.columns}
+    canon = {c.key: _canon(c, data.get(c.key)) for c in spec.columns}
     return _version(
         spec,
         row.record_uuid,
@@ -321,7 +358,7 @@ def _from_stored(spec: RecordSpec, row: Any, origin: str) -> KnownVersion:
         row.deleted_at,
         canon,
         origin,
-        CellRef(DATABASE_SOURCE, spec.record_type),
+        _database_source(spec.record_type),
     )
 
 
@@ -549,6 +586,53 @@ def _changed_fields(before: KnownVersion | None, after: KnownVersion) -> tuple[s
     return tuple(changed)
 
 
+def _sources(received: list[KnownVersion]) -> tuple[CellRef, ...]:
+    if len(received) == 1:
+        source = received[0].source
+        return (source,) if isinstance(source, CellRef) else ()
+    return tuple(
+        sorted(
+            {v.source for v in received if isinstance(v.source, CellRef)},
+            key=lambda c: (c.file, c.sheet, c.row or 0, c.column or ""),
+        )
+    )
+
+
+def _same_version(a: KnownVersion, b: KnownVersion) -> bool:
+    """Same vector and same values (canonical values compare as their digests would)."""
+    return a.vv == b.vv and a.is_deleted == b.is_deleted and a.canon == b.canon
+
+
+def _quick_action(
+    spec: RecordSpec,
+    uuid: str,
+    received: list[KnownVersion],
+    live: KnownVersion | None,
+    stored_losers: list[KnownVersion],
+) -> RecordAction | None:
+    """The common cases without digests or history: every received version is the record's
+    one stored version (unchanged), or one new record arrives in one version (created)."""
+    if stored_losers:
+        return None
+    first = received[0]
+    if len(received) == 1:
+        newest = first
+    elif all(_same_version(v, first) for v in received[1:]):
+        newest = max(received, key=lambda v: v.meta)
+    else:
+        return None
+    if live is not None:
+        if not _same_version(first, live) or newest.meta > live.meta:
+            return None
+        return RecordAction(
+            spec.record_type, uuid, "unchanged", live, (), (), (), _sources(received), False, False
+        )
+    action = "deleted" if newest.is_deleted else "created"
+    return RecordAction(
+        spec.record_type, uuid, action, newest, (), (newest,), (), _sources(received), True, False
+    )
+
+
 def _plan_record(
     spec: RecordSpec,
     uuid: str,
@@ -559,13 +643,15 @@ def _plan_record(
 ) -> RecordAction:
     old_heads = ([live] if live is not None else []) + stored_losers
     candidates = union(old_heads + received)
-    heads = maximal(list(candidates.values()))
+    heads = join_identical(maximal(list(candidates.values())))
     winner, losers = heads[0], tuple(heads[1:])
     old_state = {(h.identity, h.meta) for h in old_heads}
     new_state = {(h.identity, h.meta) for h in heads}
-    old_identities = {h.identity for h in old_heads}
-    known = old_identities | (history or set())
-    fresh = union(v for v in received if v.identity not in known)
+    known = {h.identity for h in old_heads} | (history or set())
+    fresh = union(
+        [v for v in received if v.identity not in known]
+        + [h for h in heads if h.origin == "joined" and h.identity not in known]
+    )
     new_history = tuple(sorted(fresh.values(), key=winner_key))
     write_live = live is None or (winner.identity, winner.meta) != (live.identity, live.meta)
     old_loser_state = {(h.identity, h.meta) for h in stored_losers}
@@ -580,12 +666,6 @@ def _plan_record(
         action = "deleted"
     else:
         action = "updated"
-    sources = tuple(
-        sorted(
-            {v.source for v in received if isinstance(v.source, CellRef)},
-            key=lambda c: (c.file, c.sheet, c.row or 0, c.column or ""),
-        )
-    )
     return RecordAction(
         record_type=spec.record_type,
         uuid=uuid,
@@ -594,7 +674,7 @@ def _plan_record(
         losers=losers,
         history=new_history,
         changed_fields=_changed_fields(live, winner),
-        sources=sources,
+        sources=_sources(received),
         write_live=write_live,
         write_heads=write_heads,
     )
@@ -669,21 +749,32 @@ def plan_merge(session: Session, versions: Sequence[IncomingVersion]) -> MergePl
         uuids = sorted(records)
         live = _load_live(session, spec, uuids)
         stored = _load_conflict_heads(session, spec, sorted(live))
-        # Only records known here can have history; only versions that are not a head need it.
-        need_history = sorted(
+        planned: dict[str, RecordAction] = {}
+        slow: list[str] = []
+        for uuid in uuids:
+            quick = _quick_action(spec, uuid, records[uuid], live.get(uuid), stored.get(uuid, []))
+            if quick is None:
+                slow.append(uuid)
+            else:
+                planned[uuid] = quick
+        # Only records known here have history; only versions that are not a head need it.
+        need_history = [
             u
-            for u in live
-            if any(
+            for u in slow
+            if u in live
+            and any(
                 v.identity not in {h.identity for h in [live[u], *stored.get(u, [])]}
                 for v in records[u]
             )
-        )
+        ]
         history = _load_history_identities(session, spec, need_history)
-        counts = dict.fromkeys(ACTIONS, 0)
-        for uuid in uuids:
-            action = _plan_record(
+        for uuid in slow:
+            planned[uuid] = _plan_record(
                 spec, uuid, records[uuid], live.get(uuid), stored.get(uuid, []), history.get(uuid)
             )
+        counts = dict.fromkeys(ACTIONS, 0)
+        for uuid in uuids:
+            action = planned[uuid]
             counts[action.action] += 1
             actions.append(action)
         by_type[record_type] = Counts(
@@ -744,6 +835,10 @@ def _upsert_live(session: Session, spec: RecordSpec, rows: list[dict[str, Any]])
     session.execute(stmt, rows)
 
 
+_CONFLICT_TABLE = cast(Table, ConflictHead.__table__)
+_HISTORY_TABLE = cast(Table, RecordVersion.__table__)
+
+
 def apply_plan(session: Session, plan: MergePlan, *, import_id: str) -> None:
     """Write ``plan`` in the caller's transaction (nothing at all when nothing changes).
 
@@ -791,9 +886,9 @@ def apply_plan(session: Session, plan: MergePlan, *, import_id: str) -> None:
                     )
                 )
         if heads:
-            session.execute(insert(ConflictHead), heads)
+            session.execute(insert(_CONFLICT_TABLE), heads)
         if history:
-            session.execute(insert(RecordVersion), history)
+            session.execute(insert(_HISTORY_TABLE), history)
     finally:
         if previous is None:
             session.info.pop(APPLYING_RECEIVED_VERSIONS, None)
@@ -938,7 +1033,7 @@ def resolve_conflict(
                 ConflictHead.record_type == record_type, ConflictHead.record_uuid == uuid
             )
         )
-        session.execute(insert(RecordVersion), [_stored_row(new, "local")])
+        session.execute(insert(_HISTORY_TABLE), [_stored_row(new, "local")])
     finally:
         if previous is None:
             session.info.pop(APPLYING_RECEIVED_VERSIONS, None)

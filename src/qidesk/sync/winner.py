@@ -11,6 +11,7 @@ and those must meet as a conflict, not silently collapse into one.
   ``(updated_at, updated_by, vv text, digest)``. Every installation computes it alike from the
   same heads. A deletion is not special: a deletion concurrent with an edit is a conflict like any
   other, and whichever was made later is shown, the other kept as a losing head.
+- :func:`join_identical` makes concurrent heads with equal values one version (their join).
 - When the same version (same vector and digest) arrives with different metadata (its
   ``updated_at``, ``updated_by`` or ``deleted_at``, say after a lossy round trip), the largest
   metadata is kept, again the same everywhere.
@@ -18,9 +19,12 @@ and those must meet as a conflict, not silently collapse into one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from qidesk.core.version_vector import VersionVector
@@ -28,15 +32,23 @@ from qidesk.core.version_vector import VersionVector
 _NO_TIME = datetime.min
 
 
-@dataclass
+def version_digest(canon: Mapping[str, Any], deleted: bool) -> str:
+    """Hash of a version's values and deletion flag (with its vector, a version's identity)."""
+    text = json.dumps([canon, deleted], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass(eq=False)
 class KnownVersion:
-    """One version of one record as the merge handles it (values in canonical JSON form)."""
+    """One version of one record as the merge handles it (values in canonical JSON form).
+
+    ``vv`` is the vector's canonical text (origins sorted); the parsed vector and the digest
+    are computed when first needed (most records of a re-import never need them).
+    """
 
     record_type: str
     uuid: str
     vv: str
-    vector: VersionVector
-    digest: str
     updated_at: datetime
     updated_by: str
     deleted_at: datetime | None
@@ -47,6 +59,14 @@ class KnownVersion:
     #: Where it came from, for messages (a workbook cell reference or None).
     source: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def vector(self) -> VersionVector:
+        return VersionVector.parse(self.vv)
+
+    @cached_property
+    def digest(self) -> str:
+        return version_digest(self.canon, self.deleted_at is not None)
 
     @property
     def identity(self) -> tuple[str, str]:
@@ -86,6 +106,39 @@ def maximal(versions: Sequence[KnownVersion]) -> list[KnownVersion]:
     heads = [v for v in versions if not any(o.vector.descends_from(v.vector) for o in versions)]
     heads.sort(key=winner_key, reverse=True)
     return heads
+
+
+def join_identical(heads: Sequence[KnownVersion]) -> list[KnownVersion]:
+    """Heads with the same values and deletion flag, made independently (say the same natural-key
+    record created on two installations), are one version: their join, whose vector is the
+    pointwise maximum of theirs (no new counter) and whose metadata is the largest of theirs.
+    Every installation computes the same join from the same heads, in any order."""
+    groups: dict[str, list[KnownVersion]] = {}
+    for head in heads:
+        groups.setdefault(head.digest, []).append(head)
+    if all(len(group) == 1 for group in groups.values()):
+        return list(heads)
+    joined: list[KnownVersion] = []
+    for group in groups.values():
+        if len(group) == 1:
+            joined.append(group[0])
+            continue
+        newest = max(group, key=lambda v: v.meta)
+        vector = VersionVector.merged(v.vector for v in group)
+        joined.append(
+            KnownVersion(
+                record_type=newest.record_type,
+                uuid=newest.uuid,
+                vv=str(vector),
+                updated_at=newest.updated_at,
+                updated_by=newest.updated_by,
+                deleted_at=newest.deleted_at,
+                canon=newest.canon,
+                origin="joined",
+                source=newest.source,
+            )
+        )
+    return maximal(joined)
 
 
 def merged_vector(versions: Iterable[KnownVersion], origin: str) -> VersionVector:

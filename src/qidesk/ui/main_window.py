@@ -28,7 +28,11 @@ from qidesk.ui.widgets import EmptyState
 #: Modules that add fixed pages, menu entries or toolbar actions: each has
 #: ``register(window: MainWindow)``, called once per window. Keep them light to import
 #: (import heavy things inside the factories), start-up time depends on it.
-WINDOW_EXTENSIONS: tuple[str, ...] = ()
+WINDOW_EXTENSIONS: tuple[str, ...] = (
+    "qidesk.ui.pages.conflicts_page",
+    "qidesk.ui.pages.import_log_page",
+    "qidesk.ui.dialogs.import_dialog",
+)
 
 WidgetFactory = Callable[[UiContext], QWidget]
 

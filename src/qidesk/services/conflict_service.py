@@ -1,0 +1,244 @@
+"""Open conflicts: a record's versions side by side, in words, and keeping the one a user picks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from qidesk.services.base import ServiceError, UnitOfWork
+from qidesk.store.base import INSTALLATION_ID
+from qidesk.store.models.sync import ConflictHead, ImportLog
+from qidesk.sync import merge
+from qidesk.sync.winner import KnownVersion
+
+#: Attributes that name a record for people, tried in this order.
+TITLE_ATTRS = ("name", "title", "objective", "item_code", "stage", "month")
+
+
+@dataclass(frozen=True)
+class ConflictVersion:
+    """One head of a record in conflict, described for people."""
+
+    #: Pass to :meth:`ConflictService.keep_version`.
+    key: str
+    #: True for the version QI Desk currently shows (the deterministic winner).
+    shown: bool
+    deleted: bool
+    updated_at: datetime
+    #: Where it was made: "this computer", "a spreadsheet edit (file.xlsx)", "another
+    #: installation (1a2b3c4d)".
+    made_where: str
+    vv: str
+
+
+@dataclass(frozen=True)
+class ConflictField:
+    """One value of the record across its versions (in the versions' order)."""
+
+    key: str
+    label: str
+    values: tuple[str, ...]
+    differs: bool
+
+
+@dataclass(frozen=True)
+class ConflictSummary:
+    """A record in conflict: what it is, a one-line explanation, its versions and values."""
+
+    record_type: str
+    uuid: str
+    title: str
+    summary: str
+    versions: tuple[ConflictVersion, ...]
+    fields: tuple[ConflictField, ...]
+
+    @property
+    def differing(self) -> tuple[str, ...]:
+        return tuple(f.label for f in self.fields if f.differs)
+
+
+def field_label(key: str) -> str:
+    """``coach_uuid`` -> ``Coach``; ``project_title`` -> ``Project title``."""
+    if key.endswith("_uuid"):
+        key = key[: -len("_uuid")]
+    return key.replace("_", " ").capitalize()
+
+
+def when_text(moment: datetime | date | None) -> str:
+    if moment is None:
+        return ""
+    if isinstance(moment, datetime):
+        return f"{moment.day} {moment:%b %Y %H:%M}"
+    return f"{moment.day} {moment:%b %Y}"
+
+
+def _title_of(values: dict[str, Any], record_type: str, uuid: str) -> str:
+    for attr in TITLE_ATTRS:
+        value = values.get(attr)
+        if value not in (None, ""):
+            return str(value)
+    return f"{record_type} {uuid[:8]}"
+
+
+class _Describer:
+    """Turns stored values into text: dates, yes/no, references by the referred record's name."""
+
+    def __init__(self, session: Session):
+        self._session = session
+        self._labels: dict[tuple[str, str], str] = {}
+        self.installation_id = str(session.info.get(INSTALLATION_ID) or "")
+        self._exports = {
+            export_id: file_name
+            for export_id, file_name in session.execute(
+                select(ImportLog.export_id, ImportLog.file_name)
+            )
+        }
+
+    def reference(self, table_name: str, uuid: str) -> str:
+        key = (table_name, uuid)
+        if key not in self._labels:
+            label = uuid[:8]
+            for spec in merge.record_specs():
+                if spec.table.name != table_name:
+                    continue
+                row = (
+                    self._session.execute(select(spec.table).where(spec.table.c.uuid == uuid))
+                    .mappings()
+                    .first()
+                )
+                if row is not None:
+                    label = _title_of(dict(row), spec.record_type, uuid)
+                    if row["deleted_at"] is not None:
+                        label += " (deleted)"
+            self._labels[key] = label
+        return self._labels[key]
+
+    def value(self, column: merge.ColumnSpec, value: Any) -> str:
+        if value is None or value == "":
+            return "—"
+        if column.references:
+            return self.reference(column.references, str(value))
+        if column.kind == "bool":
+            return "Yes" if value else "No"
+        if column.kind == "date":
+            return when_text(date.fromisoformat(value))
+        if column.kind == "datetime":
+            return when_text(datetime.fromisoformat(value))
+        return str(value)
+
+    def made_where(self, version: KnownVersion) -> str:
+        if version.updated_by == self.installation_id:
+            return "this computer"
+        if version.updated_by in self._exports:
+            return f"a spreadsheet edit ({self._exports[version.updated_by]})"
+        return f"another installation ({version.updated_by[:8]})"
+
+
+def _describe(
+    session: Session, describer: _Describer, record_type: str, uuid: str
+) -> ConflictSummary | None:
+    heads = merge.conflict_heads(session, record_type, uuid)
+    if len(heads) < 2:
+        return None
+    spec = merge.record_spec(record_type)
+    fields = []
+    for column in spec.columns:
+        values = tuple(describer.value(column, h.canon.get(column.key)) for h in heads)
+        raw = {repr(h.canon.get(column.key)) for h in heads}
+        fields.append(ConflictField(column.key, field_label(column.key), values, len(raw) > 1))
+    deleted = tuple(f"Yes ({when_text(h.deleted_at)})" if h.deleted_at else "No" for h in heads)
+    fields.append(
+        ConflictField("deleted", "Deleted", deleted, len({h.is_deleted for h in heads}) > 1)
+    )
+    versions = tuple(
+        ConflictVersion(
+            key=h.key,
+            shown=index == 0,
+            deleted=h.is_deleted,
+            updated_at=h.updated_at,
+            made_where=describer.made_where(h),
+            vv=h.vv,
+        )
+        for index, h in enumerate(heads)
+    )
+    shown_values = heads[0].canon if not heads[0].is_deleted else heads[-1].canon
+    title = _title_of(shown_values, record_type, uuid)
+    differing = [f.label.lower() for f in fields if f.differs and f.key != "deleted"]
+    kind = record_type.lower()
+    if any(h.is_deleted for h in heads) and not all(h.is_deleted for h in heads):
+        what = f"This {kind} was deleted in one place and changed in another"
+    else:
+        what = f"This {kind} was changed in {len(heads)} places since they last shared it"
+    if differing:
+        verb = "differs" if len(differing) == 1 else "differ"
+        what += f" ({', '.join(differing)} {verb})"
+    elif not any(f.differs for f in fields):
+        what += " (the values are the same; only their histories differ)"
+    first = versions[0]
+    others = "the others are" if len(heads) > 2 else "the other is"
+    summary = (
+        f"{what}. QI Desk shows version 1, the one changed last, made on "
+        f"{first.made_where}; {others} kept here until you choose."
+    )
+    return ConflictSummary(record_type, uuid, title, summary, versions, tuple(fields))
+
+
+class ConflictService:
+    """List open conflicts and resolve them by keeping one version."""
+
+    def __init__(self, unit_of_work: UnitOfWork):
+        self._unit_of_work = unit_of_work
+
+    def count(self) -> int:
+        """How many records are in conflict."""
+        with self._unit_of_work() as session:
+            subquery = (
+                select(ConflictHead.record_type, ConflictHead.record_uuid).distinct().subquery()
+            )
+            return int(session.scalar(select(func.count()).select_from(subquery)) or 0)
+
+    def list_conflicts(self) -> list[ConflictSummary]:
+        """Every record in conflict, by kind and title."""
+        with self._unit_of_work() as session:
+            describer = _Describer(session)
+            result = []
+            for record_type, uuid in merge.open_conflicts(session):
+                try:
+                    described = _describe(session, describer, record_type, uuid)
+                except KeyError:
+                    continue  # a record type this version of QI Desk does not know
+                if described is not None:
+                    result.append(described)
+        result.sort(key=lambda c: (c.record_type, c.title.lower(), c.uuid))
+        return result
+
+    def get(self, record_type: str, uuid: str) -> ConflictSummary | None:
+        """One record's conflict, or None when it is no longer in conflict."""
+        with self._unit_of_work() as session:
+            return _describe(session, _Describer(session), record_type, uuid)
+
+    def keep_version(self, record_type: str, uuid: str, version_key: str) -> None:
+        """Keep the version ``version_key``: it becomes a new version that supersedes every
+        other, here and wherever it is exported to."""
+        try:
+            with self._unit_of_work() as session:
+                heads = merge.conflict_heads(session, record_type, uuid)
+                if len(heads) < 2:
+                    raise ServiceError("This conflict has already been resolved.")
+                try:
+                    merge.resolve_conflict(session, record_type, uuid, version_key)
+                except KeyError as exc:
+                    raise ServiceError(
+                        "That version is no longer one of the record's versions "
+                        "(an import changed it). Look at the conflict again."
+                    ) from exc
+        except IntegrityError as exc:
+            raise ServiceError(
+                "That version refers to a record this database does not have, so it cannot be "
+                "kept. Nothing was changed."
+            ) from exc

@@ -1,0 +1,189 @@
+"""Import log: every imported workbook, newest first, what its merge changed and what it brought."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qidesk.services.import_log_service import COUNT_KEYS, ImportEntry, ReceivedVersion
+from qidesk.ui.context import UiContext
+from qidesk.ui.pages.base import Page
+from qidesk.ui.pages.team_page import muted_label, page_title_label
+from qidesk.ui.table_model import RowsTableModel
+from qidesk.ui.widgets import EmptyState
+
+
+def local_time(moment: datetime) -> str:
+    local = moment.replace(tzinfo=UTC).astimezone()
+    return f"{local.day} {local:%b %Y, %H:%M}"
+
+
+class ImportsModel(RowsTableModel[ImportEntry]):
+    WHEN, FILE, KIND, CHANGES = range(4)
+    HEADERS = ("Imported", "File", "Kind", "What it changed")
+
+    def display(self, row: ImportEntry, column: int) -> str:
+        if column == self.WHEN:
+            return local_time(row.imported_at)
+        if column == self.FILE:
+            return row.file_name
+        if column == self.KIND:
+            return {"full": "Full export", "pack": "Self-assessment pack"}.get(row.kind, row.kind)
+        return row.summary_text
+
+    def tooltip(self, row: ImportEntry, column: int) -> str | None:
+        return f"Export id {row.export_id}\nFile hash {row.file_hash[:16]}…"
+
+
+class TypeCountsModel(RowsTableModel[tuple[str, dict[str, int]]]):
+    HEADERS = ("Records", *(k.capitalize() for k in COUNT_KEYS))
+
+    def display(self, row: tuple[str, dict[str, int]], column: int) -> str:
+        if column == 0:
+            return row[0]
+        return str(row[1].get(COUNT_KEYS[column - 1], 0))
+
+
+class ReceivedModel(RowsTableModel[ReceivedVersion]):
+    WHAT, NAME, WHEN = range(3)
+    HEADERS = ("What", "Name", "Version made")
+
+    def display(self, row: ReceivedVersion, column: int) -> str:
+        if column == self.WHAT:
+            return row.record_type
+        if column == self.NAME:
+            return row.title + (" (deleted)" if row.deleted else "")
+        return local_time(row.updated_at)
+
+
+def _table(model: Any, name: str) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    view.setAccessibleName(name)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.verticalHeader().hide()
+    return view
+
+
+class ImportLogPage(Page):
+    """Imports on top; below, the chosen import's counts per record type and what it brought."""
+
+    def __init__(self, context: UiContext, parent: QWidget | None = None):
+        super().__init__(context, parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 8)
+        layout.setSpacing(4)
+        title = page_title_label()
+        title.setText("Import log")
+        subtitle = muted_label(self)
+        subtitle.setWordWrap(True)
+        subtitle.setText(
+            "Every workbook imported into this database. Each import was applied in one go after "
+            "a backup; the versions it brought are kept in the history of each record."
+        )
+        layout.addWidget(title)
+        layout.addWidget(subtitle)
+        layout.addSpacing(8)
+
+        self.imports_model = ImportsModel(self)
+        self.imports = _table(self.imports_model, "Imported workbooks")
+        header = self.imports.horizontalHeader()
+        header.setSectionResizeMode(ImportsModel.WHEN, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(ImportsModel.FILE, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(ImportsModel.KIND, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(ImportsModel.CHANGES, QHeaderView.ResizeMode.Stretch)
+        self.imports.selectionModel().selectionChanged.connect(self._show_selected)
+
+        detail = QWidget()
+        detail_layout = QVBoxLayout(detail)
+        detail_layout.setContentsMargins(0, 8, 0, 0)
+        detail_layout.setSpacing(8)
+        self.detail_title = QLabel()
+        self.detail_title.setWordWrap(True)
+        self.detail_title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.counts_model = TypeCountsModel(self)
+        self.counts = _table(self.counts_model, "Counts per kind of record")
+        self.counts.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.received_model = ReceivedModel(self)
+        self.received = _table(self.received_model, "Versions this import brought")
+        received_header = self.received.horizontalHeader()
+        received_header.setSectionResizeMode(
+            ReceivedModel.WHAT, QHeaderView.ResizeMode.ResizeToContents
+        )
+        received_header.setSectionResizeMode(ReceivedModel.NAME, QHeaderView.ResizeMode.Stretch)
+        received_header.setSectionResizeMode(
+            ReceivedModel.WHEN, QHeaderView.ResizeMode.ResizeToContents
+        )
+        lower = QSplitter(Qt.Orientation.Horizontal)
+        lower.addWidget(self.counts)
+        lower.addWidget(self.received)
+        lower.setChildrenCollapsible(False)
+        detail_layout.addWidget(self.detail_title)
+        detail_layout.addWidget(lower, 1)
+
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(self.imports)
+        self.splitter.addWidget(detail)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+        layout.addWidget(self.splitter, 1)
+        self.empty = EmptyState(
+            "Nothing imported yet. Import a workbook with File → Import workbooks… (Ctrl+I) or "
+            "drop it on the window; each import is listed here."
+        )
+        layout.addWidget(self.empty, 1)
+
+    def refresh(self) -> None:
+        rows = self.context.services.import_log.list_imports()
+        self.imports_model.set_rows(rows)
+        self.splitter.setVisible(bool(rows))
+        self.empty.setVisible(not rows)
+        if rows:
+            self.imports.selectRow(0)
+            self._show(rows[0])
+        else:
+            self._show(None)
+
+    def _show_selected(self, *_args: Any) -> None:
+        selected = self.imports.selectionModel().selectedRows()
+        self._show(self.imports_model.row_at(selected[0].row()) if selected else None)
+
+    def _show(self, entry: ImportEntry | None) -> None:
+        if entry is None:
+            self.detail_title.setText("")
+            self.counts_model.set_rows([])
+            self.received_model.set_rows([])
+            return
+        received = self.context.services.import_log.versions_received(entry.import_id)
+        merged = (
+            f", merged together with {entry.files_in_merge - 1} other file(s)"
+            if entry.files_in_merge > 1
+            else ""
+        )
+        self.detail_title.setText(
+            f"<b>{entry.file_name}</b> imported {local_time(entry.imported_at)}{merged}. "
+            f"It brought {entry.versions_received} new version"
+            f"{'s' if entry.versions_received != 1 else ''} into the history."
+        )
+        self.counts_model.set_rows(sorted(entry.by_type.items()))
+        self.received_model.set_rows(received)
+
+
+def register(window: Any) -> None:
+    """Add the Import log entry below the navigator's tree."""
+    window.add_fixed_page("import_log", "Import log", ImportLogPage)

@@ -1,0 +1,142 @@
+"""The Conflicts and Import log pages as a user meets them: lists, side-by-side values, Keep."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from qidesk.services.registry import Services
+from qidesk.store.engine import Database
+from qidesk.store.models import Coach, Team
+from qidesk.sync.merge import apply_plan, log_import, plan_merge
+from qidesk.ui.context import UiContext
+from qidesk.ui.pages.conflicts_page import DIFFERS_COLOUR, ConflictsPage
+from qidesk.ui.pages.import_log_page import ImportLogPage
+from test_merge import add, edit, row, team_tree
+from test_merge_support import export, fresh_database, merge
+
+SHOTS = Path("/tmp/qidesk-syncmerge-shots")
+
+
+@pytest.fixture
+def pair(tmp_path: Path) -> Iterator[tuple[Database, Database]]:
+    a = fresh_database(tmp_path, "a", "aaaa1111")
+    b = fresh_database(tmp_path, "b", "bbbb2222")
+    try:
+        yield a, b
+    finally:
+        a.close()
+        b.close()
+
+
+def _conflict(a: Database, b: Database) -> str:
+    _, team, _ = team_tree(a)
+    coach = add(a, Coach(name="Dr Siân Morgan"))
+    merge(b, export(a))
+    edit(a, Team, team, name="ED Carmarthen (A)", site="Glangwili General Hospital")
+    edit(b, Team, team, name="ED Carmarthen (B)", coach_uuid=coach)
+    merge(a, export(b))
+    return team
+
+
+def _save(widget, name: str) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.processEvents()
+    if SHOTS.parent.exists():
+        SHOTS.mkdir(exist_ok=True)
+        widget.grab().save(str(SHOTS / f"{name}.png"))
+
+
+def test_conflicts_page_shows_versions_side_by_side_and_keeps_one(qtbot, pair) -> None:
+    a, b = pair
+    team = _conflict(a, b)
+    context = UiContext(Services.create(a))
+    page = ConflictsPage(context)
+    qtbot.addWidget(page)
+    page.resize(1100, 640)
+    page.show()
+    page.refresh()
+    assert page.list_model.rowCount() == 1
+    assert page.list_model.display(page.list_model.row_at(0), 1) == "ED Carmarthen (B)"
+    assert page.record_title.text() == "Team: ED Carmarthen (B)"
+    assert "changed in 2 places" in page.summary.text()
+    table = page.versions
+    assert table.columnCount() == 2
+    labels = [table.verticalHeaderItem(r).text() for r in range(table.rowCount())]
+    name_row = labels.index("≠ Name")
+    assert [table.item(name_row, c).text() for c in range(2)] == [
+        "ED Carmarthen (B)",
+        "ED Carmarthen (A)",
+    ]
+    assert table.item(name_row, 0).background().color() == DIFFERS_COLOUR
+    same_row = labels.index("Service")
+    assert table.item(same_row, 0).background().style() == Qt.BrushStyle.NoBrush
+    assert "shown now" in table.horizontalHeaderItem(0).text()
+    _save(page, "conflicts")
+
+    page.only_differences.setChecked(True)
+    assert table.isRowHidden(same_row) and not table.isRowHidden(name_row)
+
+    assert [bt.text() for bt in page.keep_buttons] == ["Keep version 1", "Keep version 2"]
+    with qtbot.waitSignal(context.saved):
+        qtbot.mouseClick(page.keep_buttons[1], Qt.MouseButton.LeftButton)
+    assert row(a, Team, team).name == "ED Carmarthen (A)"
+    assert page.list_model.rowCount() == 0
+    assert page.empty.isVisible() and not page.splitter.isVisible()
+    _save(page, "conflicts-empty")
+
+
+def test_conflict_count_shows_in_the_navigator(qtbot, pair) -> None:
+    from qidesk.ui.main_window import MainWindow
+
+    a, b = pair
+    _conflict(a, b)
+    window = MainWindow(UiContext(Services.create(a)))
+    qtbot.addWidget(window)
+    titles = [window.navigator.fixed.item(r).text() for r in range(window.navigator.fixed.count())]
+    assert "Conflicts (1)" in titles
+    assert "Import log" in titles
+    assert titles[-1] == "Recently deleted"
+
+
+def test_import_log_page_lists_imports_and_what_they_brought(qtbot, pair) -> None:
+    a, b = pair
+    team_tree(a)
+    with b.unit_of_work() as session:
+        plan = plan_merge(session, export(a))
+        apply_plan(session, plan, import_id="imp-1")
+        log_import(
+            session,
+            export_id="exp-1",
+            file_name="coach-rhian.xlsx",
+            file_hash="ab" * 32,
+            summary={"merge": plan.summary(), "kind": "full", "files_in_merge": 1},
+            import_id="imp-1",
+        )
+    page = ImportLogPage(UiContext(Services.create(b)))
+    qtbot.addWidget(page)
+    page.resize(1100, 640)
+    page.show()
+    page.refresh()
+    assert page.imports_model.rowCount() == 1
+    entry = page.imports_model.row_at(0)
+    assert page.imports_model.display(entry, 1) == "coach-rhian.xlsx"
+    assert page.imports_model.display(entry, 3) == "3 created"
+    assert "brought 3 new versions" in page.detail_title.text()
+    assert {page.counts_model.row_at(r)[0] for r in range(3)} == {"Cohort", "Member", "Team"}
+    assert page.received_model.rowCount() == 3
+    _save(page, "import-log")
+
+
+def test_import_log_page_says_what_to_do_when_empty(qtbot, pair) -> None:
+    a, _ = pair
+    page = ImportLogPage(UiContext(Services.create(a)))
+    qtbot.addWidget(page)
+    page.show()
+    page.refresh()
+    assert page.empty.isVisible()
+    assert "Import" in page.empty.text()
