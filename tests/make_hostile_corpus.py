@@ -155,6 +155,20 @@ def build_corpus(base: Path, out: Path) -> list[HostileCase]:
             else d
         ),
     )
+    far_row = case("far_row.xlsx", "refused before reading", "Members", 1048576, None)
+    _rewrite_zip(
+        base,
+        far_row,
+        lambda n, d: (
+            d.replace(
+                b"</sheetData>",
+                b'<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+                b"</sheetData>",
+            )
+            if n == members
+            else d
+        ),
+    )
     wide = case("wide_cell.xlsx", "beyond what QI Desk reads", "Members", 2, "ZZ")
     _rewrite_zip(
         base,

@@ -52,7 +52,10 @@ from qidesk.sync.validate import MAX_PROBLEMS_PER_FILE, Problem
 from qidesk.sync.versions import CellRef, IncomingVersion
 
 #: Caps on what is read of one sheet (QI Desk's widest sheet has about 25 columns).
-MAX_ROWS = 99_999
+MAX_ROWS = 1_048_576  # Excel's own limit
+#: Rows may skip (blank rows are not written), but a sheet whose last row lies far beyond the
+#: rows it has is refused: calamine would allocate every cell up to it.
+SPARSE_ROW_ALLOWANCE = 1000
 MAX_COLUMNS = 64
 #: Formula cells listed one by one per sheet (more are counted).
 MAX_FORMULA_REPORTS = 20
@@ -65,7 +68,8 @@ _NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
 #: Fast path (every cell starts ``<c r="``): a column beyond BL (64) or a row >= 100000.
 _TOO_WIDE = re.compile(rb'<c r="(?:[A-Z]{3}|[C-Z][A-Z]|B[M-Z])')
-_TOO_LONG = re.compile(rb'<c r="[A-Z]{1,3}\d{6}')
+_TOO_LONG = re.compile(rb'<c r="[A-Z]{1,3}\d{8}')
+_CELL_ROW = re.compile(rb'<c r="[A-Z]{1,3}(\d+)"')
 _CELL_REF = re.compile(rb'r="([A-Z]+)(\d+)"')
 #: Slow path: any cell start tag, and its position attribute however it is quoted.
 _CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c(?=[\s>/])([^>]*)>")
@@ -260,7 +264,7 @@ def _column_number(letters: str) -> int:
 
 
 def _check_extent(data: bytes, sheet: str, out: _Collector) -> bool:
-    """Refuse cells beyond the caps, and cells without a position (readers would guess)."""
+    """Refuse cells beyond the caps, far-apart rows, and cells without a position."""
     cells = data.count(b"<c ") + data.count(b"<c>")
     prefixed = (b":c " in data or b":c>" in data) and re.search(
         rb"<[A-Za-z_][\w.-]*:c[\s>]", data
@@ -271,7 +275,11 @@ def _check_extent(data: bytes, sheet: str, out: _Collector) -> bool:
             ref = _CELL_REF.match(data, match.start() + 3)
             row, col = (int(ref.group(2)), ref.group(1).decode()) if ref else (None, None)
             _too_far(sheet, row, col, out)
-        return not hits
+        if hits:
+            return False
+        rows = {int(r) for r in set(_CELL_ROW.findall(data))}
+        return _rows_fit(rows, sheet, out)
+    rows = set()
     for match in _CELL_TAG.finditer(data):
         position = _POSITION.search(b" " + match.group(1))
         if position is None:
@@ -282,12 +290,33 @@ def _check_extent(data: bytes, sheet: str, out: _Collector) -> bool:
         if _column_number(col_letters) > MAX_COLUMNS or row > MAX_ROWS:
             _too_far(sheet, row, col_letters, out)
             return False
+        rows.add(row)
+    return _rows_fit(rows, sheet, out)
+
+
+def _rows_fit(rows: set[int], sheet: str, out: _Collector) -> bool:
+    """The sheet's rows are within the cap and not spread far beyond how many there are."""
+    if not rows:
+        return True
+    last = max(rows)
+    if last > MAX_ROWS:
+        _too_far(sheet, last, None, out)
+        return False
+    if last > 2 * len(rows) + SPARSE_ROW_ALLOWANCE:
+        out.add(
+            f"the sheet has {len(rows)} rows but a cell in row {last}; refused before reading "
+            "it (a reader would have to allocate every row up to it). Delete the far-away cells",
+            sheet,
+            last,
+        )
+        return False
     return True
 
 
 def _too_far(sheet: str, row: int | None, col: str | None, out: _Collector) -> None:
     out.add(
-        f"the sheet has a cell at {col}{row}, beyond what QI Desk reads ({MAX_ROWS} rows, "
+        f"the sheet has a cell at {col or ''}{row or ''}, beyond what QI Desk reads "
+        f"({MAX_ROWS} rows, "
         f"{MAX_COLUMNS} columns); refused before reading it",
         sheet,
         row,
