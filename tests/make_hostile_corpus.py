@@ -155,6 +155,20 @@ def build_corpus(base: Path, out: Path) -> list[HostileCase]:
             else d
         ),
     )
+    far_row = case("far_row.xlsx", "refused before reading", "Members", 1048576, None)
+    _rewrite_zip(
+        base,
+        far_row,
+        lambda n, d: (
+            d.replace(
+                b"</sheetData>",
+                b'<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+                b"</sheetData>",
+            )
+            if n == members
+            else d
+        ),
+    )
     wide = case("wide_cell.xlsx", "beyond what QI Desk reads", "Members", 2, "ZZ")
     _rewrite_zip(
         base,
@@ -173,13 +187,13 @@ def build_corpus(base: Path, out: Path) -> list[HostileCase]:
 
     # --- formula cells -------------------------------------------------------------------------
     cohorts = _sheet_member(base, "Cohorts")
-    formula = case("formula.xlsx", "formula", "Cohorts", 2, "notes (F)")
+    formula = case("formula.xlsx", "formula", "Cohorts", 2, "name (B)")
 
     def add_formula(name: str, data: bytes) -> bytes:
         if name != cohorts:
             return data
         return re.sub(
-            rb'<c r="F2"[^>]*?(/>|>.*?</c>)', b'<c r="F2"><f>1+1</f><v>2</v></c>', data, count=1
+            rb'<c r="B2"[^>]*?(/>|>.*?</c>)', b'<c r="B2"><f>1+1</f><v>2</v></c>', data, count=1
         )
 
     _rewrite_zip(base, formula, add_formula)

@@ -82,6 +82,39 @@ def _remember_export(unit_of_work: UnitOfWork, version_id: int) -> None:
             meta.value = str(version_id)
 
 
+def _ensure_assessment(session: Session, team_uuid: str, stage: str) -> None:
+    """Create the team's assessment for ``stage`` (no date yet) if it does not exist, so the
+    pack carries its version and every filled copy refers to the same one."""
+    from qidesk.services.assessment_service import AssessmentService
+    from qidesk.store.models.assessment import STAGES, Assessment, assessment_uuid
+
+    if stage not in STAGES:
+        raise ServiceError(f"Unknown stage {stage!r}: use one of {', '.join(STAGES)}.")
+    team = session.get(Team, team_uuid)
+    if team is None or team.deleted_at is not None:
+        raise ServiceError("That team no longer exists (it may be deleted).")
+    uuid = assessment_uuid(team_uuid, stage)
+    assessment = session.get(Assessment, uuid)
+    if assessment is not None and assessment.deleted_at is None:
+        return
+    template = AssessmentService._template_for_new_stage(session, team_uuid)
+    if assessment is None:
+        session.add(
+            Assessment(
+                uuid=uuid,
+                team_uuid=team_uuid,
+                stage=stage,
+                template_uuid=template.uuid,
+                assessed_on=None,
+                notes="",
+            )
+        )
+    else:
+        assessment.deleted_at = None
+        assessment.template_uuid = template.uuid
+    session.flush()
+
+
 class ExportService:
     """Writes workbooks; every export reads in one transaction and writes the file atomically."""
 
@@ -179,6 +212,7 @@ class ExportService:
                             f"{len(found)} teams are named {team_name!r}; choose one in the window"
                         )
                     team_uuid = found[0]
+                _ensure_assessment(session, team_uuid, stage)
                 pack = collect_pack(session, team_uuid, stage)
                 installation = str(session.info.get(INSTALLATION_ID, ""))
             meta = ExportMeta(

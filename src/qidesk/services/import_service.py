@@ -213,15 +213,15 @@ class ImportService:
         while True:
             valid = [p for p in prepared.parsed if not problems[str(p.path)]]
             pool: list[IncomingVersion] = [v for p in valid for v in p.versions]
-            newly_rejected = False
-            for parsed in valid:
-                file = parsed.display_name
-                found = check_references(session, pool, file) + check_ranges(session, pool, file)
-                if found:
-                    problems[str(parsed.path)] = found
-                    newly_rejected = True
-            if not newly_rejected:
+            found = check_references(session, pool) + check_ranges(session, pool)
+            if not found:
                 return problems
+            by_file: dict[str, list[Problem]] = {}
+            for problem in found:
+                by_file.setdefault(problem.file, []).append(problem)
+            for parsed in valid:
+                if parsed.display_name in by_file:
+                    problems[str(parsed.path)] = by_file[parsed.display_name]
 
     def _plan(
         self,

@@ -9,6 +9,7 @@ Reading: calamine gives floats for integers and ``date`` or ``datetime`` by valu
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from datetime import date, datetime, time
@@ -20,8 +21,11 @@ from qidesk.sync.record_types import BOOL, DATE, DATETIME, ENUM, FLOAT, INT, REF
 
 #: Text starting with one of these is a formula (or starts one) in some spreadsheet program.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-#: Characters XML 1.0 cannot hold; written as the OOXML escape ``_xHHHH_``.
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+#: Characters XML 1.0 cannot hold (and CR, which XML parsers turn into LF); written as the
+#: OOXML escape ``_xHHHH_``, which readers decode.
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ufffe\uffff]")
+#: Text that already looks like an escape: its underscore is escaped (``_x005F_``).
+_LOOKS_ESCAPED = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
 #: Longest text a cell holds in Excel.
 MAX_CELL_TEXT = 32767
 
@@ -35,6 +39,8 @@ class CellError(ValueError):
 
 def escape_xml_text(text: str) -> str:
     """``text`` with characters XML cannot hold written as ``_xHHHH_`` (what Excel does)."""
+    if "_x" in text:
+        text = _LOOKS_ESCAPED.sub("_x005F_", text)
     if not _ILLEGAL_XML.search(text):
         return text
     return _ILLEGAL_XML.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
@@ -65,7 +71,7 @@ def set_value(cell: Any, value: Any) -> Any:
 
 def is_plain_safe_text(text: str) -> bool:
     """True when openpyxl may write ``text`` as given (no guard and nothing to escape)."""
-    return not needs_text_guard(text) and not _ILLEGAL_XML.search(text)
+    return not needs_text_guard(text) and not _ILLEGAL_XML.search(text) and "_x" not in text
 
 
 # ---- reading -------------------------------------------------------------------------------
@@ -209,6 +215,8 @@ def convert(value: Any, kind: str, *, nullable: bool, choices: tuple[str, ...] =
     Blank cells are ``""`` for text columns, None where the column allows it, else an error.
     """
     if kind in (TEXT, ENUM, REF) or is_blank(value):
+        if kind == TEXT and nullable and is_blank(value) and not value:
+            return None  # an empty cell of a text column that may be NULL
         if kind == TEXT:
             text = to_text(value)
             if len(text) > MAX_CELL_TEXT:
@@ -263,12 +271,15 @@ def row_hash(values: dict[str, Any], deleted_at: datetime | None) -> str:
     """Hash of a row's values and deletion mark, as written at export and recomputed on import.
 
     Equal for a row and its round trip through a spreadsheet; different once a person edits a
-    value (or the deletion mark) in the spreadsheet.
+    value (or the deletion mark) in the spreadsheet. The text hashed is each column's key and
+    the ``repr`` of its canonical value, in key order.
     """
-    import hashlib
-    import json
-
-    payload = {k: canonical(v) for k, v in values.items()}
-    payload["__deleted_at"] = canonical(deleted_at)
-    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+    parts = []
+    for key in sorted(values):
+        value = values[key]
+        kind = type(value)
+        if not (kind is int or value is None or (kind is str and "\r" not in value)):
+            value = canonical(value)
+        parts.append(f"{key}={value!r}")
+    parts.append(f"__deleted_at={canonical(deleted_at)!r}")
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]

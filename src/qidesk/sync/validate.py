@@ -63,28 +63,29 @@ def _db_uuids(session: Session, record_type: str, wanted: set[str]) -> set[str]:
 
 
 def check_references(
-    session: Session | None, versions: Iterable[IncomingVersion], file: str
+    session: Session | None, versions: Iterable[IncomingVersion], file: str | None = None
 ) -> list[Problem]:
     """A problem for every reference that resolves neither in ``versions`` (all files being
-    imported together) nor in the database."""
+    imported together) nor in the database (only for versions from ``file``, if given)."""
     versions = list(versions)
     known: dict[str, set[str]] = {}
     for v in versions:
         known.setdefault(v.record_type, set()).add(v.uuid)
     pending: list[tuple[IncomingVersion, str, str, str]] = []
     wanted: dict[str, set[str]] = {}
+    ref_columns = {
+        s.record_type: [(c.key, c.ref_type) for c in s.columns if c.ref_type]
+        for s in (spec_for(t) for t in known)
+    }
     for v in versions:
-        if v.source.file != file:
+        if file is not None and v.source.file != file:
             continue
-        spec = spec_for(v.record_type)
-        for col in spec.columns:
-            if not col.ref_type:
+        for key, ref_type in ref_columns.get(v.record_type, ()):
+            target = v.values.get(key)
+            if target is None or target in known.get(ref_type, ()):
                 continue
-            target = v.values.get(col.key)
-            if target is None or target in known.get(col.ref_type, ()):
-                continue
-            pending.append((v, col.key, col.ref_type, target))
-            wanted.setdefault(col.ref_type, set()).add(target)
+            pending.append((v, key, ref_type, target))
+            wanted.setdefault(ref_type, set()).add(target)
     if not pending:
         return []
     in_db = (
@@ -110,7 +111,7 @@ def check_references(
 
 
 def check_ranges(
-    session: Session | None, versions: Iterable[IncomingVersion], file: str
+    session: Session | None, versions: Iterable[IncomingVersion], file: str | None = None
 ) -> list[Problem]:
     """Checks across records: a response's score lies within its template's scale."""
     versions = list(versions)
@@ -125,7 +126,7 @@ def check_ranges(
         v
         for v in versions
         if v.record_type == "AssessmentResponse"
-        and v.source.file == file
+        and (file is None or v.source.file == file)
         and v.values.get("score") is not None
     ]
     if not responses:

@@ -22,9 +22,17 @@ from typing import Any
 import python_calamine
 from defusedxml import ElementTree as SafeET
 
-from qidesk.core.ids import is_uuid_text, natural_uuid
+from qidesk.core.ids import natural_uuid
 from qidesk.core.version_vector import VersionVector
-from qidesk.sync.cells import CellError, convert, is_blank, row_hash, to_datetime, to_text
+from qidesk.sync.cells import (
+    MAX_CELL_TEXT,
+    CellError,
+    convert,
+    is_blank,
+    row_hash,
+    to_datetime,
+    to_text,
+)
 from qidesk.sync.preflight import MAX_ENTRY_BYTES, PreflightResult
 from qidesk.sync.record_types import (
     CONFLICTS_HEADERS,
@@ -35,6 +43,7 @@ from qidesk.sync.record_types import (
     KIND_PACK,
     META_SHEET,
     ROWS_SHEET,
+    TEXT,
     RecordTypeSpec,
     all_specs,
     spec_for,
@@ -43,7 +52,10 @@ from qidesk.sync.validate import MAX_PROBLEMS_PER_FILE, Problem
 from qidesk.sync.versions import CellRef, IncomingVersion
 
 #: Caps on what is read of one sheet (QI Desk's widest sheet has about 25 columns).
-MAX_ROWS = 99_999
+MAX_ROWS = 1_048_576  # Excel's own limit
+#: Rows may skip (blank rows are not written), but a sheet whose last row lies far beyond the
+#: rows it has is refused: calamine would allocate every cell up to it.
+SPARSE_ROW_ALLOWANCE = 1000
 MAX_COLUMNS = 64
 #: Formula cells listed one by one per sheet (more are counted).
 MAX_FORMULA_REPORTS = 20
@@ -56,11 +68,22 @@ _NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
 #: Fast path (every cell starts ``<c r="``): a column beyond BL (64) or a row >= 100000.
 _TOO_WIDE = re.compile(rb'<c r="(?:[A-Z]{3}|[C-Z][A-Z]|B[M-Z])')
-_TOO_LONG = re.compile(rb'<c r="[A-Z]{1,3}\d{6}')
+_TOO_LONG = re.compile(rb'<c r="[A-Z]{1,3}\d{8}')
+_CELL_ROW = re.compile(rb'<c r="[A-Z]{1,3}(\d+)"')
 _CELL_REF = re.compile(rb'r="([A-Z]+)(\d+)"')
 #: Slow path: any cell start tag, and its position attribute however it is quoted.
 _CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c(?=[\s>/])([^>]*)>")
 _POSITION = re.compile(rb"""\sr\s*=\s*["']([A-Za-z]+)(\d+)["']""")
+
+
+_UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
+#: A version vector already in canonical form (what QI Desk writes): checked without parsing.
+_VECTOR_TEXT = re.compile(r"(?:[^:;\s]+:[1-9][0-9]*)(?:;[^:;\s]+:[1-9][0-9]*)*\Z")
+
+
+def is_uuid_text(text: str) -> bool:
+    """True for a lowercase, hyphenated uuid (the form QI Desk writes)."""
+    return _UUID_TEXT.match(text) is not None
 
 
 class ReadCancelled(Exception):
@@ -211,7 +234,8 @@ def scan_sheet_xml(
         return False
     ok = _check_extent(data, sheet, out)
     found = 0
-    for match in _FORMULA.finditer(data):
+    maybe_formulas = b"<f" in data or b":f" in data
+    for match in _FORMULA.finditer(data) if maybe_formulas else ():
         if _is_boolean_constant(data, match.end()):
             continue  # LibreOffice writes TRUE/FALSE cells as TRUE() and FALSE()
         found += 1
@@ -240,16 +264,22 @@ def _column_number(letters: str) -> int:
 
 
 def _check_extent(data: bytes, sheet: str, out: _Collector) -> bool:
-    """Refuse cells beyond the caps, and cells without a position (readers would guess)."""
+    """Refuse cells beyond the caps, far-apart rows, and cells without a position."""
     cells = data.count(b"<c ") + data.count(b"<c>")
-    prefixed = re.search(rb"<[A-Za-z_][\w.-]*:c[\s>]", data) is not None
+    prefixed = (b":c " in data or b":c>" in data) and re.search(
+        rb"<[A-Za-z_][\w.-]*:c[\s>]", data
+    ) is not None
     if not prefixed and cells == data.count(b'<c r="'):
         hits = [m for m in (_TOO_WIDE.search(data), _TOO_LONG.search(data)) if m]
         for match in hits:
             ref = _CELL_REF.match(data, match.start() + 3)
             row, col = (int(ref.group(2)), ref.group(1).decode()) if ref else (None, None)
             _too_far(sheet, row, col, out)
-        return not hits
+        if hits:
+            return False
+        rows = {int(r) for r in set(_CELL_ROW.findall(data))}
+        return _rows_fit(rows, sheet, out)
+    rows = set()
     for match in _CELL_TAG.finditer(data):
         position = _POSITION.search(b" " + match.group(1))
         if position is None:
@@ -260,12 +290,33 @@ def _check_extent(data: bytes, sheet: str, out: _Collector) -> bool:
         if _column_number(col_letters) > MAX_COLUMNS or row > MAX_ROWS:
             _too_far(sheet, row, col_letters, out)
             return False
+        rows.add(row)
+    return _rows_fit(rows, sheet, out)
+
+
+def _rows_fit(rows: set[int], sheet: str, out: _Collector) -> bool:
+    """The sheet's rows are within the cap and not spread far beyond how many there are."""
+    if not rows:
+        return True
+    last = max(rows)
+    if last > MAX_ROWS:
+        _too_far(sheet, last, None, out)
+        return False
+    if last > 2 * len(rows) + SPARSE_ROW_ALLOWANCE:
+        out.add(
+            f"the sheet has {len(rows)} rows but a cell in row {last}; refused before reading "
+            "it (a reader would have to allocate every row up to it). Delete the far-away cells",
+            sheet,
+            last,
+        )
+        return False
     return True
 
 
 def _too_far(sheet: str, row: int | None, col: str | None, out: _Collector) -> None:
     out.add(
-        f"the sheet has a cell at {col}{row}, beyond what QI Desk reads ({MAX_ROWS} rows, "
+        f"the sheet has a cell at {col or ''}{row or ''}, beyond what QI Desk reads "
+        f"({MAX_ROWS} rows, "
         f"{MAX_COLUMNS} columns); refused before reading it",
         sheet,
         row,
@@ -380,6 +431,9 @@ def _convert_row(
     for col in spec.columns:
         i = index[col.key]
         raw = row[i] if i < width else None
+        if col.kind == TEXT and type(raw) is str and raw and len(raw) <= MAX_CELL_TEXT:
+            values[col.key] = raw  # the common case, without the general conversion
+            continue
         try:
             value = convert(raw, col.kind, nullable=col.nullable, choices=col.choices)
         except CellError as exc:
@@ -410,12 +464,14 @@ def _version_fields(
 
     ok = True
     vv_text = to_text(cell("vv")).strip()
-    try:
-        vv = str(VersionVector.parse(vv_text))
-    except ValueError as exc:
-        out.add(f"not a version vector: {exc}", sheet, row_no, "vv")
-        ok = False
-        vv = ""
+    vv = vv_text
+    if not _VECTOR_TEXT.match(vv_text) or not _is_sorted_vector(vv_text):
+        try:
+            vv = str(VersionVector.parse(vv_text))
+        except ValueError as exc:
+            out.add(f"not a version vector: {exc}", sheet, row_no, "vv")
+            ok = False
+            vv = ""
     updated_at: datetime | None = None
     try:
         updated_at = to_datetime(cell("updated_at"))
@@ -434,6 +490,11 @@ def _version_fields(
     if not ok or updated_at is None:
         return None
     return vv, updated_at, updated_by, deleted_at
+
+
+def _is_sorted_vector(text: str) -> bool:
+    origins = [part.rpartition(":")[0] for part in text.split(";")]
+    return origins == sorted(set(origins))
 
 
 def _check_uuid(
@@ -509,7 +570,8 @@ def read_data_sheet(
     for offset, row in enumerate(rows[1:], start=2):
         if out.full:
             break
-        if all(is_blank(v) for v in row):
+        first = row[uuid_col] if uuid_col < len(row) else None
+        if (first is None or first == "") and all(is_blank(v) for v in row):
             continue
         uuid = _check_uuid(row[uuid_col] if uuid_col < len(row) else None, seen, sheet, offset, out)
         values = _convert_row(spec, row, index, sheet, offset, out)

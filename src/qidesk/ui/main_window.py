@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # the pages are imported when first shown
 WINDOW_EXTENSIONS: tuple[str, ...] = (
     "qidesk.ui.pages.conflicts_page",
     "qidesk.ui.pages.import_log_page",
+    "qidesk.ui.dialogs.import_dialog",
 )
 
 WidgetFactory = Callable[[UiContext], QWidget]

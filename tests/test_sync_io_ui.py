@@ -1,0 +1,181 @@
+"""The export and import dialogs, used the way a coach uses them."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
+from sqlalchemy import func, select
+
+from qidesk.services.registry import Services
+from qidesk.store.engine import Database
+from qidesk.store.models import Member, Team
+from qidesk.ui.context import UiContext
+from qidesk.ui.dialogs.export_dialog import ExportDialog
+from qidesk.ui.dialogs.import_dialog import ImportDialog
+from test_sync_io_support import (  # noqa: F401  (fixtures are found by their name)
+    demo_copy_fixture,
+    source_fixture,
+    team_export_fixture,
+)
+
+SHOTS = os.environ.get("QIDESK_SHOTS")
+
+
+def shot(widget, name: str) -> None:
+    """Save a PNG of ``widget`` when QIDESK_SHOTS names a folder (for looking at screens)."""
+    if SHOTS:
+        widget.show()
+        QApplication.processEvents()
+        widget.grab().save(str(Path(SHOTS) / f"{name}.png"))
+
+
+@pytest.fixture
+def context(demo_copy: Database) -> UiContext:
+    return UiContext(Services.create(demo_copy))
+
+
+@pytest.fixture
+def empty_context(tmp_path: Path):
+    db = Database.open(tmp_path / "empty.sqlite")
+    yield UiContext(Services.create(db))
+    db.close()
+
+
+def test_export_dialog_writes_a_pack_for_the_chosen_team(qtbot, context, tmp_path) -> None:
+    dialog = ExportDialog(context)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.full_radio.isChecked()
+    radio = dialog.pack_radio
+    qtbot.mouseClick(radio, Qt.MouseButton.LeftButton, pos=QPoint(8, radio.height() // 2))
+    assert dialog.pages.currentIndex() == 1
+    dialog.team_combo.setCurrentIndex(2)
+    dialog.stage_combo.setCurrentIndex(1)
+    assert dialog.path_edit.text().endswith("-mid.xlsx")
+    target = tmp_path / "pack.xlsx"
+    dialog.path_edit.setText(str(target))
+    shot(dialog, "export-dialog-pack")
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.summary is not None, timeout=20000)
+    assert target.exists() and dialog.summary.kind == "assessment-pack"
+    assert "Wrote the self-assessment pack" in dialog.status.text()
+
+
+def test_export_dialog_exports_the_ticked_cohort(qtbot, context, tmp_path) -> None:
+    dialog = ExportDialog(context)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    cohort = dialog.tree.topLevelItem(0)
+    cohort.setCheckState(0, Qt.CheckState.Checked)
+    assert all(
+        cohort.child(i).checkState(0) == Qt.CheckState.Checked for i in range(cohort.childCount())
+    )
+    shot(dialog, "export-dialog-full")
+    target = tmp_path / "cohort.xlsx"
+    dialog.path_edit.setText(str(target))
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.summary is not None, timeout=20000)
+    by_sheet = dict(dialog.summary.rows_by_sheet)
+    assert by_sheet["Cohorts"] == 1 and by_sheet["Teams"] == cohort.childCount()
+
+
+def test_import_dialog_checks_shows_the_plan_and_applies_after_asking(
+    qtbot, empty_context, team_export, monkeypatch
+) -> None:
+    dialog = ImportDialog(empty_context, [team_export])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=20000)
+    rows = {dialog.plan.item(r, 0).text(): r for r in range(dialog.plan.rowCount())}
+    assert int(dialog.plan.item(rows["Teams"], 1).text()) == 2
+    assert "Applying would create" in dialog.summary.text()
+    assert dialog.apply_button.isEnabled()
+    shot(dialog, "import-dialog-preview")
+    asked = []
+
+    def answer(*args, **kwargs):
+        asked.append(args[2])
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", answer)
+    qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.result is not None, timeout=20000)
+    assert asked and "backup" in asked[0]
+    assert dialog.result.applied
+    assert dialog.summary.text().startswith("Applied:")
+    with empty_context.services.db.unit_of_work() as session:
+        assert session.scalar(select(func.count()).select_from(Team)) == 2
+        assert session.scalar(select(func.count()).select_from(Member)) > 5
+
+
+def test_import_dialog_lists_problems_with_their_location(qtbot, empty_context, tmp_path) -> None:
+    bad = tmp_path / "bad.csv.xlsx"
+    bad.write_text("uuid,name\n")
+    dialog = ImportDialog(empty_context)
+    qtbot.addWidget(dialog)
+    dialog.add_files([bad])
+    dialog.show()
+    qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=20000)
+    assert dialog.problems.rowCount() == 1
+    assert "CSV" in dialog.problems.item(0, 4).text()
+    assert not dialog.apply_button.isEnabled()
+    shot(dialog, "import-dialog-problems")
+
+
+def test_cancelling_an_import_applies_nothing(qtbot, empty_context, team_export, monkeypatch):
+    dialog = ImportDialog(empty_context, [team_export])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=20000)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    service = empty_context.services.workbook_import
+    original = service.apply
+
+    def apply_then_cancel(paths, **kwargs):
+        kwargs["cancelled"] = lambda: True  # the user pressed Cancel at once
+        return original(paths, **kwargs)
+
+    monkeypatch.setattr(service, "apply", apply_then_cancel)
+    qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Cancelled" in dialog.summary.text(), timeout=20000)
+    with empty_context.services.db.unit_of_work() as session:
+        assert session.scalar(select(func.count()).select_from(Team)) == 0
+
+
+def test_main_window_gets_import_export_and_drop(qtbot, context, team_export, monkeypatch):
+    from qidesk.ui.dialogs import import_dialog
+    from qidesk.ui.main_window import MainWindow
+
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    import_dialog.register(window)
+    texts = [a.text() for a in window.menu("File").actions()]
+    assert texts[:3] == ["&Import…", "&Export…", "Export self-assessment &pack…"]
+    assert window.import_action.shortcut().toString() == "Ctrl+I"
+    opened = []
+    monkeypatch.setattr(
+        import_dialog, "open_import_dialog", lambda w, paths=(): opened.append(paths)
+    )
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(team_export)), QUrl.fromLocalFile("/tmp/notes.txt")])
+    drop = QDropEvent(
+        QPoint(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    # Qt delivers synthetic drops only during a real drag, so hand the event to the filter.
+    assert window._workbook_drop_filter.eventFilter(window, drop)
+    assert opened == [[str(team_export)]]
+    assert window.acceptDrops()
