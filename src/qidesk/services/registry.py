@@ -77,10 +77,6 @@ class Services:
     @cached_property
     def assessments(self) -> AssessmentService:
         from qidesk.services.assessment_service import AssessmentService
-    from qidesk.services.conflict_service import ConflictService
-    from qidesk.services.export_service import ExportService
-    from qidesk.services.import_log_service import ImportLogService
-    from qidesk.services.import_service import ImportService
 
         return AssessmentService(self.db.unit_of_work)
 
