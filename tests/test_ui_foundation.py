@@ -542,3 +542,35 @@ def test_refresh_counts_re_reads_changes_made_behind_the_window(
     assert "Aaa Imported Team" in visible_team_names(demo_window)
     page = demo_window.current_page()
     assert "Aaa Imported Team" in [t.name for t in page.teams_tab.model.rows()]
+
+
+def test_ctrl_p_saves_the_selected_teams_report(
+    qtbot, demo_window: MainWindow, tmp_path, monkeypatch
+) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    tree = demo_window.context.services.teams.navigator()
+    team = tree[0].teams[0]
+    demo_window.select(Selection("team", team.uuid))
+    target = tmp_path / "report.pdf"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "PDF"))
+    assert demo_window.team_report_action.shortcut().toString() == "Ctrl+P"
+    demo_window.team_report_action.trigger()
+    assert target.exists() and target.read_bytes().startswith(b"%PDF")
+    from pypdf import PdfReader
+
+    text = "".join(page.extract_text() for page in PdfReader(target).pages)
+    assert team.name.split()[0] in text
+
+
+def test_ctrl_n_on_the_pdsa_tab_makes_a_cycle(qtbot, demo_window: MainWindow) -> None:
+    tree = demo_window.context.services.teams.navigator()
+    team = tree[0].teams[0]
+    demo_window.select(Selection("team", team.uuid))
+    page = demo_window.current_page()
+    titles = [page.tabs.tabText(i) for i in range(page.tabs.count())]
+    assert titles == ["Overview", "Self-assessment", "PDSA", "Progress"]
+    page.tabs.setCurrentIndex(titles.index("PDSA"))
+    before = len(demo_window.context.services.pdsa.team_pdsa(team.uuid).cycles)
+    demo_window.new_action.trigger()
+    assert len(demo_window.context.services.pdsa.team_pdsa(team.uuid).cycles) == before + 1

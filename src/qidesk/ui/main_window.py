@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QSize, Qt, QTimer
@@ -67,6 +68,7 @@ HELP_TEXT = """
 <tr><td><b>Ctrl+N</b></td><td>New: a team on a cohort page, a member on a team page,
 a coach on the coaches page</td></tr>
 <tr><td><b>Ctrl+Shift+N</b></td><td>New cohort</td></tr>
+<tr><td><b>Ctrl+P</b></td><td>Team report (PDF) of the selected team</td></tr>
 <tr><td><b>Delete</b></td><td>Delete what is selected (asks first; undo from Recently
 deleted)</td></tr>
 <tr><td><b>Ctrl+O</b></td><td>Open another database</td></tr>
@@ -312,6 +314,12 @@ class MainWindow(QMainWindow):
         for action in (self.new_action, self.delete_action, self.filter_action):
             edit_menu.addAction(action)
 
+        self.team_report_action = self._action("Team &report (PDF)…", self.team_report, "Ctrl+P")
+        self.team_report_action.setToolTip(
+            "Save the selected team's self-assessment summary as PDF"
+        )
+        file_menu.insertAction(file_menu.actions()[1], self.team_report_action)
+
         go_menu = bar.addMenu("&Go")
         self._menus["Go"] = go_menu
         go_menu.addAction(
@@ -332,6 +340,8 @@ class MainWindow(QMainWindow):
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.toolbar.addAction(self.new_cohort_action)
         self.toolbar.addAction(self.new_action)
+        self.toolbar.addSeparator()
+        self.toolbar.addAction(self.team_report_action)
         self.toolbar.addSeparator()
         self.addToolBar(self.toolbar)
 
@@ -366,6 +376,18 @@ class MainWindow(QMainWindow):
             self.new_cohort()
         elif callable(new):
             new()
+
+    def team_report(self) -> Path | None:
+        """Ctrl+P: the selected team's A4 self-assessment summary, saved where the user says."""
+        team_uuid = self.current_team_uuid()
+        if team_uuid is None:
+            QMessageBox.information(
+                self, "Team report", "Select a team in the navigator first, then press Ctrl+P."
+            )
+            return None
+        from qidesk.ui.pages.team_assessment_tab import save_team_report
+
+        return save_team_report(self, self.context.services, team_uuid)
 
     def delete_item(self) -> None:
         delete = getattr(self.stack.currentWidget(), "delete_item", None)

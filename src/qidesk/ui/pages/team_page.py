@@ -88,12 +88,27 @@ class TeamPage(Page):
             self.tabs.forget_shown()  # every tab re-reads when next shown
             self.show_team(self.team_uuid)
 
+    def _current_feature_tab(self) -> QWidget | None:
+        if self.tabs.currentIndex() <= 0:
+            return None
+        return self.tabs.extra_widget(self.tabs.tabText(self.tabs.currentIndex()))
+
     def new_item(self) -> None:
+        """Ctrl+N: what the open tab makes (a cycle on PDSA), else a member on Overview."""
+        tab = self._current_feature_tab()
+        if tab is not None and callable(getattr(tab, "new_item", None)):
+            tab.new_item()
+            return
         self.tabs.setCurrentIndex(0)
         self.overview.add_member()
 
     def delete_item(self) -> None:
-        """Delete: the selected member when the members table has focus, else the team."""
+        """Delete: what the open tab holds (a cycle on PDSA); on Overview the selected member
+        when the members table has focus, else the team."""
+        tab = self._current_feature_tab()
+        if tab is not None and callable(getattr(tab, "delete_item", None)):
+            tab.delete_item()
+            return
         if self.overview.members_table.hasFocus() and self.overview.selected_member():
             self.overview.remove_member()
         else:
