@@ -7,6 +7,7 @@ import sys
 import tempfile
 import time
 import traceback
+import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -89,12 +90,53 @@ def step_demo_database(ctx: SelfTestContext) -> str:
     if summary.teams == 0:
         raise StepFailed("the demo database holds no teams")
     ctx.values["db"] = db
-    ctx.values["record_counts"] = travelling_records(db)
+    ctx.values["records"] = travelling_records(db)
     return f"{summary.cohorts} cohorts, {summary.teams} teams, {summary.members} members"
 
 
+def step_resources(ctx: SelfTestContext) -> str:
+    from PySide6.QtGui import QIcon
+
+    from qidesk.resources import resource_path, resources_root
+
+    _qt_application(ctx)
+    svg = resource_path("icons", "qidesk.svg")
+    if not svg.is_file():
+        raise StepFailed(f"the application icon is missing ({svg})")
+    icon = QIcon(str(svg))
+    if icon.pixmap(32, 32).isNull():
+        raise StepFailed("the SVG icon cannot be drawn (Qt's SVG icon plug-in is missing)")
+    migrations = sorted(p.name for p in _migrations_dir().glob("versions/*.py"))
+    if not migrations:
+        raise StepFailed(f"no migration scripts in {_migrations_dir()}")
+    return f"icon in {resources_root()}, {len(migrations)} migration scripts"
+
+
 def step_main_window(ctx: SelfTestContext) -> str:
-    raise NotInThisBuild("qidesk.app (the main window) is not in this build")
+    _require("qidesk.app")
+    main_window = _require("qidesk.ui.main_window")
+    ui_context = _require("qidesk.ui.context")
+    navigator = _require("qidesk.ui.navigator")
+    from qidesk.services.registry import Services
+
+    app = _qt_application(ctx)
+    services = Services.create(ctx.values["db"])
+    with _collect_qt_errors() as errors:
+        window = main_window.MainWindow(ui_context.UiContext(services))
+        ctx.closers.append(window.close)
+        ctx.values["window"] = window
+        window.resize(1366, 768)
+        seconds = _show_until_painted(app, window)
+        pages, tabs = _visit_every_page(
+            app, window, services, navigator.Selection, ctx.workdir if ctx.keep else None
+        )
+    if errors:
+        raise StepFailed(f"{len(errors)} error(s) while showing pages; first: {errors[0]}")
+    image = window.grab()
+    if image.isNull() or image.width() < 100:
+        raise StepFailed("the window could not be drawn")
+    image.save(str(ctx.workdir / "main-window.png"))
+    return f"painted in {seconds:.2f} s; showed {pages} pages and {tabs} tabs without an error"
 
 
 def step_spider_chart(ctx: SelfTestContext) -> str:
@@ -108,13 +150,49 @@ def step_timeline_chart(ctx: SelfTestContext) -> str:
 
 
 def step_export_workbook(ctx: SelfTestContext) -> str:
-    _require("qidesk.services.export_service")
-    raise NotInThisBuild("the export step is not written yet")
+    export_service = _require("qidesk.services.export_service")
+    db = ctx.values["db"]
+    path = ctx.workdir / "selftest-export.xlsx"
+    summary = export_service.ExportService(db.unit_of_work).export_full(path)
+    if not path.is_file() or path.stat().st_size == 0:
+        raise StepFailed(f"no workbook was written at {path}")
+    if not zipfile.is_zipfile(path):
+        raise StepFailed(f"{path.name} is not an .xlsx (zip) file")
+    if summary.rows == 0:
+        raise StepFailed("the workbook holds no rows")
+    ctx.values["workbook"] = path
+    return (
+        f"{summary.rows} rows in {len(summary.rows_by_sheet)} sheets, {path.stat().st_size} bytes"
+    )
 
 
 def step_import_workbook(ctx: SelfTestContext) -> str:
-    _require("qidesk.services.import_service")
-    raise NotInThisBuild("the import step is not written yet")
+    import_service = _require("qidesk.services.import_service")
+    from qidesk.store.engine import Database
+
+    fresh_path = ctx.workdir / "selftest-fresh.sqlite"
+    fresh = Database.open(fresh_path)
+    ctx.closers.append(fresh.close)
+    ctx.values["fresh_db"] = fresh
+    service = import_service.ImportService(fresh.unit_of_work, fresh_path)
+    result = service.apply([ctx.values["workbook"]])
+    if result.rejected:
+        first = result.rejected[0]
+        problem = first.problems[0] if first.problems else first.status
+        raise StepFailed(f"the workbook was rejected: {problem}")
+    if not result.applied:
+        raise StepFailed("nothing was applied")
+    expected = ctx.values["records"]
+    got = travelling_records(fresh)
+    differences = [
+        f"{kind}: {len(expected.get(kind, set()))} exported, {len(got.get(kind, set()))} imported"
+        for kind in sorted(set(expected) | set(got))
+        if expected.get(kind, set()) != got.get(kind, set())
+    ]
+    if differences:
+        raise StepFailed("the fresh database differs: " + "; ".join(differences))
+    total = sum(len(uuids) for uuids in got.values())
+    return f"{total} records of {len(got)} types arrived unchanged in a fresh database"
 
 
 def step_check_databases(ctx: SelfTestContext) -> str:
@@ -138,6 +216,7 @@ def step_check_databases(ctx: SelfTestContext) -> str:
 #: The steps in order, with the names of earlier steps each one needs.
 STEPS: tuple[tuple[str, Step, tuple[str, ...]], ...] = (
     ("demo database", step_demo_database, ()),
+    ("resources", step_resources, ()),
     ("main window", step_main_window, ("demo database",)),
     ("spider chart", step_spider_chart, ("demo database",)),
     ("timeline chart", step_timeline_chart, ("demo database",)),
@@ -151,22 +230,133 @@ STEPS: tuple[tuple[str, Step, tuple[str, ...]], ...] = (
 # Helpers the steps share.
 
 
-def travelling_records(db: Any) -> dict[str, int]:
-    """How many live (not deleted) records of each travelling type the database holds."""
-    from sqlalchemy import func, select
+def travelling_records(db: Any) -> dict[str, set[str]]:
+    """The uuids of the live (not deleted) records of each travelling type in ``db``."""
+    from sqlalchemy import select
 
     from qidesk.store.base import Base
 
-    counts: dict[str, int] = {}
+    records: dict[str, set[str]] = {}
     with db.unit_of_work() as session:
         for mapper in Base.registry.mappers:
             cls = mapper.class_
             record_type = getattr(cls, "record_type", None)
             if not isinstance(record_type, str) or not hasattr(cls, "deleted_at"):
                 continue
-            query = select(func.count()).select_from(cls).where(cls.deleted_at.is_(None))
-            counts[record_type] = int(session.scalar(query) or 0)
-    return counts
+            query = select(cls.uuid).where(cls.deleted_at.is_(None))
+            records[record_type] = set(session.scalars(query))
+    return records
+
+
+def _migrations_dir() -> Path:
+    from qidesk.store.migrate import MIGRATIONS_DIR
+
+    return MIGRATIONS_DIR
+
+
+def _qt_application(ctx: SelfTestContext) -> Any:
+    """The QApplication, made as the app makes it (qidesk.app) or, failing that, plainly."""
+    if "qapp" not in ctx.values:
+        try:
+            from qidesk.app import make_qapplication
+
+            ctx.values["qapp"] = make_qapplication()
+        except ImportError:
+            from PySide6.QtWidgets import QApplication
+
+            existing = QApplication.instance()
+            ctx.values["qapp"] = existing or QApplication(sys.argv[:1])
+    return ctx.values["qapp"]
+
+
+@contextmanager
+def _collect_qt_errors() -> Iterator[list[str]]:
+    """Collect exceptions raised in Qt slots and event handlers (PySide6 hands them to
+    sys.excepthook and carries on), so a page that fails to draw fails the step."""
+    errors: list[str] = []
+    previous = sys.excepthook
+
+    def hook(exc_type: type[BaseException], exc: BaseException, tb: Any) -> None:
+        errors.append(f"{exc_type.__name__}: {exc}")
+        traceback.print_exception(exc_type, exc, tb, file=sys.stderr)
+
+    sys.excepthook = hook
+    try:
+        yield errors
+    finally:
+        sys.excepthook = previous
+
+
+def _show_until_painted(app: Any, widget: Any, timeout: float = 20.0) -> float:
+    """Show ``widget`` and process events until it has been painted; returns the seconds."""
+    from PySide6.QtCore import QEvent, QObject
+
+    class PaintProbe(QObject):
+        painted = False
+
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                self.painted = True
+            return False
+
+    probe = PaintProbe()
+    widget.installEventFilter(probe)
+    start = time.perf_counter()
+    widget.show()
+    try:
+        while not probe.painted:
+            if time.perf_counter() - start > timeout:
+                raise StepFailed(f"the window was not painted within {timeout:.0f} s")
+            app.processEvents()
+            time.sleep(0.005)
+    finally:
+        widget.removeEventFilter(probe)
+    return time.perf_counter() - start
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in text).strip("-")
+
+
+def _settle(app: Any, rounds: int = 3) -> None:
+    for _ in range(rounds):
+        app.processEvents()
+
+
+def _visit_every_page(
+    app: Any, window: Any, services: Any, selection: Any, shots: Path | None
+) -> tuple[int, int]:
+    """Show each fixed page, the first cohort and the first team, and every tab of those
+    (saving a PNG of each in ``shots``, if given)."""
+    tree = services.teams.navigator()
+    targets = []
+    if tree:
+        targets.append(selection("cohort", tree[0].uuid))
+        teams = [team for cohort in tree for team in cohort.teams]
+        if teams:
+            targets.append(selection("team", teams[0].uuid))
+    targets += [selection("fixed", page.key) for page in getattr(window, "_fixed", [])]
+    if not targets:
+        raise StepFailed("the demo database shows no cohort, team or page")
+    pages = tabs = 0
+    for target in targets:
+        window.select(target)
+        _settle(app)
+        page = window.current_page()
+        pages += 1
+        tab_widget = getattr(page, "tabs", None)
+        if tab_widget is not None:
+            for index in range(tab_widget.count()):
+                tab_widget.setCurrentIndex(index)
+                _settle(app)
+                image = window.grab()
+                tabs += 1
+                if shots is not None:
+                    name = f"{target.kind}-{tab_widget.tabText(index)}".lower()
+                    image.save(str(shots / f"page-{pages:02d}-{_slug(name)}.png"))
+        elif shots is not None:
+            window.grab().save(str(shots / f"page-{pages:02d}-{_slug(target.key)}.png"))
+    return pages, tabs
 
 
 def describe_platform() -> str:
