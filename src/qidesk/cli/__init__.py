@@ -13,7 +13,11 @@ from qidesk import __version__
 #: Modules that add sub-commands. Each has ``register(subparsers)``; a sub-command's handler is
 #: ``args.handler(args) -> int``. Modules import their heavy dependencies inside handlers so
 #: ``qidesk --version`` and the window start fast.
-COMMAND_MODULES = ("qidesk.cli.db_commands", "qidesk.cli.selftest_command")
+COMMAND_MODULES = (
+    "qidesk.cli.db_commands",
+    "qidesk.cli.sync_commands",
+    "qidesk.cli.selftest_command",
+)
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,10 @@ from qidesk.store.models import Coach, Cohort, Member, Team
 
 #: Modules that add their own demo records; each has ``add_demo(session, rng, today)`` which
 #: works on the cohorts, teams and members already in the session.
-DEMO_EXTENSIONS: tuple[str, ...] = ()
+DEMO_EXTENSIONS: tuple[str, ...] = (
+    "qidesk.services.demo_assessment",
+    "qidesk.services.demo_pdsa",
+)
 
 SITES = [
     ("Glangwili General Hospital", "Carmarthen"),

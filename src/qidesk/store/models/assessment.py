@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from qidesk.core.assessment_stats import CONSENSUS_RESPONDENT, STAGES
 from qidesk.core.ids import natural_uuid
 from qidesk.store.base import Base, SyncMixin
 from qidesk.store.models.foundation import Team
@@ -24,11 +25,6 @@ __all__ = [
     "template_item_uuid",
     "template_uuid",
 ]
-
-#: The three stages of the programme's self-assessment, in order.
-STAGES = ("start", "mid", "end")
-#: Respondent key of the team's consensus answers (instead of a member uuid).
-CONSENSUS_RESPONDENT = "consensus"
 
 
 def template_uuid(code: str, version: int) -> str:

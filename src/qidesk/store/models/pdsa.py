@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import Date, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from qidesk.core.pdsa_rules import ACT_DECISIONS, CYCLE_STATUSES, DO_AS_PLANNED_VALUES
 from qidesk.store.base import Base, SyncMixin
 
 __all__ = [
@@ -22,10 +23,6 @@ __all__ = [
 ]
 
 CHANGE_IDEA_STATUSES = ("proposed", "testing", "adopted", "abandoned")
-CYCLE_STATUSES = ("planned", "running", "studying", "done")
-ACT_DECISIONS = ("adopt", "adapt", "abandon")
-#: Answers to the Do step's "carried out as planned?" ("" = not answered yet).
-DO_AS_PLANNED_VALUES = ("", "yes", "partly", "no")
 PROGRESS_RATERS = ("team", "coach")
 
 

@@ -1,0 +1,176 @@
+"""Workbook sync sub-commands: ``export``, ``export-assessment``, ``import`` and ``merge``.
+
+Exit status: 0 applied or nothing to do; 3 applied and conflicts recorded; 2 input rejected
+(nothing changed by the rejected files); 1 unexpected error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from qidesk.cli.common import add_db_argument, resolve_db
+
+EXIT_OK, EXIT_UNEXPECTED, EXIT_REJECTED, EXIT_CONFLICTS = 0, 1, 2, 3
+
+
+def register(subparsers: Any) -> None:
+    export = subparsers.add_parser(
+        "export", help="write a full workbook of chosen cohorts and teams (default: everything)"
+    )
+    add_db_argument(export)
+    export.add_argument("--out", required=True, metavar="FILE.xlsx", help="workbook to write")
+    export.add_argument(
+        "--cohort", action="append", default=[], metavar="NAME", help="a cohort (repeatable)"
+    )
+    export.add_argument(
+        "--team", action="append", default=[], metavar="NAME", help="a team (repeatable)"
+    )
+    export.set_defaults(handler=run_export)
+
+    pack = subparsers.add_parser(
+        "export-assessment", help="write a self-assessment pack for one team and stage"
+    )
+    add_db_argument(pack)
+    pack.add_argument("--team", required=True, metavar="NAME", help="the team's name")
+    pack.add_argument("--stage", required=True, choices=("start", "mid", "end"))
+    pack.add_argument("--out", required=True, metavar="FILE.xlsx", help="workbook to write")
+    pack.set_defaults(handler=run_export_assessment)
+
+    imp = subparsers.add_parser("import", help="import one workbook (full export or pack)")
+    add_db_argument(imp)
+    imp.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
+    imp.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    imp.add_argument("file", metavar="FILE.xlsx")
+    imp.set_defaults(handler=run_import, skip_invalid=False)
+
+    merge = subparsers.add_parser(
+        "merge", help="merge many workbooks in one transaction (all checked first)"
+    )
+    add_db_argument(merge)
+    merge.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
+    merge.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    merge.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="apply the valid files and report the others (default: any invalid file = nothing)",
+    )
+    merge.add_argument("files", nargs="+", metavar="FILE.xlsx")
+    merge.set_defaults(handler=run_merge)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from qidesk.cli import CommandError
+    from qidesk.services.base import ServiceError
+    from qidesk.services.export_service import ExportService
+    from qidesk.store.engine import Database
+
+    with Database.open(resolve_db(args, must_exist=True)) as db:
+        try:
+            summary = ExportService(db.unit_of_work).export_full(
+                args.out, cohort_names=args.cohort, team_names=args.team
+            )
+        except ServiceError as exc:
+            raise CommandError(str(exc)) from exc
+    print(f"Wrote {summary.rows} records to {summary.path} (export {summary.export_id}).")
+    return EXIT_OK
+
+
+def run_export_assessment(args: argparse.Namespace) -> int:
+    from qidesk.cli import CommandError
+    from qidesk.services.base import ServiceError
+    from qidesk.services.export_service import ExportService
+    from qidesk.store.engine import Database
+
+    with Database.open(resolve_db(args, must_exist=True)) as db:
+        try:
+            summary = ExportService(db.unit_of_work).export_pack(
+                args.out, team_name=args.team, stage=args.stage
+            )
+        except ServiceError as exc:
+            raise CommandError(str(exc)) from exc
+    print(f"Wrote the {args.stage} self-assessment pack of {args.team} to {summary.path}.")
+    return EXIT_OK
+
+
+def run_import(args: argparse.Namespace) -> int:
+    return _run([args.file], args)
+
+
+def run_merge(args: argparse.Namespace) -> int:
+    return _run(list(args.files), args)
+
+
+def _print_human(result: Any, *, dry_run: bool, applied: bool) -> None:
+    for report in result.files:
+        print(f"{report.path}: {report.status}")
+        for warning in report.warnings:
+            print(f"  warning: {warning}")
+        for problem in report.problems:
+            where = ", ".join(
+                x
+                for x in (
+                    f"sheet {problem.sheet}" if problem.sheet else "",
+                    f"row {problem.row}" if problem.row else "",
+                    f"column {problem.column}" if problem.column else "",
+                )
+                if x
+            )
+            print(f"  error: {where + ': ' if where else ''}{problem.message}")
+    if result.by_type:
+        print(
+            f"{'record type':<20} {'created':>8} {'updated':>8} {'deleted':>8} "
+            f"{'unchanged':>10} {'conflicts':>10}"
+        )
+        for record_type, c in result.by_type:
+            print(
+                f"{record_type:<20} {c.created:>8} {c.updated:>8} {c.deleted:>8} "
+                f"{c.unchanged:>10} {c.conflicts:>10}"
+            )
+    t = result.totals
+    verb = "Would apply" if dry_run else ("Applied" if applied else "Nothing applied")
+    print(
+        f"{verb}: {t.created} created, {t.updated} updated, {t.deleted} deleted, "
+        f"{t.unchanged} unchanged, {t.conflicts} conflicts."
+    )
+
+
+def _run(files: list[str], args: argparse.Namespace) -> int:
+    from qidesk.cli import CommandError
+    from qidesk.services.base import ServiceError
+    from qidesk.services.import_service import ImportService
+    from qidesk.store.engine import Database
+
+    path = resolve_db(args, must_exist=True)
+    with Database.open(path) as db:
+        service = ImportService(db.unit_of_work, db.path)
+        try:
+            if args.dry_run:
+                result = service.preview(files, skip_invalid=args.skip_invalid)
+                applied = False
+            else:
+                result = service.apply(files, skip_invalid=args.skip_invalid)
+                applied = result.applied
+        except ServiceError as exc:
+            raise CommandError(str(exc), status=EXIT_UNEXPECTED) from exc
+    if args.json:
+        json.dump(result.as_json(), sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        _print_human(result, dry_run=args.dry_run, applied=applied)
+    if result.rejected:
+        if not args.json:
+            print(
+                "Rejected files changed nothing"
+                + ("; the valid files were applied." if args.skip_invalid and applied else "."),
+                file=sys.stderr,
+            )
+        return EXIT_REJECTED
+    if result.totals.conflicts and (applied or args.dry_run):
+        return EXIT_CONFLICTS
+    return EXIT_OK
+
+
+__all__ = ["register"]

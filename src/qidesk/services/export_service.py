@@ -1,0 +1,201 @@
+"""Export: a full workbook of chosen cohorts and teams, or a self-assessment pack for one team."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from qidesk import __version__
+from qidesk.services.activity_service import LAST_EXPORT_KEY
+from qidesk.services.base import ServiceError, UnitOfWork
+from qidesk.store.base import INSTALLATION_ID, utcnow
+from qidesk.store.models.foundation import AppMeta, Cohort, Team
+from qidesk.store.models.history import RecordVersion
+from qidesk.sync.workbook_writer import (
+    ExportError,
+    ExportMeta,
+    collect_export,
+    resolve_scope,
+    write_export,
+)
+
+
+@dataclass(frozen=True)
+class ExportSummary:
+    """What an export wrote."""
+
+    path: str
+    export_id: str
+    rows: int
+    rows_by_sheet: tuple[tuple[str, int], ...]
+    seconds: float
+    kind: str = "full"
+
+
+@dataclass(frozen=True)
+class CohortChoice:
+    uuid: str
+    name: str
+
+
+@dataclass(frozen=True)
+class TeamChoice:
+    uuid: str
+    name: str
+    cohort_uuid: str
+    cohort_name: str
+
+
+@dataclass(frozen=True)
+class ExportChoices:
+    """What the export dialog offers."""
+
+    cohorts: tuple[CohortChoice, ...]
+    teams: tuple[TeamChoice, ...]
+
+
+def _conflict_heads() -> Callable[[Session], Any] | None:
+    try:
+        from qidesk.sync import merge
+    except ImportError:
+        return None
+    return getattr(merge, "losing_heads", None)
+
+
+def _max_version_id(session: Session) -> int:
+    return int(session.scalar(select(func.max(RecordVersion.id))) or 0)
+
+
+def _remember_export(unit_of_work: UnitOfWork, version_id: int) -> None:
+    with unit_of_work() as session:
+        meta = session.get(AppMeta, LAST_EXPORT_KEY)
+        if meta is None:
+            session.add(AppMeta(key=LAST_EXPORT_KEY, value=str(version_id)))
+        elif int(meta.value or 0) < version_id:
+            meta.value = str(version_id)
+
+
+class ExportService:
+    """Writes workbooks; every export reads in one transaction and writes the file atomically."""
+
+    def __init__(self, unit_of_work: UnitOfWork):
+        self._unit_of_work = unit_of_work
+
+    def choices(self) -> ExportChoices:
+        with self._unit_of_work() as session:
+            cohorts = tuple(
+                CohortChoice(u, n)
+                for u, n in session.execute(
+                    select(Cohort.uuid, Cohort.name)
+                    .where(Cohort.deleted_at.is_(None))
+                    .order_by(Cohort.start_date.desc(), Cohort.name)
+                ).all()
+            )
+            teams = tuple(
+                TeamChoice(u, n, cu, cn)
+                for u, n, cu, cn in session.execute(
+                    select(Team.uuid, Team.name, Cohort.uuid, Cohort.name)
+                    .join(Cohort, Team.cohort_uuid == Cohort.uuid)
+                    .where(Team.deleted_at.is_(None))
+                    .order_by(Cohort.name, Team.name)
+                ).all()
+            )
+        return ExportChoices(cohorts, teams)
+
+    def export_full(
+        self,
+        target: Path | str,
+        *,
+        cohort_names: Sequence[str] = (),
+        team_names: Sequence[str] = (),
+        cohort_uuids: Sequence[str] = (),
+        team_uuids: Sequence[str] = (),
+    ) -> ExportSummary:
+        """Write a full export of the chosen cohorts and teams (none chosen: everything).
+
+        Raises ServiceError (unknown names, the file cannot be written); nothing is left behind.
+        """
+        started = time.perf_counter()
+        target = Path(target)
+        try:
+            with self._unit_of_work() as session:
+                named_cohorts, named_teams = resolve_scope(session, cohort_names, team_names)
+                data = collect_export(
+                    session,
+                    cohorts=[*cohort_uuids, *named_cohorts],
+                    teams=[*team_uuids, *named_teams],
+                    conflict_heads=_conflict_heads(),
+                )
+                version_id = _max_version_id(session)
+                installation = str(session.info.get(INSTALLATION_ID, ""))
+            meta = ExportMeta(
+                export_id=str(uuid.uuid4()),
+                installation_id=installation,
+                exported_at=utcnow(),
+                app_version=__version__,
+            )
+            write_export(target, data, meta)
+        except ExportError as exc:
+            raise ServiceError(str(exc)) from exc
+        _remember_export(self._unit_of_work, version_id)
+        return ExportSummary(
+            path=str(target),
+            export_id=meta.export_id,
+            rows=data.row_count,
+            rows_by_sheet=tuple((spec.sheet, len(rows)) for spec, rows in data.tables),
+            seconds=time.perf_counter() - started,
+        )
+
+    def export_pack(
+        self,
+        target: Path | str,
+        *,
+        stage: str,
+        team_uuid: str | None = None,
+        team_name: str | None = None,
+    ) -> ExportSummary:
+        """Write the self-assessment pack of one team (by uuid or unique name) for ``stage``."""
+        from qidesk.sync.pack import PackError, collect_pack, write_pack
+
+        started = time.perf_counter()
+        target = Path(target)
+        try:
+            with self._unit_of_work() as session:
+                if team_uuid is None:
+                    found = session.scalars(
+                        select(Team.uuid).where(Team.name == team_name, Team.deleted_at.is_(None))
+                    ).all()
+                    if not found:
+                        raise ServiceError(f"no team named {team_name!r}")
+                    if len(found) > 1:
+                        raise ServiceError(
+                            f"{len(found)} teams are named {team_name!r}; choose one in the window"
+                        )
+                    team_uuid = found[0]
+                pack = collect_pack(session, team_uuid, stage)
+                installation = str(session.info.get(INSTALLATION_ID, ""))
+            meta = ExportMeta(
+                export_id=str(uuid.uuid4()),
+                installation_id=installation,
+                exported_at=utcnow(),
+                app_version=__version__,
+                kind="assessment-pack",
+            )
+            write_pack(target, pack, meta)
+        except (ExportError, PackError) as exc:
+            raise ServiceError(str(exc)) from exc
+        return ExportSummary(
+            path=str(target),
+            export_id=meta.export_id,
+            rows=len(pack.items),
+            rows_by_sheet=(("Assessment", len(pack.items)),),
+            seconds=time.perf_counter() - started,
+            kind="assessment-pack",
+        )

@@ -1,0 +1,405 @@
+"""Import and merge workbooks: pre-flight, parse, validate all, plan, back up, apply, log.
+
+Every file is checked completely before anything is written. By default one invalid file means
+nothing is applied; with ``skip_invalid`` the valid files are applied and the others reported.
+All applied files go in one BEGIN IMMEDIATE transaction after a backup copy of the database, so
+cancelling or failing leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qidesk.services.base import ServiceError, UnitOfWork
+from qidesk.store.base import APPLYING_RECEIVED_VERSIONS
+from qidesk.sync.preflight import PreflightError, check_file
+from qidesk.sync.validate import Problem, check_ranges, check_references
+from qidesk.sync.versions import IncomingVersion
+from qidesk.sync.workbook_reader import ParsedWorkbook, ReadCancelled, WorkbookMeta, read_workbook
+
+log = logging.getLogger(__name__)
+
+#: Per-file statuses.
+APPLIED, UNCHANGED, REJECTED, VALID = "applied", "unchanged", "rejected", "valid"
+COUNT_KEYS = ("created", "updated", "deleted", "unchanged", "conflicts")
+
+Progress = Callable[[int, int, str], None]
+Cancelled = Callable[[], bool]
+
+
+class ImportCancelled(ServiceError):
+    """The user cancelled; nothing was applied."""
+
+
+@dataclass(frozen=True)
+class Counts:
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    conflicts: int = 0
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(*(getattr(self, k) + getattr(other, k) for k in COUNT_KEYS))
+
+    def as_json(self) -> dict[str, int]:
+        return {k: int(getattr(self, k)) for k in COUNT_KEYS}
+
+    @property
+    def changes(self) -> int:
+        return self.created + self.updated + self.deleted + self.conflicts
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """One file's outcome: its status, problems (with locations) and warnings."""
+
+    path: str
+    status: str
+    problems: tuple[Problem, ...] = ()
+    warnings: tuple[str, ...] = ()
+    rows: int = 0
+    edited_rows: int = 0
+    export_id: str = ""
+    kind: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "status": self.status,
+            "errors": [p.as_json() for p in self.problems],
+            "warnings": list(self.warnings),
+        }
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    """The plan shown before applying: counts per record type and each file's report."""
+
+    files: tuple[FileReport, ...]
+    by_type: tuple[tuple[str, Counts], ...]
+    totals: Counts
+
+    @property
+    def rejected(self) -> tuple[FileReport, ...]:
+        return tuple(f for f in self.files if f.status == REJECTED)
+
+    @property
+    def valid(self) -> tuple[FileReport, ...]:
+        return tuple(f for f in self.files if f.status != REJECTED)
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = self.totals.as_json()
+        out["by_type"] = {t: c.as_json() for t, c in self.by_type}
+        out["files"] = [f.as_json() for f in self.files]
+        return out
+
+
+@dataclass(frozen=True)
+class ImportResult(ImportPreview):
+    """What was applied (files not applied keep their status: rejected or unchanged)."""
+
+    applied: bool = False
+    backup_path: str = ""
+
+
+@dataclass
+class _Prepared:
+    parsed: list[ParsedWorkbook] = field(default_factory=list)
+    preflight_problems: dict[str, list[Problem]] = field(default_factory=dict)
+    paths: list[Path] = field(default_factory=list)
+
+
+def _merge_api() -> Any:
+    from qidesk.sync import merge
+
+    return merge
+
+
+# ---- plan summaries ----------------------------------------------------------------------------
+
+
+def summarise_plan(plan: Any) -> tuple[list[tuple[str, Counts]], set[tuple[str, str]]]:
+    """Counts per record type (in apply order) and the (type, uuid) of records the plan
+    changes."""
+    from qidesk.sync.record_types import apply_order
+
+    order = {t: i for i, t in enumerate(apply_order())}
+    by_type = [
+        (
+            record_type,
+            Counts(
+                created=c.created,
+                updated=c.updated,
+                deleted=c.deleted,
+                unchanged=c.unchanged,
+                conflicts=c.conflicts,
+            ),
+        )
+        for record_type, c in sorted(
+            plan.by_type.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])
+        )
+    ]
+    touched = {(a.record_type, a.uuid) for a in plan.actions if a.action != "unchanged"}
+    return by_type, touched
+
+
+def _plan_problems(plan: Any, parsed: list[ParsedWorkbook]) -> dict[str, list[Problem]]:
+    """The merge engine's own problems, per file (by the file name in their source)."""
+    by_name = {p.display_name: str(p.path) for p in parsed}
+    out: dict[str, list[Problem]] = {}
+    for problem in plan.problems:
+        source = problem.source
+        key = by_name.get(source.file)
+        if key is None:
+            continue
+        out.setdefault(key, []).append(
+            Problem(source.file, problem.message, source.sheet, source.row, source.column)
+        )
+    return out
+
+
+# ---- the service ---------------------------------------------------------------------------------
+
+
+class ImportService:
+    """Import one workbook or merge many into the open database."""
+
+    def __init__(self, unit_of_work: UnitOfWork, db_path: Path | None):
+        self._unit_of_work = unit_of_work
+        self._db_path = db_path
+
+    # -- reading and checking
+    def _read_all(
+        self, paths: Sequence[Path | str], progress: Progress | None, cancelled: Cancelled | None
+    ) -> _Prepared:
+        prepared = _Prepared(paths=[Path(p) for p in paths])
+        total = len(prepared.paths)
+        names = [p.name for p in prepared.paths]
+        unique_names = len(set(names)) == len(names)
+        for number, path in enumerate(prepared.paths, start=1):
+            if cancelled is not None and cancelled():
+                raise ImportCancelled("Import cancelled: nothing was changed.")
+            if progress is not None:
+                progress(number - 1, total, f"Reading {path.name}")
+            display = path.name if unique_names else str(path)
+            try:
+                result = check_file(path)
+            except PreflightError as exc:
+                prepared.preflight_problems[str(path)] = [Problem(display, str(exc))]
+                prepared.parsed.append(
+                    ParsedWorkbook(path=path, meta=WorkbookMeta(), display_name=display)
+                )
+                continue
+            try:
+                parsed = read_workbook(path, result, display_name=display, cancelled=cancelled)
+            except ReadCancelled:
+                raise ImportCancelled("Import cancelled: nothing was changed.") from None
+            prepared.parsed.append(parsed)
+        if progress is not None:
+            progress(total, total, "Checking references")
+        return prepared
+
+    def _problems_of(self, prepared: _Prepared, parsed: ParsedWorkbook) -> list[Problem]:
+        return prepared.preflight_problems.get(str(parsed.path), []) + list(parsed.problems)
+
+    def _validate(self, session: Any, prepared: _Prepared) -> dict[str, list[Problem]]:
+        """Problems per file, references checked across the files that are still valid."""
+        problems = {str(p.path): self._problems_of(prepared, p) for p in prepared.parsed}
+        while True:
+            valid = [p for p in prepared.parsed if not problems[str(p.path)]]
+            pool: list[IncomingVersion] = [v for p in valid for v in p.versions]
+            newly_rejected = False
+            for parsed in valid:
+                file = parsed.display_name
+                found = check_references(session, pool, file) + check_ranges(session, pool, file)
+                if found:
+                    problems[str(parsed.path)] = found
+                    newly_rejected = True
+            if not newly_rejected:
+                return problems
+
+    def _plan(
+        self,
+        session: Any,
+        prepared: _Prepared,
+        problems: dict[str, list[Problem]],
+        skip_invalid: bool,
+    ) -> tuple[Any, list[ParsedWorkbook]]:
+        rejected = [p for p in prepared.parsed if problems[str(p.path)]]
+        if rejected and not skip_invalid:
+            to_apply: list[ParsedWorkbook] = []
+        else:
+            to_apply = [p for p in prepared.parsed if not problems[str(p.path)]]
+        merge = _merge_api()
+        plan = merge.plan_merge(session, [v for p in to_apply for v in p.versions])
+        if plan.problems:
+            # Problems only the merge engine sees: those files are rejected too.
+            extra = _plan_problems(plan, to_apply)
+            if not extra:
+                raise ServiceError(
+                    "The merge found problems it cannot place in a file: "
+                    + "; ".join(p.message for p in plan.problems[:5])
+                )
+            for key, found in extra.items():
+                problems[key] = problems.get(key, []) + found
+            return self._plan(session, prepared, problems, skip_invalid)
+        return plan, to_apply
+
+    def _report(
+        self,
+        prepared: _Prepared,
+        problems: dict[str, list[Problem]],
+        plan: Any,
+        to_apply: list[ParsedWorkbook],
+        *,
+        applied: bool,
+        skip_invalid: bool,
+    ) -> tuple[list[FileReport], list[tuple[str, Counts]], Counts]:
+        by_type, touched = summarise_plan(plan) if plan is not None else ([], set())
+        apply_set = {str(p.path) for p in to_apply}
+        reports = []
+        for parsed in prepared.parsed:
+            key = str(parsed.path)
+            file_problems = problems[key]
+            if file_problems:
+                status = REJECTED
+            elif key not in apply_set:
+                status = VALID  # valid, but not applied because another file was rejected
+            elif any((v.record_type, v.uuid) in touched for v in parsed.versions):
+                status = APPLIED if applied else VALID
+            else:
+                status = UNCHANGED
+            reports.append(
+                FileReport(
+                    path=key,
+                    status=status,
+                    problems=tuple(file_problems),
+                    warnings=tuple(parsed.warnings),
+                    rows=len(parsed.versions),
+                    edited_rows=parsed.edited_rows,
+                    export_id=parsed.meta.export_id,
+                    kind=parsed.meta.kind,
+                )
+            )
+        totals = Counts()
+        for _, counts in by_type:
+            totals = totals + counts
+        return reports, by_type, totals
+
+    # -- public
+    def preview(
+        self,
+        paths: Sequence[Path | str],
+        *,
+        skip_invalid: bool = False,
+        progress: Progress | None = None,
+        cancelled: Cancelled | None = None,
+    ) -> ImportPreview:
+        """Read, check and plan ``paths`` without changing anything (the dry run)."""
+        prepared = self._read_all(paths, progress, cancelled)
+        with self._unit_of_work() as session:
+            problems = self._validate(session, prepared)
+            plan, to_apply = self._plan(session, prepared, problems, skip_invalid)
+            session.rollback()
+        reports, by_type, totals = self._report(
+            prepared, problems, plan, to_apply, applied=False, skip_invalid=skip_invalid
+        )
+        return ImportPreview(tuple(reports), tuple(by_type), totals)
+
+    def apply(
+        self,
+        paths: Sequence[Path | str],
+        *,
+        skip_invalid: bool = False,
+        progress: Progress | None = None,
+        cancelled: Cancelled | None = None,
+    ) -> ImportResult:
+        """Read, check, plan and (when there is something to apply) back up and apply.
+
+        Files are read again (a file may have changed since the preview). Nothing is applied
+        when a file is rejected, unless ``skip_invalid``; cancelling applies nothing.
+        """
+        prepared = self._read_all(paths, progress, cancelled)
+        backup_path = ""
+        applied = False
+        with self._unit_of_work() as session:
+            problems = self._validate(session, prepared)
+            plan, to_apply = self._plan(session, prepared, problems, skip_invalid)
+            import_id = _import_id(to_apply)
+            if to_apply and plan.has_changes:
+                if cancelled is not None and cancelled():
+                    raise ImportCancelled("Import cancelled: nothing was changed.")
+                if progress is not None:
+                    progress(len(prepared.paths), len(prepared.paths), "Backing up the database")
+                backup_path = self._backup()
+                if progress is not None:
+                    progress(len(prepared.paths), len(prepared.paths), "Applying")
+                merge = _merge_api()
+                session.info[APPLYING_RECEIVED_VERSIONS] = True
+                try:
+                    merge.apply_plan(session, plan, import_id=import_id)
+                    if cancelled is not None and cancelled():
+                        raise ImportCancelled("Import cancelled: nothing was changed.")
+                    session.flush()
+                finally:
+                    session.info.pop(APPLYING_RECEIVED_VERSIONS, None)
+                applied = True
+            if to_apply:
+                self._log(session, to_apply, plan, import_id)
+        reports, by_type, totals = self._report(
+            prepared, problems, plan, to_apply, applied=applied, skip_invalid=skip_invalid
+        )
+        return ImportResult(
+            tuple(reports), tuple(by_type), totals, applied=applied, backup_path=backup_path
+        )
+
+    def _backup(self) -> str:
+        if self._db_path is None:
+            return ""
+        from qidesk.store.backup import backup_database
+        from qidesk.store.errors import StoreError
+
+        try:
+            return str(backup_database(self._db_path, "before-import"))
+        except StoreError as exc:
+            raise ServiceError(f"{exc} Nothing was imported.") from exc
+
+    def _log(self, session: Any, to_apply: list[ParsedWorkbook], plan: Any, import_id: str) -> None:
+        """One import-log entry per applied file: its export id, hash and this merge's counts."""
+        merge = _merge_api()
+        by_type, touched = summarise_plan(plan)
+        totals = Counts()
+        for _, counts in by_type:
+            totals = totals + counts
+        for parsed in to_apply:
+            mine = {(v.record_type, v.uuid) for v in parsed.versions}
+            summary: dict[str, Any] = {
+                "merge": {**totals.as_json(), "by_type": {t: c.as_json() for t, c in by_type}},
+                "file_records": len(mine),
+                "file_changed_records": len(mine & touched),
+                "edited_rows": parsed.edited_rows,
+                "kind": parsed.meta.kind,
+                "files_in_merge": len(to_apply),
+            }
+            merge.log_import(
+                session,
+                export_id=parsed.meta.export_id,
+                file_name=parsed.path.name,
+                file_hash=parsed.file_hash,
+                summary=summary,
+                import_id=import_id,
+            )
+
+
+def _import_id(parsed: list[ParsedWorkbook]) -> str:
+    """Id of one merge: the same for the same set of files (it names the history's origin)."""
+    from qidesk.core.ids import natural_uuid
+
+    if len(parsed) == 1:
+        return parsed[0].meta.export_id
+    return natural_uuid("import-batch", *sorted(p.file_hash for p in parsed))

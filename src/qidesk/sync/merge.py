@@ -1,0 +1,976 @@
+"""Merge received versions into the database: plan first (no writes), then apply in one go.
+
+Each record is a small replicated register (``docs``: shared/design/sync.md). Its *heads* are
+the versions no other known version descends from; the winning head is the record's row, the
+others are :class:`~qidesk.store.models.sync.ConflictHead` rows. Receiving versions is a set
+union followed by "keep the maximal elements" (:mod:`qidesk.sync.winner`), so merging is
+idempotent and independent of the order and grouping of the files.
+
+Rules decided here (and tested in ``tests/test_merge*.py``):
+
+- **Identity** of a version: its vector and a digest of its values and deletion flag. Equal
+  vectors with different values (two copies of one database file) are concurrent: a conflict.
+- **Winner**: the largest ``(updated_at, updated_by, vv, digest)`` among the heads; the same on
+  every installation. Deletions are versions like any other: a deletion concurrent with an edit
+  is a conflict; an older version never brings a tombstone back (the tombstone descends from it).
+- **rev** of a received version is the sum of its vector's counters (what the bump hook's
+  ``+1`` gives for local edits too), so one version has one rev everywhere.
+- **History**: every received version is written to ``record_version`` (origin = the import id)
+  unless the record's history already holds it (same vector and digest), stale ones included.
+- **Counts**: each record in the input gets one action: ``created`` (new here), ``deleted`` (its
+  shown version became a tombstone), ``conflict`` (it has several heads and they changed),
+  ``updated`` (anything else that changes what is stored for it: a new winner, a closed conflict,
+  a restored record, newer metadata of the same version) or ``unchanged``.
+- **Resolving** a conflict (:func:`resolve_conflict`) writes a new version with the chosen values
+  whose vector is the pointwise maximum of all heads plus one for this installation: it descends
+  from every head, so every installation that receives it sees the conflict closed.
+- **Local edits** of a record in conflict supersede only the heads they have seen: see
+  :mod:`qidesk.store.models.sync`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+    delete,
+    insert,
+    select,
+)
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from qidesk.core.version_vector import VersionVector
+from qidesk.store.base import (
+    APPLYING_RECEIVED_VERSIONS,
+    INSTALLATION_ID,
+    SYNC_COLUMNS,
+    Base,
+    SyncMixin,
+    utcnow,
+)
+from qidesk.store.models.history import RecordVersion
+from qidesk.store.models.sync import TIME_STEP, ConflictHead, ImportLog, vector_rev
+from qidesk.sync.versions import CellRef, IncomingVersion
+from qidesk.sync.winner import KnownVersion, maximal, merged_vector, union, winner_key
+
+__all__ = [
+    "ACTIONS",
+    "Counts",
+    "MergeError",
+    "MergePlan",
+    "MergeProblem",
+    "RecordAction",
+    "apply_plan",
+    "conflict_heads",
+    "history_versions",
+    "log_import",
+    "losing_heads",
+    "model_for",
+    "open_conflicts",
+    "plan_merge",
+    "record_spec",
+    "resolve_conflict",
+    "winning_versions",
+]
+
+ACTIONS = ("created", "updated", "unchanged", "deleted", "conflict")
+#: Bound parameters per IN (...) query (SQLite allows more, but this keeps statements small).
+CHUNK = 500
+#: CellRef.file of versions read from this database rather than a workbook.
+DATABASE_SOURCE = "(this database)"
+
+
+class MergeError(Exception):
+    """The plan has problems (listed in ``problems``); nothing was written."""
+
+    def __init__(self, problems: Sequence[MergeProblem]):
+        self.problems = tuple(problems)
+        first = problems[0].message if problems else "merge refused"
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(first + more)
+
+
+@dataclass(frozen=True)
+class MergeProblem:
+    """Why a version cannot be merged, with where it came from."""
+
+    source: CellRef
+    message: str
+
+
+# --------------------------------------------------------------------------------------------
+# Record types, their models and columns
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One value column of a travelling model: attribute key, column name and kind of value."""
+
+    key: str
+    name: str
+    kind: str  # bool, int, float, date, datetime, str or other
+    references: str | None  # table name of a foreign key target, if any
+
+
+@dataclass(frozen=True)
+class RecordSpec:
+    """A travelling record type: its model, table, value columns and place in the FK order."""
+
+    record_type: str
+    model: type[SyncMixin]
+    table: Table
+    columns: tuple[ColumnSpec, ...]
+    order: int
+
+
+def _kind(column_type: Any) -> str:
+    if isinstance(column_type, Boolean):
+        return "bool"
+    if isinstance(column_type, Integer):
+        return "int"
+    if isinstance(column_type, Float | Numeric):
+        return "float"
+    if isinstance(column_type, DateTime):
+        return "datetime"
+    if isinstance(column_type, Date):
+        return "date"
+    if isinstance(column_type, String | Text):
+        return "str"
+    return "other"
+
+
+_SPECS: dict[str, RecordSpec] = {}
+_SPECS_MAPPER_COUNT = -1
+
+
+def _specs() -> dict[str, RecordSpec]:
+    """Every travelling record type, found by scanning the mapped SyncMixin models (record types
+    added by later features are covered without registering anything)."""
+    global _SPECS_MAPPER_COUNT
+    mappers = list(Base.registry.mappers)
+    if len(mappers) == _SPECS_MAPPER_COUNT:
+        return _SPECS
+    order = {t.name: i for i, t in enumerate(Base.metadata.sorted_tables)}
+    specs: dict[str, RecordSpec] = {}
+    for mapper in mappers:
+        cls = mapper.class_
+        if not (isinstance(cls, type) and issubclass(cls, SyncMixin)) or not cls.record_type:
+            continue
+        table = mapper.local_table
+        assert isinstance(table, Table)
+        columns = []
+        for attr in mapper.column_attrs:
+            if attr.key in SYNC_COLUMNS:
+                continue
+            column = attr.columns[0]
+            targets = [fk.column.table.name for fk in column.foreign_keys]
+            target = targets[0] if targets else None
+            columns.append(ColumnSpec(attr.key, column.name, _kind(column.type), target))
+        specs[cls.record_type] = RecordSpec(
+            cls.record_type, cls, table, tuple(columns), order.get(table.name, len(order))
+        )
+    _SPECS.clear()
+    _SPECS.update(specs)
+    _SPECS_MAPPER_COUNT = len(mappers)
+    return _SPECS
+
+
+def record_spec(record_type: str) -> RecordSpec:
+    """The spec of ``record_type``; KeyError for a type no model declares."""
+    return _specs()[record_type]
+
+
+def model_for(record_type: str) -> type[SyncMixin]:
+    """The ORM model whose ``record_type`` is ``record_type`` (KeyError if none)."""
+    return record_spec(record_type).model
+
+
+# --------------------------------------------------------------------------------------------
+# Canonical values and digests
+
+
+def _canon(kind: str, value: Any) -> Any:
+    """``value`` in the JSON-friendly form the history stores, normalised by column kind."""
+    if value is None:
+        return None
+    if kind == "bool":
+        if isinstance(value, str):
+            return value.strip().lower() in ("1", "true", "yes")
+        return bool(value)
+    if kind == "int":
+        return int(value)
+    if kind == "float":
+        return float(value)
+    if kind == "date":
+        if isinstance(value, datetime):
+            return value.date().isoformat()
+        if isinstance(value, date):
+            return value.isoformat()
+        return date.fromisoformat(str(value)[:10]).isoformat()
+    if kind == "datetime":
+        if isinstance(value, datetime):
+            return value.replace(tzinfo=None).isoformat(sep=" ")
+        if isinstance(value, date):
+            return datetime(value.year, value.month, value.day).isoformat(sep=" ")
+        return datetime.fromisoformat(str(value)).replace(tzinfo=None).isoformat(sep=" ")
+    if kind == "str":
+        return value if isinstance(value, str) else str(value)
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _typed(kind: str, value: Any) -> Any:
+    """The Python value of the column's type for a canonical ``value``."""
+    if value is None:
+        return None
+    if kind == "date":
+        return date.fromisoformat(value)
+    if kind == "datetime":
+        return datetime.fromisoformat(value)
+    return value
+
+
+def canonical_values(spec: RecordSpec, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The record's values normalised by column type (KeyError names a missing column)."""
+    return {c.key: _canon(c.kind, values[c.key]) for c in spec.columns}
+
+
+def typed_values(spec: RecordSpec, canon: Mapping[str, Any]) -> dict[str, Any]:
+    """Canonical values back as Python values of the columns' types."""
+    return {c.key: _typed(c.kind, canon.get(c.key)) for c in spec.columns}
+
+
+def version_digest(canon: Mapping[str, Any], deleted: bool) -> str:
+    """Hash of a version's values and deletion flag (with its vector, a version's identity)."""
+    text = json.dumps([canon, deleted], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _version(
+    spec: RecordSpec,
+    uuid: str,
+    vv: str,
+    updated_at: datetime,
+    updated_by: str,
+    deleted_at: datetime | None,
+    canon: dict[str, Any],
+    origin: str,
+    source: Any = None,
+) -> KnownVersion:
+    vector = VersionVector.parse(vv)
+    return KnownVersion(
+        record_type=spec.record_type,
+        uuid=uuid,
+        vv=str(vector),
+        vector=vector,
+        digest=version_digest(canon, deleted_at is not None),
+        updated_at=updated_at,
+        updated_by=updated_by,
+        deleted_at=deleted_at,
+        canon=canon,
+        origin=origin,
+        source=source,
+    )
+
+
+def _from_row(spec: RecordSpec, row: Any) -> KnownVersion:
+    """A version from a row of the record's own table (Core row mapping, by column name)."""
+    canon = {c.key: _canon(c.kind, row[c.name]) for c in spec.columns}
+    return _version(
+        spec,
+        row["uuid"],
+        row["vv"],
+        row["updated_at"],
+        row["updated_by"],
+        row["deleted_at"],
+        canon,
+        "live",
+        CellRef(DATABASE_SOURCE, spec.record_type),
+    )
+
+
+def _from_stored(spec: RecordSpec, row: Any, origin: str) -> KnownVersion:
+    """A version from a ConflictHead or RecordVersion row (values as JSON text)."""
+    data = json.loads(row.data)
+    canon = {c.key: _canon(c.kind, data.get(c.key)) for c in spec.columns}
+    return _version(
+        spec,
+        row.record_uuid,
+        row.vv,
+        row.updated_at,
+        row.updated_by,
+        row.deleted_at,
+        canon,
+        origin,
+        CellRef(DATABASE_SOURCE, spec.record_type),
+    )
+
+
+def to_incoming(version: KnownVersion, *, is_conflict_head: bool = False) -> IncomingVersion:
+    """The hand-over form of a version (values typed as the ORM columns)."""
+    spec = record_spec(version.record_type)
+    source = version.source if isinstance(version.source, CellRef) else None
+    return IncomingVersion(
+        record_type=version.record_type,
+        uuid=version.uuid,
+        vv=version.vv,
+        updated_at=version.updated_at,
+        updated_by=version.updated_by,
+        deleted_at=version.deleted_at,
+        values=typed_values(spec, version.canon),
+        source=source or CellRef(DATABASE_SOURCE, version.record_type),
+        is_conflict_head=is_conflict_head,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The plan
+
+
+@dataclass(frozen=True)
+class Counts:
+    """How many records of one type (or of all) were created, updated, ... by a merge."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    conflicts: int = 0
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(
+            self.created + other.created,
+            self.updated + other.updated,
+            self.unchanged + other.unchanged,
+            self.deleted + other.deleted,
+            self.conflicts + other.conflicts,
+        )
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "deleted": self.deleted,
+            "unchanged": self.unchanged,
+            "conflicts": self.conflicts,
+        }
+
+
+@dataclass(frozen=True)
+class RecordAction:
+    """What the merge does to one record."""
+
+    record_type: str
+    uuid: str
+    #: One of ACTIONS.
+    action: str
+    #: The version the record's row holds after the merge.
+    winner: KnownVersion
+    #: The other heads after the merge (non-empty when the record is in conflict).
+    losers: tuple[KnownVersion, ...]
+    #: Received versions the record's history does not hold yet.
+    history: tuple[KnownVersion, ...]
+    #: Values that differ between the version shown before and after ("deleted" for deletion).
+    changed_fields: tuple[str, ...]
+    #: Where the received versions of this record came from.
+    sources: tuple[CellRef, ...]
+    write_live: bool
+    write_heads: bool
+
+    @property
+    def in_conflict(self) -> bool:
+        return bool(self.losers)
+
+
+@dataclass(frozen=True)
+class MergePlan:
+    """Everything a merge would do, per record, with counts per record type. No writes yet."""
+
+    actions: tuple[RecordAction, ...]
+    problems: tuple[MergeProblem, ...] = ()
+    by_type: Mapping[str, Counts] = field(default_factory=dict)
+
+    @property
+    def totals(self) -> Counts:
+        total = Counts()
+        for counts in self.by_type.values():
+            total = total + counts
+        return total
+
+    @property
+    def has_changes(self) -> bool:
+        return any(a.write_live or a.write_heads or a.history for a in self.actions)
+
+    def summary(self) -> dict[str, Any]:
+        """Totals and per-type counts as a JSON-friendly dict."""
+        result: dict[str, Any] = self.totals.as_dict()
+        result["by_type"] = {t: c.as_dict() for t, c in sorted(self.by_type.items())}
+        return result
+
+
+def _incoming_versions(
+    versions: Iterable[IncomingVersion], problems: list[MergeProblem]
+) -> dict[str, dict[str, list[KnownVersion]]]:
+    """Received versions as KnownVersions, by record type and uuid (bad ones become problems)."""
+    by_type: dict[str, dict[str, list[KnownVersion]]] = defaultdict(lambda: defaultdict(list))
+    specs = _specs()
+    for incoming in versions:
+        spec = specs.get(incoming.record_type)
+        if spec is None:
+            problems.append(
+                MergeProblem(incoming.source, f"unknown record type {incoming.record_type!r}")
+            )
+            continue
+        try:
+            canon = canonical_values(spec, incoming.values)
+        except KeyError as exc:
+            problems.append(
+                MergeProblem(
+                    incoming.source,
+                    f"{incoming.record_type} {incoming.uuid}: value of {exc.args[0]!r} missing",
+                )
+            )
+            continue
+        except (TypeError, ValueError) as exc:
+            problems.append(
+                MergeProblem(incoming.source, f"{incoming.record_type} {incoming.uuid}: {exc}")
+            )
+            continue
+        try:
+            version = _version(
+                spec,
+                incoming.uuid,
+                incoming.vv,
+                incoming.updated_at,
+                incoming.updated_by,
+                incoming.deleted_at,
+                canon,
+                "incoming",
+                incoming.source,
+            )
+        except ValueError as exc:
+            problems.append(
+                MergeProblem(
+                    incoming.source, f"{incoming.record_type} {incoming.uuid}: bad vector: {exc}"
+                )
+            )
+            continue
+        if not version.vector.counters:
+            problems.append(
+                MergeProblem(
+                    incoming.source, f"{incoming.record_type} {incoming.uuid}: empty version vector"
+                )
+            )
+            continue
+        by_type[spec.record_type][incoming.uuid].append(version)
+    return by_type
+
+
+def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def _load_live(session: Session, spec: RecordSpec, uuids: Sequence[str]) -> dict[str, KnownVersion]:
+    live: dict[str, KnownVersion] = {}
+    table = spec.table
+    for chunk in _chunks(uuids):
+        for row in session.execute(select(table).where(table.c.uuid.in_(chunk))).mappings():
+            live[row["uuid"]] = _from_row(spec, row)
+    return live
+
+
+def _load_conflict_heads(
+    session: Session, spec: RecordSpec, uuids: Sequence[str]
+) -> dict[str, list[KnownVersion]]:
+    heads: dict[str, list[KnownVersion]] = defaultdict(list)
+    if not uuids:
+        return heads
+    for chunk in _chunks(uuids):
+        rows = session.execute(
+            select(ConflictHead).where(
+                ConflictHead.record_type == spec.record_type, ConflictHead.record_uuid.in_(chunk)
+            )
+        ).scalars()
+        for row in rows:
+            version = _from_stored(spec, row, "conflict")
+            version.extra["stored_origin"] = row.origin
+            heads[row.record_uuid].append(version)
+    return heads
+
+
+def _load_history_identities(
+    session: Session, spec: RecordSpec, uuids: Sequence[str]
+) -> dict[str, set[tuple[str, str]]]:
+    known: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for chunk in _chunks(uuids):
+        rows = session.execute(
+            select(
+                RecordVersion.record_uuid,
+                RecordVersion.vv,
+                RecordVersion.updated_at,
+                RecordVersion.updated_by,
+                RecordVersion.deleted_at,
+                RecordVersion.data,
+            ).where(
+                RecordVersion.record_type == spec.record_type, RecordVersion.record_uuid.in_(chunk)
+            )
+        )
+        for row in rows:
+            known[row.record_uuid].add(_from_stored(spec, row, "history").identity)
+    return known
+
+
+def _changed_fields(before: KnownVersion | None, after: KnownVersion) -> tuple[str, ...]:
+    if before is None:
+        return ()
+    changed = [k for k in after.canon if before.canon.get(k) != after.canon.get(k)]
+    if before.is_deleted != after.is_deleted:
+        changed.append("deleted")
+    return tuple(changed)
+
+
+def _plan_record(
+    spec: RecordSpec,
+    uuid: str,
+    received: list[KnownVersion],
+    live: KnownVersion | None,
+    stored_losers: list[KnownVersion],
+    history: set[tuple[str, str]] | None,
+) -> RecordAction:
+    old_heads = ([live] if live is not None else []) + stored_losers
+    candidates = union(old_heads + received)
+    heads = maximal(list(candidates.values()))
+    winner, losers = heads[0], tuple(heads[1:])
+    old_state = {(h.identity, h.meta) for h in old_heads}
+    new_state = {(h.identity, h.meta) for h in heads}
+    old_identities = {h.identity for h in old_heads}
+    known = old_identities | (history or set())
+    fresh = union(v for v in received if v.identity not in known)
+    new_history = tuple(sorted(fresh.values(), key=winner_key))
+    write_live = live is None or (winner.identity, winner.meta) != (live.identity, live.meta)
+    old_loser_state = {(h.identity, h.meta) for h in stored_losers}
+    write_heads = old_loser_state != {(h.identity, h.meta) for h in losers}
+    if live is None:
+        action = "conflict" if losers else ("deleted" if winner.is_deleted else "created")
+    elif old_state == new_state:
+        action = "unchanged"
+    elif losers:
+        action = "conflict"
+    elif winner.is_deleted and not live.is_deleted:
+        action = "deleted"
+    else:
+        action = "updated"
+    sources = tuple(
+        sorted(
+            {v.source for v in received if isinstance(v.source, CellRef)},
+            key=lambda c: (c.file, c.sheet, c.row or 0, c.column or ""),
+        )
+    )
+    return RecordAction(
+        record_type=spec.record_type,
+        uuid=uuid,
+        action=action,
+        winner=winner,
+        losers=losers,
+        history=new_history,
+        changed_fields=_changed_fields(live, winner),
+        sources=sources,
+        write_live=write_live,
+        write_heads=write_heads,
+    )
+
+
+def _check_references(
+    session: Session,
+    received: Mapping[str, Mapping[str, list[KnownVersion]]],
+    problems: list[MergeProblem],
+) -> None:
+    """Every reference of a received version must resolve in the database or in the batch."""
+    specs = _specs()
+    by_table = {s.table.name: s for s in specs.values()}
+    in_batch: dict[str, set[str]] = {specs[t].table.name: set(r) for t, r in received.items()}
+    wanted: dict[str, dict[str, list[tuple[KnownVersion, str]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for record_type, records in received.items():
+        spec = specs[record_type]
+        refs = [c for c in spec.columns if c.references]
+        if not refs:
+            continue
+        for versions in records.values():
+            for version in versions:
+                for column in refs:
+                    target = version.canon.get(column.key)
+                    assert column.references is not None
+                    if target is None or target in in_batch.get(column.references, ()):
+                        continue
+                    wanted[column.references][target].append((version, column.key))
+    for table_name, targets in sorted(wanted.items()):
+        table = by_table[table_name].table if table_name in by_table else None
+        found: set[str] = set()
+        if table is not None:
+            keys = sorted(targets)
+            for chunk in _chunks(keys):
+                found.update(
+                    session.execute(select(table.c.uuid).where(table.c.uuid.in_(chunk))).scalars()
+                )
+        for target, users in sorted(targets.items()):
+            if target in found:
+                continue
+            for version, column_key in users:
+                source = version.source if isinstance(version.source, CellRef) else None
+                problems.append(
+                    MergeProblem(
+                        CellRef(source.file, source.sheet, source.row, column_key)
+                        if source
+                        else CellRef(DATABASE_SOURCE, version.record_type, None, column_key),
+                        f"{version.record_type} {version.uuid}: {column_key} refers to "
+                        f"{target}, which is neither in this database nor in the files",
+                    )
+                )
+
+
+def plan_merge(session: Session, versions: Sequence[IncomingVersion]) -> MergePlan:
+    """What merging ``versions`` would do, without writing anything.
+
+    Several versions of one record (from several files) are fine; the result does not depend on
+    their order. Problems (unknown types, missing values, bad vectors, dangling references) are
+    listed in ``plan.problems``; :func:`apply_plan` refuses a plan that has any.
+    """
+    problems: list[MergeProblem] = []
+    received = _incoming_versions(versions, problems)
+    _check_references(session, received, problems)
+    specs = _specs()
+    actions: list[RecordAction] = []
+    by_type: dict[str, Counts] = {}
+    for record_type in sorted(received, key=lambda t: (specs[t].order, t)):
+        spec = specs[record_type]
+        records = received[record_type]
+        uuids = sorted(records)
+        live = _load_live(session, spec, uuids)
+        stored = _load_conflict_heads(session, spec, sorted(live))
+        # Only records known here can have history; only versions that are not a head need it.
+        need_history = sorted(
+            u
+            for u in live
+            if any(
+                v.identity not in {h.identity for h in [live[u], *stored.get(u, [])]}
+                for v in records[u]
+            )
+        )
+        history = _load_history_identities(session, spec, need_history)
+        counts = dict.fromkeys(ACTIONS, 0)
+        for uuid in uuids:
+            action = _plan_record(
+                spec, uuid, records[uuid], live.get(uuid), stored.get(uuid, []), history.get(uuid)
+            )
+            counts[action.action] += 1
+            actions.append(action)
+        by_type[record_type] = Counts(
+            created=counts["created"],
+            updated=counts["updated"],
+            unchanged=counts["unchanged"],
+            deleted=counts["deleted"],
+            conflicts=counts["conflict"],
+        )
+    problems.sort(key=lambda p: (p.source.file, p.source.sheet, p.source.row or 0, p.message))
+    return MergePlan(actions=tuple(actions), problems=tuple(problems), by_type=by_type)
+
+
+# --------------------------------------------------------------------------------------------
+# Applying
+
+
+def _live_row(spec: RecordSpec, version: KnownVersion) -> dict[str, Any]:
+    row = {c.name: _typed(c.kind, version.canon.get(c.key)) for c in spec.columns}
+    row.update(
+        uuid=version.uuid,
+        rev=vector_rev(version.vector),
+        vv=version.vv,
+        updated_at=version.updated_at,
+        updated_by=version.updated_by,
+        deleted_at=version.deleted_at,
+    )
+    return row
+
+
+def _data(version: KnownVersion) -> str:
+    return json.dumps(version.canon, sort_keys=True, ensure_ascii=False)
+
+
+def _stored_row(version: KnownVersion, origin: str) -> dict[str, Any]:
+    return {
+        "record_type": version.record_type,
+        "record_uuid": version.uuid,
+        "rev": vector_rev(version.vector),
+        "vv": version.vv,
+        "updated_at": version.updated_at,
+        "updated_by": version.updated_by,
+        "deleted_at": version.deleted_at,
+        "data": _data(version),
+        "origin": origin,
+    }
+
+
+def _upsert_live(session: Session, spec: RecordSpec, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    table = spec.table
+    stmt = sqlite_insert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.uuid],
+        set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name != "uuid"},
+    )
+    session.execute(stmt, rows)
+
+
+def apply_plan(session: Session, plan: MergePlan, *, import_id: str) -> None:
+    """Write ``plan`` in the caller's transaction (nothing at all when nothing changes).
+
+    Parents are written before children and foreign keys are checked at commit, so records may
+    reference each other in any order within one merge. Raises MergeError for a plan with
+    problems (before writing anything).
+    """
+    if plan.problems:
+        raise MergeError(plan.problems)
+    if not plan.has_changes:
+        return
+    session.flush()
+    previous = session.info.get(APPLYING_RECEIVED_VERSIONS)
+    session.info[APPLYING_RECEIVED_VERSIONS] = True
+    try:
+        session.execute(select(1))  # make sure the transaction has begun
+        session.connection().exec_driver_sql("PRAGMA defer_foreign_keys=ON")
+        specs = _specs()
+        live_rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        cleared: list[tuple[str, str]] = []
+        heads: list[dict[str, Any]] = []
+        history: list[dict[str, Any]] = []
+        for action in plan.actions:
+            spec = specs[action.record_type]
+            if action.write_live:
+                live_rows[action.record_type].append(_live_row(spec, action.winner))
+            if action.write_heads:
+                cleared.append((action.record_type, action.uuid))
+                heads.extend(
+                    {**_stored_row(v, _head_origin(v, import_id)), "digest": v.digest}
+                    for v in action.losers
+                )
+            history.extend(_stored_row(v, import_id) for v in action.history)
+        for record_type in sorted(live_rows, key=lambda t: (specs[t].order, t)):
+            _upsert_live(session, specs[record_type], live_rows[record_type])
+        by_type: dict[str, list[str]] = defaultdict(list)
+        for record_type, uuid in cleared:
+            by_type[record_type].append(uuid)
+        for record_type, uuids in sorted(by_type.items()):
+            for chunk in _chunks(uuids):
+                session.execute(
+                    delete(ConflictHead).where(
+                        ConflictHead.record_type == record_type,
+                        ConflictHead.record_uuid.in_(chunk),
+                    )
+                )
+        if heads:
+            session.execute(insert(ConflictHead), heads)
+        if history:
+            session.execute(insert(RecordVersion), history)
+    finally:
+        if previous is None:
+            session.info.pop(APPLYING_RECEIVED_VERSIONS, None)
+        else:
+            session.info[APPLYING_RECEIVED_VERSIONS] = previous
+    session.expire_all()
+
+
+def _head_origin(version: KnownVersion, import_id: str) -> str:
+    """Origin stored with a losing head: the import it came with, or where it was before."""
+    if version.origin == "incoming":
+        return import_id
+    if version.origin == "conflict":
+        return str(version.extra.get("stored_origin") or import_id)
+    return "database"  # the winner shown before this merge
+
+
+# --------------------------------------------------------------------------------------------
+# Reading versions back out
+
+
+def losing_heads(session: Session) -> list[IncomingVersion]:
+    """The non-winning heads of every record in conflict (for export, so conflicts travel)."""
+    specs = _specs()
+    result: list[IncomingVersion] = []
+    rows = session.execute(
+        select(ConflictHead).order_by(
+            ConflictHead.record_type, ConflictHead.record_uuid, ConflictHead.vv, ConflictHead.digest
+        )
+    ).scalars()
+    for row in rows:
+        spec = specs.get(row.record_type)
+        if spec is None:
+            continue
+        result.append(to_incoming(_from_stored(spec, row, "conflict"), is_conflict_head=True))
+    return result
+
+
+def winning_versions(
+    session: Session, record_types: Iterable[str] | None = None
+) -> list[IncomingVersion]:
+    """The version each record shows (tombstones included), parents' types first."""
+    specs = _specs()
+    wanted = sorted(record_types or specs, key=lambda t: (specs[t].order, t))
+    result: list[IncomingVersion] = []
+    for record_type in wanted:
+        spec = specs[record_type]
+        rows = session.execute(select(spec.table).order_by(spec.table.c.uuid)).mappings()
+        result.extend(to_incoming(_from_row(spec, row)) for row in rows)
+    return result
+
+
+def history_versions(
+    session: Session, record_types: Iterable[str] | None = None
+) -> list[IncomingVersion]:
+    """Every version in the history (distinct by identity), for exports that carry history."""
+    specs = _specs()
+    wanted = set(record_types or specs)
+    seen: set[tuple[str, str, str, str]] = set()
+    result: list[IncomingVersion] = []
+    rows = session.execute(
+        select(RecordVersion).order_by(
+            RecordVersion.record_type, RecordVersion.record_uuid, RecordVersion.id
+        )
+    ).scalars()
+    for row in rows:
+        spec = specs.get(row.record_type)
+        if spec is None or row.record_type not in wanted:
+            continue
+        version = _from_stored(spec, row, "history")
+        key = (row.record_type, row.record_uuid, *version.identity)
+        if key in seen:
+            continue
+        seen.add(key)
+        result.append(to_incoming(version))
+    return result
+
+
+def open_conflicts(session: Session) -> list[tuple[str, str]]:
+    """(record_type, uuid) of every record in conflict, sorted."""
+    rows = session.execute(
+        select(ConflictHead.record_type, ConflictHead.record_uuid)
+        .distinct()
+        .order_by(ConflictHead.record_type, ConflictHead.record_uuid)
+    )
+    return [(r[0], r[1]) for r in rows]
+
+
+def conflict_heads(session: Session, record_type: str, uuid: str) -> list[KnownVersion]:
+    """Every head of one record, the shown (winning) one first; one head when not in conflict."""
+    spec = record_spec(record_type)
+    row = session.execute(select(spec.table).where(spec.table.c.uuid == uuid)).mappings().first()
+    heads: list[KnownVersion] = []
+    if row is not None:
+        heads.append(_from_row(spec, row))
+    stored = session.execute(
+        select(ConflictHead).where(
+            ConflictHead.record_type == record_type, ConflictHead.record_uuid == uuid
+        )
+    ).scalars()
+    losers = [_from_stored(spec, r, "conflict") for r in stored]
+    losers.sort(key=winner_key, reverse=True)
+    return heads + losers
+
+
+def resolve_conflict(
+    session: Session, record_type: str, uuid: str, version_key: str
+) -> KnownVersion:
+    """Keep the head named ``version_key`` (see KnownVersion.key): write it as a new version
+    whose vector descends from every head, so the conflict closes wherever it travels.
+
+    Returns the new version. Raises KeyError when the record has no such head.
+    """
+    installation_id = session.info.get(INSTALLATION_ID)
+    if not installation_id:
+        raise RuntimeError("session has no installation id; use Database.session()")
+    heads = conflict_heads(session, record_type, uuid)
+    chosen = next((h for h in heads if h.key == version_key), None)
+    if chosen is None:
+        raise KeyError(version_key)
+    spec = record_spec(record_type)
+    vector = merged_vector(heads, installation_id)
+    updated_at = max(utcnow(), *(h.updated_at + TIME_STEP for h in heads))
+    new = _version(
+        spec,
+        uuid,
+        str(vector),
+        updated_at,
+        installation_id,
+        chosen.deleted_at,
+        dict(chosen.canon),
+        "local",
+    )
+    session.flush()
+    previous = session.info.get(APPLYING_RECEIVED_VERSIONS)
+    session.info[APPLYING_RECEIVED_VERSIONS] = True
+    try:
+        session.connection().exec_driver_sql("PRAGMA defer_foreign_keys=ON")
+        _upsert_live(session, spec, [_live_row(spec, new)])
+        session.execute(
+            delete(ConflictHead).where(
+                ConflictHead.record_type == record_type, ConflictHead.record_uuid == uuid
+            )
+        )
+        session.execute(insert(RecordVersion), [_stored_row(new, "local")])
+    finally:
+        if previous is None:
+            session.info.pop(APPLYING_RECEIVED_VERSIONS, None)
+        else:
+            session.info[APPLYING_RECEIVED_VERSIONS] = previous
+    session.expire_all()
+    return new
+
+
+# --------------------------------------------------------------------------------------------
+# Import log
+
+
+def log_import(
+    session: Session,
+    *,
+    export_id: str,
+    file_name: str,
+    file_hash: str,
+    summary: dict[str, Any],
+    import_id: str = "",
+) -> None:
+    """Record one imported file in the import log (in the caller's transaction)."""
+    session.add(
+        ImportLog(
+            import_id=import_id,
+            export_id=export_id,
+            file_name=file_name,
+            file_hash=file_hash,
+            imported_at=utcnow(),
+            installation_id=str(session.info.get(INSTALLATION_ID) or ""),
+            summary=json.dumps(summary, sort_keys=True, ensure_ascii=False, default=str),
+        )
+    )
+    session.flush()

@@ -1,0 +1,725 @@
+"""Read a QI Desk workbook into incoming versions, collecting every problem with its location.
+
+python-calamine parses the cells (it refuses XML entity bombs); before it does, a bounded scan of
+each worksheet's XML refuses cells beyond the row and column caps (a lying ``dimension`` or one
+far-away cell must not make a reader allocate millions of cells) and finds formula cells, which
+calamine cannot see. Rows whose values no longer match the hash written at export were edited in
+the spreadsheet: they become a new version whose origin is the workbook's export id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import python_calamine
+from defusedxml import ElementTree as SafeET
+
+from qidesk.core.ids import is_uuid_text, natural_uuid
+from qidesk.core.version_vector import VersionVector
+from qidesk.sync.cells import CellError, convert, is_blank, row_hash, to_datetime, to_text
+from qidesk.sync.preflight import MAX_ENTRY_BYTES, PreflightResult
+from qidesk.sync.record_types import (
+    CONFLICTS_HEADERS,
+    CONFLICTS_SHEET,
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    KIND_FULL,
+    KIND_PACK,
+    META_SHEET,
+    ROWS_SHEET,
+    RecordTypeSpec,
+    all_specs,
+    spec_for,
+)
+from qidesk.sync.validate import MAX_PROBLEMS_PER_FILE, Problem
+from qidesk.sync.versions import CellRef, IncomingVersion
+
+#: Caps on what is read of one sheet (QI Desk's widest sheet has about 25 columns).
+MAX_ROWS = 99_999
+MAX_COLUMNS = 64
+#: Formula cells listed one by one per sheet (more are counted).
+MAX_FORMULA_REPORTS = 20
+#: Sheets every full export has, whatever version wrote it.
+CORE_SHEETS = ("Cohorts", "Coaches", "Teams", "Members")
+
+_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+#: Fast path (every cell starts ``<c r="``): a column beyond BL (64) or a row >= 100000.
+_TOO_WIDE = re.compile(rb'<c r="(?:[A-Z]{3}|[C-Z][A-Z]|B[M-Z])')
+_TOO_LONG = re.compile(rb'<c r="[A-Z]{1,3}\d{6}')
+_CELL_REF = re.compile(rb'r="([A-Z]+)(\d+)"')
+#: Slow path: any cell start tag, and its position attribute however it is quoted.
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c(?=[\s>/])([^>]*)>")
+_POSITION = re.compile(rb"""\sr\s*=\s*["']([A-Za-z]+)(\d+)["']""")
+
+
+class ReadCancelled(Exception):
+    """Reading was cancelled by the user."""
+
+
+@dataclass
+class WorkbookMeta:
+    """The hidden metadata sheet's facts."""
+
+    format: str = ""
+    format_version: int = 0
+    kind: str = ""
+    app_version: str = ""
+    export_id: str = ""
+    installation_id: str = ""
+    exported_at: datetime | None = None
+    sheets: tuple[str, ...] = ()
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ParsedWorkbook:
+    """One file read: its versions and every problem found (empty when it may be applied)."""
+
+    path: Path
+    meta: WorkbookMeta
+    versions: list[IncomingVersion] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    file_hash: str = ""
+    edited_rows: int = 0
+    #: The name used in problems and sources (the file name, or its path when names repeat).
+    display_name: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.display_name:
+            self.display_name = self.path.name
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class _Collector:
+    def __init__(self, file: str):
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def add(
+        self,
+        message: str,
+        sheet: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        if len(self.problems) < MAX_PROBLEMS_PER_FILE:
+            self.problems.append(Problem(self.file, message, sheet, row, column))
+
+    @property
+    def full(self) -> bool:
+        return len(self.problems) >= MAX_PROBLEMS_PER_FILE
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# ---- the XML scan ---------------------------------------------------------------------------
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Zip member of each sheet name (from xl/workbook.xml and its relationships)."""
+    try:
+        workbook = SafeET.fromstring(archive.read("xl/workbook.xml"))
+        rels = SafeET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, SafeET.ParseError, ValueError):
+        return {}
+    targets = {}
+    for rel in rels.iter(f"{_NS_PKG_REL}Relationship"):
+        target = rel.get("Target", "")
+        member = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+        # normalise "xl/worksheets/../x.xml"
+        parts: list[str] = []
+        for piece in member.split("/"):
+            if piece == "..":
+                if parts:
+                    parts.pop()
+            elif piece not in ("", "."):
+                parts.append(piece)
+        targets[rel.get("Id", "")] = "/".join(parts)
+    out = {}
+    for sheet in workbook.iter(f"{_NS_MAIN}sheet"):
+        rel_id = sheet.get(f"{_NS_REL}id", "")
+        if rel_id in targets:
+            out[sheet.get("name", "")] = targets[rel_id]
+    return out
+
+
+def _is_boolean_constant(data: bytes, after_tag: int) -> bool:
+    """True for the formula ``TRUE()`` or ``FALSE()``: how LibreOffice writes a boolean cell."""
+    end = data.find(b"</", after_tag, after_tag + 64)
+    if end < 0:
+        return False
+    body = data[after_tag:end]
+    text = body[body.find(b">") + 1 :] if b">" in body else body
+    return text.strip().upper() in (b"TRUE()", b"FALSE()")
+
+
+def _cell_at(data: bytes, pos: int) -> tuple[int | None, str | None]:
+    """Row and column letters of the cell whose XML contains position ``pos``."""
+    start = max(data.rfind(b"<c ", 0, pos), data.rfind(b":c ", 0, pos))
+    if start < 0:
+        return None, None
+    match = _CELL_REF.search(data, start, pos)
+    if not match:
+        return None, None
+    return int(match.group(2)), match.group(1).decode()
+
+
+def scan_sheet_xml(
+    archive: zipfile.ZipFile,
+    member: str,
+    sheet: str,
+    out: _Collector,
+    data_columns: Callable[[str], str | None],
+) -> bool:
+    """Bounded scan of one worksheet part. Returns False when the sheet must not be parsed."""
+    try:
+        with archive.open(member) as fh:
+            data = fh.read(MAX_ENTRY_BYTES + 1)
+    except (KeyError, zipfile.BadZipFile, OSError, EOFError) as exc:
+        out.add(f"the sheet's XML cannot be read ({exc})", sheet)
+        return False
+    except Exception as exc:  # zlib.error
+        out.add(f"the sheet's XML is damaged ({exc})", sheet)
+        return False
+    if len(data) > MAX_ENTRY_BYTES:
+        out.add("the sheet is larger than QI Desk reads (zip bomb?)", sheet)
+        return False
+    head = data[:4096]
+    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+        out.add("the sheet's XML declares entities (a DOCTYPE); refused", sheet)
+        return False
+    ok = _check_extent(data, sheet, out)
+    found = 0
+    for match in _FORMULA.finditer(data):
+        if _is_boolean_constant(data, match.end()):
+            continue  # LibreOffice writes TRUE/FALSE cells as TRUE() and FALSE()
+        found += 1
+        ok = False
+        if found > MAX_FORMULA_REPORTS:
+            continue
+        row, col = _cell_at(data, match.start())
+        column = data_columns(col) if col else None
+        out.add(
+            "this cell holds a formula; QI Desk workbooks never contain formulas. Replace it "
+            "with its value (copy, paste values) and import again",
+            sheet,
+            row,
+            column or col,
+        )
+    if found > MAX_FORMULA_REPORTS:
+        out.add(f"{found - MAX_FORMULA_REPORTS} more cells hold formulas", sheet)
+    return ok
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for ch in letters.upper():
+        number = number * 26 + (ord(ch) - 64)
+    return number
+
+
+def _check_extent(data: bytes, sheet: str, out: _Collector) -> bool:
+    """Refuse cells beyond the caps, and cells without a position (readers would guess)."""
+    cells = data.count(b"<c ") + data.count(b"<c>")
+    prefixed = re.search(rb"<[A-Za-z_][\w.-]*:c[\s>]", data) is not None
+    if not prefixed and cells == data.count(b'<c r="'):
+        hits = [m for m in (_TOO_WIDE.search(data), _TOO_LONG.search(data)) if m]
+        for match in hits:
+            ref = _CELL_REF.match(data, match.start() + 3)
+            row, col = (int(ref.group(2)), ref.group(1).decode()) if ref else (None, None)
+            _too_far(sheet, row, col, out)
+        return not hits
+    for match in _CELL_TAG.finditer(data):
+        position = _POSITION.search(b" " + match.group(1))
+        if position is None:
+            out.add("the sheet has cells without a position (r attribute); refused", sheet)
+            return False
+        col_letters = position.group(1).decode().upper()
+        row = int(position.group(2))
+        if _column_number(col_letters) > MAX_COLUMNS or row > MAX_ROWS:
+            _too_far(sheet, row, col_letters, out)
+            return False
+    return True
+
+
+def _too_far(sheet: str, row: int | None, col: str | None, out: _Collector) -> None:
+    out.add(
+        f"the sheet has a cell at {col}{row}, beyond what QI Desk reads ({MAX_ROWS} rows, "
+        f"{MAX_COLUMNS} columns); refused before reading it",
+        sheet,
+        row,
+        col,
+    )
+
+
+# ---- reading --------------------------------------------------------------------------------
+
+
+def _col_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _read_meta(rows: list[list[Any]], out: _Collector) -> WorkbookMeta:
+    facts: dict[str, str] = {}
+    for row in rows[1:]:
+        if not row or is_blank(row[0]):
+            continue
+        facts[to_text(row[0]).strip()] = to_text(row[1] if len(row) > 1 else None).strip()
+    meta = WorkbookMeta(
+        format=facts.pop("format", ""),
+        kind=facts.pop("kind", ""),
+        app_version=facts.pop("app_version", ""),
+        export_id=facts.pop("export_id", "").lower(),
+        installation_id=facts.pop("installation_id", ""),
+        extra=facts,
+    )
+    try:
+        meta.format_version = int(float(facts.pop("format_version", "0") or 0))
+    except ValueError:
+        meta.format_version = -1
+    try:
+        stamp = facts.pop("exported_at", "")
+        meta.exported_at = to_datetime(stamp) if stamp else None
+    except CellError:
+        meta.exported_at = None
+    sheets = facts.pop("sheets", "")
+    meta.sheets = tuple(s for s in sheets.split(";") if s)
+    return meta
+
+
+def _check_meta(meta: WorkbookMeta, out: _Collector) -> bool:
+    if meta.format != FORMAT_NAME:
+        out.add(
+            f"not a QI Desk workbook: its metadata names the format {meta.format!r}, "
+            f"expected {FORMAT_NAME!r}",
+            META_SHEET,
+        )
+        return False
+    if meta.format_version > FORMAT_VERSION:
+        out.add(
+            f"this workbook uses {FORMAT_NAME} version {meta.format_version}, written by QI Desk "
+            f"{meta.app_version or '(unknown)'}; this QI Desk reads up to version "
+            f"{FORMAT_VERSION}. Install a newer QI Desk to import it",
+            META_SHEET,
+        )
+        return False
+    if meta.format_version < 1:
+        out.add("the metadata's format_version is missing or not a number", META_SHEET)
+        return False
+    if not is_uuid_text(meta.export_id):
+        out.add("the metadata's export_id is missing or not a uuid", META_SHEET)
+        return False
+    if meta.exported_at is None:
+        out.add("the metadata's exported_at is missing or not a date and time", META_SHEET)
+        return False
+    if meta.kind not in (KIND_FULL, KIND_PACK):
+        out.add(f"unknown workbook kind {meta.kind!r}", META_SHEET)
+        return False
+    return True
+
+
+def _header_index(
+    header: list[Any], spec: RecordTypeSpec | None, expected: list[str], sheet: str, out: _Collector
+) -> dict[str, int] | None:
+    index: dict[str, int] = {}
+    for i, cell in enumerate(header):
+        key = to_text(cell).strip()
+        if not key:
+            continue
+        if key in index:
+            out.add(f"the column {key!r} appears twice", sheet, 1, _col_letter(i))
+            return None
+        index[key] = i
+    optional = set(spec.label_keys()) if spec else set()
+    missing = [k for k in expected if k not in index and k not in optional]
+    if missing:
+        unknown = [k for k in index if k not in expected]
+        hint = f" (found unknown columns {', '.join(unknown)}: renamed?)" if unknown else ""
+        out.add(f"missing columns: {', '.join(missing)}{hint}", sheet, 1)
+        return None
+    return index
+
+
+def _convert_row(
+    spec: RecordTypeSpec,
+    row: list[Any],
+    index: dict[str, int],
+    sheet: str,
+    row_no: int,
+    out: _Collector,
+) -> dict[str, Any] | None:
+    values: dict[str, Any] = {}
+    ok = True
+    width = len(row)
+    for col in spec.columns:
+        i = index[col.key]
+        raw = row[i] if i < width else None
+        try:
+            value = convert(raw, col.kind, nullable=col.nullable, choices=col.choices)
+        except CellError as exc:
+            out.add(str(exc), sheet, row_no, col.key)
+            ok = False
+            continue
+        if col.ref_type and value is not None and not is_uuid_text(value):
+            out.add(
+                f"expected the uuid of a {col.ref_type}, found {to_text(raw)!r}",
+                sheet,
+                row_no,
+                col.key,
+            )
+            ok = False
+            continue
+        values[col.key] = value
+    return values if ok else None
+
+
+def _version_fields(
+    row: list[Any], index: dict[str, int], sheet: str, row_no: int, out: _Collector
+) -> tuple[str, datetime, str, datetime | None] | None:
+    width = len(row)
+
+    def cell(key: str) -> Any:
+        i = index[key]
+        return row[i] if i < width else None
+
+    ok = True
+    vv_text = to_text(cell("vv")).strip()
+    try:
+        vv = str(VersionVector.parse(vv_text))
+    except ValueError as exc:
+        out.add(f"not a version vector: {exc}", sheet, row_no, "vv")
+        ok = False
+        vv = ""
+    updated_at: datetime | None = None
+    try:
+        updated_at = to_datetime(cell("updated_at"))
+    except CellError as exc:
+        out.add(str(exc), sheet, row_no, "updated_at")
+        ok = False
+    updated_by = to_text(cell("updated_by")).strip()
+    deleted_at = None
+    raw_deleted = cell("deleted_at")
+    if not is_blank(raw_deleted):
+        try:
+            deleted_at = to_datetime(raw_deleted)
+        except CellError as exc:
+            out.add(str(exc), sheet, row_no, "deleted_at")
+            ok = False
+    if not ok or updated_at is None:
+        return None
+    return vv, updated_at, updated_by, deleted_at
+
+
+def _check_uuid(
+    raw: Any, seen: dict[str, int], sheet: str, row_no: int, out: _Collector
+) -> str | None:
+    text = to_text(raw).strip().lower()
+    if not text:
+        out.add(
+            "the uuid is empty: every row needs its record's uuid (add records in QI Desk)",
+            sheet,
+            row_no,
+            "uuid",
+        )
+        return None
+    if not is_uuid_text(text):
+        out.add(f"{to_text(raw)!r} is not a well-formed uuid", sheet, row_no, "uuid")
+        return None
+    if text in seen:
+        out.add(f"the uuid {text} appears twice (also in row {seen[text]})", sheet, row_no, "uuid")
+        return None
+    seen[text] = row_no
+    return text
+
+
+def _read_hashes(rows: list[list[Any]]) -> dict[tuple[str, str], str]:
+    hashes = {}
+    for row in rows[1:]:
+        if len(row) >= 3 and not is_blank(row[1]):
+            hashes[(to_text(row[0]), to_text(row[1]).strip().lower())] = to_text(row[2]).strip()
+    return hashes
+
+
+def edit_origin(export_id: str, new_hash: str) -> str:
+    """Origin of a spreadsheet edit: the workbook's export id and the edited values together.
+
+    Re-importing the same edited workbook (anywhere, after any re-save) gives the same origin,
+    so the same version; two copies of one workbook edited differently give two origins, so two
+    concurrent versions (a conflict), never one vector with two different contents.
+    """
+    return natural_uuid("workbook-edit", export_id, new_hash)
+
+
+def edited_version(vv: str, meta: WorkbookMeta, new_hash: str) -> tuple[str, datetime, str]:
+    """(vector, time, author) of a row edited in the spreadsheet since ``meta``'s export."""
+    assert meta.exported_at is not None
+    origin = edit_origin(meta.export_id, new_hash)
+    return str(VersionVector.parse(vv).incremented(origin)), meta.exported_at, meta.export_id
+
+
+def read_data_sheet(
+    spec: RecordTypeSpec,
+    rows: list[list[Any]],
+    *,
+    file: str,
+    meta: WorkbookMeta,
+    hashes: dict[tuple[str, str], str],
+    out: _Collector,
+) -> tuple[list[IncomingVersion], int]:
+    """The versions of one data sheet; problems go to ``out``. Returns (versions, edited)."""
+    sheet = spec.sheet
+    if not rows:
+        out.add("the sheet is empty: its header row is missing", sheet, 1)
+        return [], 0
+    expected = spec.headers()
+    index = _header_index(rows[0], spec, expected, sheet, out)
+    if index is None:
+        return [], 0
+    assert meta.exported_at is not None
+    versions: list[IncomingVersion] = []
+    seen: dict[str, int] = {}
+    edited = 0
+    uuid_col = index["uuid"]
+    for offset, row in enumerate(rows[1:], start=2):
+        if out.full:
+            break
+        if all(is_blank(v) for v in row):
+            continue
+        uuid = _check_uuid(row[uuid_col] if uuid_col < len(row) else None, seen, sheet, offset, out)
+        values = _convert_row(spec, row, index, sheet, offset, out)
+        version = _version_fields(row, index, sheet, offset, out)
+        if uuid is None or values is None or version is None:
+            continue
+        vv, updated_at, updated_by, deleted_at = version
+        new_hash = row_hash(values, deleted_at)
+        if hashes.get((sheet, uuid)) != new_hash:
+            vv, updated_at, updated_by = edited_version(vv, meta, new_hash)
+            edited += 1
+        versions.append(
+            IncomingVersion(
+                record_type=spec.record_type,
+                uuid=uuid,
+                vv=vv,
+                updated_at=updated_at,
+                updated_by=updated_by,
+                deleted_at=deleted_at,
+                values=values,
+                source=CellRef(file, sheet, offset, None),
+            )
+        )
+    return versions, edited
+
+
+def read_conflict_heads(
+    rows: list[list[Any]], *, file: str, out: _Collector
+) -> list[IncomingVersion]:
+    sheet = CONFLICTS_SHEET
+    if not rows:
+        return []
+    index = _header_index(rows[0], None, list(CONFLICTS_HEADERS), sheet, out)
+    if index is None:
+        return []
+    versions = []
+    for offset, row in enumerate(rows[1:], start=2):
+        if all(is_blank(v) for v in row):
+            continue
+
+        def cell(key: str, row: list[Any] = row) -> Any:
+            i = index[key]
+            return row[i] if i < len(row) else None
+
+        record_type = to_text(cell("record_type")).strip()
+        try:
+            spec = spec_for(record_type)
+        except KeyError:
+            out.add(f"unknown record type {record_type!r}", sheet, offset, "record_type")
+            continue
+        uuid = to_text(cell("uuid")).strip().lower()
+        if not is_uuid_text(uuid):
+            out.add(f"{uuid!r} is not a well-formed uuid", sheet, offset, "uuid")
+            continue
+        try:
+            raw_values = json.loads(to_text(cell("values")))
+            if not isinstance(raw_values, dict):
+                raise ValueError("not an object")
+        except ValueError as exc:
+            out.add(f"the values are not valid JSON ({exc})", sheet, offset, "values")
+            continue
+        values: dict[str, Any] = {}
+        ok = True
+        for col in spec.columns:
+            try:
+                values[col.key] = convert(
+                    raw_values.get(col.key), col.kind, nullable=col.nullable, choices=col.choices
+                )
+            except CellError as exc:
+                out.add(f"{col.key}: {exc}", sheet, offset, "values")
+                ok = False
+        version = _version_fields(row, index, sheet, offset, out)
+        if not ok or version is None:
+            continue
+        vv, updated_at, updated_by, deleted_at = version
+        versions.append(
+            IncomingVersion(
+                record_type=record_type,
+                uuid=uuid,
+                vv=vv,
+                updated_at=updated_at,
+                updated_by=updated_by,
+                deleted_at=deleted_at,
+                values=values,
+                source=CellRef(file, sheet, offset, None),
+                is_conflict_head=True,
+            )
+        )
+    return versions
+
+
+def _sheet_rows(workbook: Any, name: str) -> list[list[Any]]:
+    return workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+
+
+def read_workbook(
+    path: Path | str,
+    preflight: PreflightResult | None = None,
+    *,
+    display_name: str | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> ParsedWorkbook:
+    """Read a workbook that passed pre-flight. Never raises for bad content: problems are
+    collected in the result (a result with problems must not be applied)."""
+    path = Path(path)
+    file = display_name or path.name
+    out = _Collector(file)
+    parsed = ParsedWorkbook(path=path, meta=WorkbookMeta(), display_name=file)
+    if preflight is not None:
+        parsed.warnings.extend(preflight.warnings)
+    parsed.file_hash = file_sha256(path)
+
+    def stop() -> None:
+        if cancelled is not None and cancelled():
+            raise ReadCancelled()
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = _sheet_parts(archive)
+            if not parts:
+                out.add("the workbook's list of sheets cannot be read")
+            scan_ok: dict[str, bool] = {}
+            headers_by_sheet: dict[str, list[str]] = {s.sheet: s.headers() for s in all_specs()}
+            for sheet, member in parts.items():
+                stop()
+                known = headers_by_sheet.get(sheet)
+
+                def columns(letter: str, known: list[str] | None = known) -> str | None:
+                    return _column_key_of(letter, known)
+
+                scan_ok[sheet] = scan_sheet_xml(archive, member, sheet, out, columns)
+    except zipfile.BadZipFile as exc:
+        out.add(f"the file is damaged: {exc}")
+        parsed.problems = out.problems
+        return parsed
+    if out.problems:
+        parsed.problems = out.problems
+        return parsed
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own errors for damaged XML, DTDs, ...
+        out.add(f"the workbook cannot be read: {exc}")
+        parsed.problems = out.problems
+        return parsed
+    try:
+        _read_into(workbook, parsed, out, file, stop)
+    except ReadCancelled:
+        raise
+    except Exception as exc:
+        out.add(f"the workbook cannot be read: {exc}")
+    finally:
+        workbook.close()
+    parsed.problems = out.problems
+    return parsed
+
+
+def _column_key_of(letter: str, headers: list[str] | None) -> str | None:
+    """Header key of a column letter in a sheet QI Desk wrote (assuming its own column order)."""
+    if not headers:
+        return None
+    index = 0
+    for ch in letter:
+        index = index * 26 + (ord(ch) - 64)
+    index -= 1
+    return f"{headers[index]} ({letter})" if 0 <= index < len(headers) else None
+
+
+def _read_into(
+    workbook: Any, parsed: ParsedWorkbook, out: _Collector, file: str, stop: Callable[[], None]
+) -> None:
+    names = list(workbook.sheet_names)
+    if META_SHEET not in names:
+        out.add(
+            f"not a QI Desk workbook: the hidden sheet {META_SHEET!r} is missing (only workbooks "
+            "exported by QI Desk can be imported)"
+        )
+        return
+    meta = _read_meta(_sheet_rows(workbook, META_SHEET), out)
+    parsed.meta = meta
+    if not _check_meta(meta, out):
+        return
+    if meta.kind == KIND_PACK:
+        from qidesk.sync.pack import read_pack
+
+        parsed.versions = read_pack(workbook, meta, file=file, out=out)
+        return
+    hashes = _read_hashes(_sheet_rows(workbook, ROWS_SHEET)) if ROWS_SHEET in names else {}
+    if ROWS_SHEET not in names:
+        out.add(f"the hidden sheet {ROWS_SHEET!r} is missing", ROWS_SHEET)
+        return
+    required = set(CORE_SHEETS) | set(meta.sheets)
+    known_sheets = {s.sheet for s in all_specs()}
+    for sheet in sorted(required - set(names)):
+        out.add(f"the sheet {sheet!r} is missing (it was exported; was it deleted?)", sheet)
+    for sheet in sorted(set(meta.sheets) - known_sheets):
+        out.add(
+            f"the sheet {sheet!r} holds a record type this QI Desk does not know; install a newer "
+            "QI Desk",
+            sheet,
+        )
+    for spec in all_specs():
+        stop()
+        if spec.sheet not in names:
+            continue
+        versions, edited = read_data_sheet(
+            spec, _sheet_rows(workbook, spec.sheet), file=file, meta=meta, hashes=hashes, out=out
+        )
+        parsed.versions.extend(versions)
+        parsed.edited_rows += edited
+    if CONFLICTS_SHEET in names:
+        parsed.versions.extend(
+            read_conflict_heads(_sheet_rows(workbook, CONFLICTS_SHEET), file=file, out=out)
+        )

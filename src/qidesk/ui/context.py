@@ -1,0 +1,79 @@
+"""What every page and tab receives: the services, change signals and a safe way to call them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from qidesk.services.base import ServiceError
+from qidesk.services.registry import Services
+
+T = TypeVar("T")
+
+
+class UiContext(QObject):
+    """Services of the open database plus the signals pages use to tell each other of changes.
+
+    - ``saved`` after any edit is stored (the status bar flashes "Saved" and recounts the
+      changes not yet exported; pages showing that data may refresh).
+    - ``structure_changed`` after cohorts, teams or coaches were added, renamed, re-assigned,
+      deleted or restored (the navigator rebuilds its tree).
+    - ``open_team_requested(uuid)`` / ``open_cohort_requested(uuid)``: show that page.
+    """
+
+    saved = Signal()
+    structure_changed = Signal()
+    open_team_requested = Signal(str)
+    open_cohort_requested = Signal(str)
+
+    def __init__(self, services: Services, parent: QObject | None = None):
+        super().__init__(parent)
+        self.services = services
+
+    @property
+    def database_path(self) -> Path:
+        return self.services.db.path
+
+    def notify_saved(self, *, structure: bool = False) -> None:
+        """Call after a successful edit; ``structure=True`` when the navigator must change."""
+        self.saved.emit()
+        if structure:
+            self.structure_changed.emit()
+
+    def call(self, parent: QWidget | None, action: Callable[[], T]) -> T | None:
+        """Run a service call; on a ServiceError show its message and return None."""
+        try:
+            return action()
+        except ServiceError as exc:
+            self.show_problem(parent, str(exc))
+            return None
+
+    def attempt(self, parent: QWidget | None, action: Callable[[], object]) -> bool:
+        """Run a service call that returns nothing; False (after saying why) when refused."""
+        try:
+            action()
+        except ServiceError as exc:
+            self.show_problem(parent, str(exc))
+            return False
+        return True
+
+    def show_problem(self, parent: QWidget | None, message: str) -> None:
+        """Tell the user why something was not done (nothing was changed)."""
+        QMessageBox.warning(parent, "QI Desk", message)
+
+    def confirm_delete(self, parent: QWidget | None, what: str, consequence: str = "") -> bool:
+        """Ask before deleting ``what``; the default answer is Cancel."""
+        info = (consequence + " " if consequence else "") + (
+            "You can restore it from Recently deleted."
+        )
+        box = QMessageBox(QMessageBox.Icon.Question, "Delete", f"Delete {what}?", parent=parent)
+        box.setInformativeText(info)
+        delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is delete

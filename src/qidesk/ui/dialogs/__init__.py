@@ -1,0 +1,1 @@
+"""Modal dialogs: create and edit records, about."""

@@ -1,0 +1,393 @@
+"""The main window: navigator on the left, the selected page on the right, menus, status bar."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QToolBar,
+    QWidget,
+)
+
+from qidesk import APP_NAME
+from qidesk.ui.context import UiContext
+from qidesk.ui.navigator import Navigator, Selection
+from qidesk.ui.widgets import EmptyState
+
+#: Modules that add fixed pages, menu entries or toolbar actions: each has
+#: ``register(window: MainWindow)``, called once per window. Keep them light to import
+#: (import heavy things inside the factories), start-up time depends on it.
+WINDOW_EXTENSIONS: tuple[str, ...] = ()
+
+WidgetFactory = Callable[[UiContext], QWidget]
+
+
+class DatabaseHost(Protocol):
+    """What the File menu asks of the application (implemented by ``qidesk.app``)."""
+
+    def new_database(self) -> None: ...
+    def open_database_dialog(self) -> None: ...
+    def open_database(self, path: str) -> None: ...
+    def recent_databases(self) -> list[str]: ...
+    def quit(self) -> None: ...
+
+
+@dataclass
+class FixedPage:
+    key: str
+    title: str
+    factory: WidgetFactory
+    count: Callable[[], int] | None = None
+    widget: QWidget | None = None
+
+
+HELP_TEXT = """
+<h3>QI Desk shortcuts</h3>
+<table cellspacing="4">
+<tr><td><b>Ctrl+F</b></td><td>Filter teams by name, service or coach</td></tr>
+<tr><td><b>Ctrl+N</b></td><td>New: a team on a cohort page, a member on a team page,
+a coach on the coaches page</td></tr>
+<tr><td><b>Ctrl+Shift+N</b></td><td>New cohort</td></tr>
+<tr><td><b>Delete</b></td><td>Delete what is selected (asks first; undo from Recently
+deleted)</td></tr>
+<tr><td><b>Ctrl+O</b></td><td>Open another database</td></tr>
+<tr><td><b>F1</b></td><td>This help</td></tr>
+</table>
+<p>Edits save by themselves when you leave a field or press Enter; the status bar shows
+<i>Saved</i>.</p>
+"""
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, context: UiContext, host: DatabaseHost | None = None):
+        super().__init__()
+        self.context = context
+        self.host = host
+        self.setWindowTitle(f"{context.database_path.name} – {APP_NAME}")
+        self.resize(1366, 768)
+        self.setMinimumSize(QSize(960, 600))
+        self._fixed: list[FixedPage] = []
+        self._pages: dict[str, QWidget] = {}
+
+        self.navigator = Navigator(context)
+        self.navigator.setMinimumWidth(240)
+        self.stack = QStackedWidget()
+        self.welcome = EmptyState(
+            "No cohorts yet.\nCreate the first cohort with File → New cohort (Ctrl+Shift+N)."
+        )
+        self.stack.addWidget(self.welcome)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.navigator)
+        splitter.addWidget(self.stack)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([300, 1066])
+        splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(splitter)
+
+        self._build_actions()
+        self._build_status_bar()
+        self.add_fixed_page("coaches", "Coaches", self._make_coaches_page)
+        self.add_fixed_page("deleted", "Recently deleted", self._make_deleted_page)
+
+        self.navigator.selection_changed.connect(self._show_selection)
+        context.saved.connect(self._after_save)
+        context.structure_changed.connect(self._after_structure_change)
+        context.open_team_requested.connect(lambda uuid: self.select(Selection("team", uuid)))
+        context.open_cohort_requested.connect(lambda uuid: self.select(Selection("cohort", uuid)))
+        for module_name in WINDOW_EXTENSIONS:
+            importlib.import_module(module_name).register(self)
+
+        self.navigator.reload()
+        self._update_unexported()
+        self._select_first()
+
+    # extension points -----------------------------------------------------------------------
+    def add_fixed_page(
+        self,
+        key: str,
+        title: str,
+        widget_factory: WidgetFactory,
+        count: Callable[[], int] | None = None,
+    ) -> None:
+        """Add an entry below the navigator's tree (before Recently deleted) that shows the
+        page ``widget_factory(context)`` builds the first time it is opened. ``count`` gives a
+        number shown beside the title when it is not zero (for example open conflicts).
+        A page's ``refresh()``, if it has one, is called each time it is shown."""
+        page = FixedPage(key, title, widget_factory, count)
+        position = len(self._fixed)
+        if self._fixed and self._fixed[-1].key == "deleted":
+            position -= 1
+        self._fixed.insert(position, page)
+        self._update_fixed_entries()
+
+    def add_toolbar_action(self, action: QAction) -> None:
+        self.toolbar.addAction(action)
+
+    def menu(self, title: str) -> QMenu:
+        """The menu called ``title`` ("File", "Edit", "Go", "Help"), for extensions."""
+        return self._menus[title]
+
+    def current_team_uuid(self) -> str | None:
+        current = self.navigator.current()
+        return current.key if current and current.kind == "team" else None
+
+    def current_cohort_uuid(self) -> str | None:
+        current = self.navigator.current()
+        if current and current.kind == "cohort":
+            return current.key
+        if current and current.kind == "team" and "team" in self._pages:
+            detail = self._team_page().overview.detail
+            return detail.cohort_uuid if detail else None
+        return None
+
+    def refresh_counts(self) -> None:
+        """Recount the unexported changes and the fixed entries' numbers."""
+        self._update_unexported()
+        self._update_fixed_entries()
+
+    # pages ----------------------------------------------------------------------------------
+    def _page(self, key: str, factory: Callable[[], QWidget]) -> QWidget:
+        if key not in self._pages:
+            widget = factory()
+            self._pages[key] = widget
+            self.stack.addWidget(widget)
+        return self._pages[key]
+
+    def _cohort_page(self):  # type: ignore[no-untyped-def]
+        from qidesk.ui.pages.cohort_page import CohortPage
+
+        return self._page("cohort", lambda: CohortPage(self.context))
+
+    def _team_page(self):  # type: ignore[no-untyped-def]
+        from qidesk.ui.pages.team_page import TeamPage
+
+        return self._page("team", lambda: TeamPage(self.context))
+
+    def _make_coaches_page(self, context: UiContext) -> QWidget:
+        from qidesk.ui.pages.coaches_page import CoachesPage
+
+        return CoachesPage(context)
+
+    def _make_deleted_page(self, context: UiContext) -> QWidget:
+        from qidesk.ui.pages.deleted_page import DeletedPage
+
+        return DeletedPage(context)
+
+    def current_page(self) -> QWidget:
+        return self.stack.currentWidget()
+
+    def select(self, selection: Selection) -> None:
+        self.navigator.select(selection)
+
+    def _select_first(self) -> None:
+        model = self.navigator.model
+        if model.rowCount():
+            self.navigator.tree.setCurrentIndex(model.index(0, 0))
+        else:
+            self.stack.setCurrentWidget(self.welcome)
+
+    def _show_selection(self, selection: Selection | None) -> None:
+        if selection is None:
+            self._select_first()
+            return
+        if selection.kind == "cohort":
+            page = self._cohort_page()
+            page.show_cohort(selection.key)
+        elif selection.kind == "team":
+            page = self._team_page()
+            page.show_team(selection.key)
+        else:
+            fixed = next((f for f in self._fixed if f.key == selection.key), None)
+            if fixed is None:
+                return
+            page = self._page(f"fixed:{fixed.key}", lambda: fixed.factory(self.context))
+            refresh = getattr(page, "refresh", None)
+            if callable(refresh):
+                refresh()
+        self.stack.setCurrentWidget(page)
+        self._update_new_action()
+
+    def _update_fixed_entries(self) -> None:
+        entries = []
+        for page in self._fixed:
+            n = page.count() if page.count else 0
+            entries.append((page.key, f"{page.title} ({n})" if n else page.title))
+        if self.navigator.fixed.count() == len(entries):
+            for key, title in entries:
+                self.navigator.set_fixed_title(key, title)
+        else:
+            self.navigator.set_fixed_entries(entries)
+
+    # actions --------------------------------------------------------------------------------
+    def _action(
+        self, text: str, slot: Callable[[], object], shortcut: QKeySequence | str | None = None
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(lambda _checked=False: slot())
+        return action
+
+    def _build_actions(self) -> None:
+        bar = self.menuBar()
+        self._menus: dict[str, QMenu] = {}
+        file_menu = bar.addMenu("&File")
+        self._menus["File"] = file_menu
+        self.new_cohort_action = self._action("New &cohort…", self.new_cohort, "Ctrl+Shift+N")
+        file_menu.addAction(self.new_cohort_action)
+        file_menu.addSeparator()
+        host = self.host
+        file_menu.addAction(self._action("&New database…", lambda: host and host.new_database()))
+        file_menu.addAction(
+            self._action(
+                "&Open database…",
+                lambda: host and host.open_database_dialog(),
+                QKeySequence.StandardKey.Open,
+            )
+        )
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(
+            self._action("&Quit", lambda: host.quit() if host else self.close(), "Ctrl+Q")
+        )
+        for action in file_menu.actions()[2:5]:
+            action.setEnabled(host is not None)
+
+        edit_menu = bar.addMenu("&Edit")
+        self._menus["Edit"] = edit_menu
+        self.new_action = self._action("&New", self.new_item, "Ctrl+N")
+        self.delete_action = self._action(
+            "&Delete…", self.delete_item, QKeySequence.StandardKey.Delete
+        )
+        self.filter_action = self._action(
+            "&Filter teams", self.focus_filter, QKeySequence.StandardKey.Find
+        )
+        for action in (self.new_action, self.delete_action, self.filter_action):
+            edit_menu.addAction(action)
+
+        go_menu = bar.addMenu("&Go")
+        self._menus["Go"] = go_menu
+        go_menu.addAction(
+            self._action("&Coaches", lambda: self.select(Selection("fixed", "coaches")))
+        )
+        go_menu.addAction(
+            self._action("Recently &deleted", lambda: self.select(Selection("fixed", "deleted")))
+        )
+
+        help_menu = bar.addMenu("&Help")
+        self._menus["Help"] = help_menu
+        help_menu.addAction(self._action("QI Desk &help", self.show_help, "F1"))
+        help_menu.addAction(self._action("&About QI Desk", self.show_about))
+
+        self.toolbar = QToolBar("Main")
+        self.toolbar.setObjectName("main-toolbar")
+        self.toolbar.setMovable(False)
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.toolbar.addAction(self.new_cohort_action)
+        self.toolbar.addAction(self.new_action)
+        self.toolbar.addSeparator()
+        self.addToolBar(self.toolbar)
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        paths = self.host.recent_databases() if self.host else []
+        current = str(self.context.database_path)
+        for path in paths:
+            action = self.recent_menu.addAction(path)
+            action.setEnabled(path != current)
+            action.triggered.connect(
+                lambda _checked=False, p=path: self.host and self.host.open_database(p)
+            )
+        if not paths:
+            self.recent_menu.addAction("No recent databases").setEnabled(False)
+
+    def _update_new_action(self) -> None:
+        key = next((k for k, w in self._pages.items() if w is self.stack.currentWidget()), "")
+        label = {"cohort": "New team…", "team": "New member…", "fixed:coaches": "New coach…"}
+        self.new_action.setText(label.get(key, "New cohort…"))
+
+    def new_item(self) -> None:
+        page = self.stack.currentWidget()
+        new = getattr(page, "new_item", None)
+        if page is self.welcome or not callable(new):
+            self.new_cohort()
+        else:
+            new()
+
+    def delete_item(self) -> None:
+        delete = getattr(self.stack.currentWidget(), "delete_item", None)
+        if callable(delete):
+            delete()
+
+    def focus_filter(self) -> None:
+        self.navigator.filter_edit.setFocus()
+        self.navigator.filter_edit.selectAll()
+
+    def new_cohort(self) -> None:
+        from qidesk.ui.dialogs.cohort_dialog import CohortDialog
+
+        dialog = CohortDialog(
+            self.context, lambda values: self.context.services.cohorts.create(**values), self
+        )
+        if dialog.exec():
+            self.context.notify_saved(structure=True)
+            self.select(Selection("cohort", dialog.saved_value.uuid))
+
+    def show_help(self) -> None:
+        QMessageBox.information(self, f"{APP_NAME} help", HELP_TEXT)
+
+    def show_about(self) -> None:
+        from qidesk.ui.dialogs.about_dialog import AboutDialog
+
+        AboutDialog(self.context.database_path, self).exec()
+
+    # status bar -----------------------------------------------------------------------------
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        self.database_label = QLabel(f"Database: {self.context.database_path.name}")
+        self.database_label.setToolTip(str(self.context.database_path))
+        self.saved_label = QLabel("")
+        self.unexported_label = QLabel("")
+        status.addWidget(self.database_label)
+        status.addWidget(self.saved_label)
+        status.addPermanentWidget(self.unexported_label)
+        self._saved_timer = QTimer(self)
+        self._saved_timer.setSingleShot(True)
+        self._saved_timer.setInterval(2500)
+        self._saved_timer.timeout.connect(lambda: self.saved_label.setText(""))
+
+    def _after_save(self) -> None:
+        self.saved_label.setText("✓ Saved")
+        self._saved_timer.start()
+        self.refresh_counts()
+
+    def _update_unexported(self) -> None:
+        n = self.context.services.activity.unexported_count()
+        self.unexported_label.setText(
+            f"{n} change{'s' if n != 1 else ''} not yet exported" if n else "All changes exported"
+        )
+
+    def _after_structure_change(self) -> None:
+        self.navigator.reload()
+        page = self.stack.currentWidget()
+        if page is self.welcome and self.navigator.model.rowCount():
+            self._select_first()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        focus = self.focusWidget()
+        if focus is not None:
+            focus.clearFocus()  # commits the field being edited
+        super().closeEvent(event)

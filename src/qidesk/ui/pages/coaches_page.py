@@ -1,0 +1,216 @@
+"""The coaches page: the coaching network and, for the selected coach, the teams they support."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qidesk.services.coach_service import CoachInfo
+from qidesk.services.reference_service import COACH_ROLE_LABELS
+from qidesk.ui.context import UiContext
+from qidesk.ui.dialogs.coach_dialog import CoachDialog
+from qidesk.ui.pages.base import Page
+from qidesk.ui.pages.team_page import muted_label, page_title_label
+from qidesk.ui.table_model import RowsTableModel
+from qidesk.ui.widgets import EmptyState, format_date
+
+
+class CoachesTableModel(RowsTableModel[CoachInfo]):
+    NAME, ROLE, IIP, ACTIVE, TEAMS = range(5)
+    HEADERS = ("Name", "Role", "IiP accredited", "Active", "Teams")
+
+    def display(self, row: CoachInfo, column: int) -> str:
+        if column == self.NAME:
+            return row.name
+        if column == self.ROLE:
+            return COACH_ROLE_LABELS.get(row.role, row.role)
+        if column == self.IIP:
+            return format_date(row.iip_accredited_on) or "Not yet"
+        if column == self.ACTIVE:
+            return "Yes" if row.active else "No"
+        lead = sum(not t.as_buddy for t in row.teams)
+        buddy = len(row.teams) - lead
+        text = str(lead)
+        return f"{text} + {buddy} as buddy" if buddy else text
+
+    def foreground(self, row: CoachInfo, column: int) -> Any:
+        return None if row.active else QColor("#888888")
+
+
+class CoachesPage(Page):
+    def __init__(self, context: UiContext, parent: QWidget | None = None):
+        super().__init__(context, parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 8)
+        layout.setSpacing(4)
+        title = page_title_label()
+        title.setText("Coaches")
+        self.subtitle = muted_label(self)
+        layout.addWidget(title)
+        layout.addWidget(self.subtitle)
+        layout.addSpacing(8)
+        buttons = QHBoxLayout()
+        self.add_button = QPushButton("Add coach…")
+        self.add_button.setToolTip("Add a coach (Ctrl+N)")
+        self.edit_button = QPushButton("Edit…")
+        self.delete_button = QPushButton("Delete")
+        self.add_button.clicked.connect(self.new_item)
+        self.edit_button.clicked.connect(self.edit_coach)
+        self.delete_button.clicked.connect(self.delete_item)
+        buttons.addWidget(self.add_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.edit_button)
+        buttons.addWidget(self.delete_button)
+        layout.addLayout(buttons)
+        layout.addSpacing(4)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.model = CoachesTableModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Coaches")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(CoachesTableModel.NAME, QHeaderView.ResizeMode.Stretch)
+        for column in (
+            CoachesTableModel.ROLE,
+            CoachesTableModel.IIP,
+            CoachesTableModel.ACTIVE,
+            CoachesTableModel.TEAMS,
+        ):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.doubleClicked.connect(lambda _index: self.edit_coach())
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        splitter.addWidget(self.table)
+
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(8, 0, 0, 0)
+        side_layout.setSpacing(4)
+        self.teams_heading = QLabel("Teams")
+        font = self.teams_heading.font()
+        font.setBold(True)
+        self.teams_heading.setFont(font)
+        side_layout.addWidget(self.teams_heading)
+        self.teams_list = QListWidget()
+        self.teams_list.setAccessibleName("Teams of the selected coach")
+        self.teams_list.itemActivated.connect(self._open_team)
+        side_layout.addWidget(self.teams_list, 1)
+        hint = muted_label(self)
+        hint.setText("Double-click a team to open it.")
+        side_layout.addWidget(hint)
+        splitter.addWidget(side)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout.addWidget(splitter, 1)
+        self.empty = EmptyState(
+            "No coaches yet. Add the coaches, buddy coaches and improvement advisors (Ctrl+N)."
+        )
+        layout.addWidget(self.empty, 1)
+        self.splitter = splitter
+        self._selection_changed()
+
+    def refresh(self) -> None:
+        selected = self.selected_coach()
+        coaches = self.context.services.coaches.list_coaches()
+        self.model.set_rows(coaches)
+        active = sum(c.active for c in coaches)
+        self.subtitle.setText(f"{len(coaches)} in the network, {active} active")
+        self.splitter.setVisible(bool(coaches))
+        self.empty.setVisible(not coaches)
+        row = 0
+        if selected is not None:
+            row = next((i for i, c in enumerate(coaches) if c.uuid == selected.uuid), 0)
+        if coaches:
+            self.table.selectRow(row)
+        self._selection_changed()
+
+    def selected_coach(self) -> CoachInfo | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row_at(rows[0].row()) if rows else None
+
+    def _selection_changed(self) -> None:
+        coach = self.selected_coach()
+        self.edit_button.setEnabled(coach is not None)
+        self.delete_button.setEnabled(coach is not None)
+        self.teams_list.clear()
+        if coach is None:
+            self.teams_heading.setText("Teams")
+            return
+        self.teams_heading.setText(f"Teams {coach.name} supports")
+        for team in coach.teams:
+            suffix = " (buddy coach)" if team.as_buddy else ""
+            item = QListWidgetItem(f"{team.name}{suffix}\n{team.cohort_name}")
+            item.setData(Qt.ItemDataRole.UserRole, team.uuid)
+            self.teams_list.addItem(item)
+        if not coach.teams:
+            item = QListWidgetItem("No teams yet: choose this coach on a team's Overview.")
+            item.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.teams_list.addItem(item)
+
+    def _open_team(self, item: QListWidgetItem) -> None:
+        uuid = item.data(Qt.ItemDataRole.UserRole)
+        if uuid:
+            self.context.open_team_requested.emit(uuid)
+
+    def new_item(self) -> None:
+        dialog = CoachDialog(
+            self.context, lambda values: self.context.services.coaches.create(**values), parent=self
+        )
+        if dialog.exec():
+            self.context.notify_saved(structure=True)
+            self.refresh()
+            self._select(dialog.saved_value.uuid)
+
+    def _select(self, uuid: str) -> None:
+        for row, coach in enumerate(self.model.rows()):
+            if coach.uuid == uuid:
+                self.table.selectRow(row)
+
+    def edit_coach(self) -> None:
+        coach = self.selected_coach()
+        if coach is None:
+            return
+        dialog = CoachDialog(
+            self.context,
+            lambda values: self.context.services.coaches.update(coach.uuid, **values),
+            coach=coach,
+            parent=self,
+        )
+        if dialog.exec():
+            self.context.notify_saved(structure=True)
+            self.refresh()
+
+    def delete_item(self) -> None:
+        coach = self.selected_coach()
+        if coach is None:
+            return
+        consequence = (
+            f"{len(coach.teams)} teams will show no coach until you restore them or choose another."
+            if coach.teams
+            else ""
+        )
+        if not self.context.confirm_delete(self, f"the coach “{coach.name}”", consequence):
+            return
+        if self.context.attempt(self, lambda: self.context.services.coaches.delete(coach.uuid)):
+            self.context.notify_saved(structure=True)
+            self.refresh()

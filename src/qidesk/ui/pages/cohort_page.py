@@ -1,0 +1,298 @@
+"""The cohort page: its name, dates, status and notes; its teams; tabs other features add."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qidesk.services.cohort_service import CohortInfo
+from qidesk.services.reference_service import COHORT_STATUS_LABELS, TEAM_STATUS_LABELS
+from qidesk.services.team_service import TeamSummary
+from qidesk.ui.context import UiContext
+from qidesk.ui.dialogs.team_dialog import TeamDialog
+from qidesk.ui.pages.base import Page
+from qidesk.ui.pages.tabs import LazyTabs, TabFactory
+from qidesk.ui.pages.team_page import muted_label, page_title_label
+from qidesk.ui.table_model import RowsTableModel
+from qidesk.ui.widgets import (
+    CommitTextEdit,
+    EmptyState,
+    OptionalDateEdit,
+    format_date,
+    status_icon,
+)
+
+#: Extra tabs of the cohort page, after Teams: (title, factory). Each tab widget has
+#: ``show_cohort(cohort_uuid: str)``; it is built the first time the user opens it.
+COHORT_TABS: list[tuple[str, TabFactory]] = []
+
+
+class TeamsTableModel(RowsTableModel[TeamSummary]):
+    NAME, SERVICE, SITE, COACH, MEMBERS, STATUS = range(6)
+    HEADERS = ("Team", "Service", "Site", "Coach", "Members", "Status")
+
+    def display(self, row: TeamSummary, column: int) -> str:
+        if column == self.NAME:
+            return row.name
+        if column == self.SERVICE:
+            return row.service
+        if column == self.SITE:
+            return row.site
+        if column == self.COACH:
+            return row.coach_name or "No coach"
+        if column == self.MEMBERS:
+            return str(row.member_count)
+        return TEAM_STATUS_LABELS.get(row.status, row.status)
+
+    def decoration(self, row: TeamSummary, column: int) -> Any:
+        return status_icon(row.status) if column == self.STATUS else None
+
+
+class CohortTeamsTab(QWidget):
+    """The cohort's teams with their coach, service and status; add, open and remove."""
+
+    def __init__(self, context: UiContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.cohort: CohortInfo | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 8, 0, 0)
+        layout.setSpacing(8)
+        buttons = QHBoxLayout()
+        self.add_button = QPushButton("Add team…")
+        self.add_button.setToolTip("Add a team to this cohort (Ctrl+N)")
+        self.open_button = QPushButton("Open")
+        self.remove_button = QPushButton("Remove team")
+        self.add_button.clicked.connect(self.add_team)
+        self.open_button.clicked.connect(self.open_team)
+        self.remove_button.clicked.connect(self.remove_team)
+        buttons.addWidget(self.add_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.open_button)
+        buttons.addWidget(self.remove_button)
+        layout.addLayout(buttons)
+        self.model = TeamsTableModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Teams of the cohort")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.setSortingEnabled(False)
+        header = self.table.horizontalHeader()
+        for column in (TeamsTableModel.NAME, TeamsTableModel.SERVICE, TeamsTableModel.SITE):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+        for column in (TeamsTableModel.COACH, TeamsTableModel.MEMBERS, TeamsTableModel.STATUS):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.doubleClicked.connect(lambda _index: self.open_team())
+        self.table.activated.connect(lambda _index: self.open_team())
+        self.table.selectionModel().selectionChanged.connect(self._update_buttons)
+        layout.addWidget(self.table, 1)
+        self.empty = EmptyState("No teams in this cohort yet. Add a team (Ctrl+N).")
+        layout.addWidget(self.empty, 1)
+        self._update_buttons()
+
+    def show_cohort(self, cohort: CohortInfo) -> None:
+        self.cohort = cohort
+        teams = self.context.services.teams.list_for_cohort(cohort.uuid)
+        self.model.set_rows(teams)
+        self.table.setVisible(bool(teams))
+        self.empty.setVisible(not teams)
+        self._update_buttons()
+
+    def selected_team(self) -> TeamSummary | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row_at(rows[0].row()) if rows else None
+
+    def _update_buttons(self) -> None:
+        has = self.selected_team() is not None
+        self.open_button.setEnabled(has)
+        self.remove_button.setEnabled(has)
+
+    def add_team(self) -> None:
+        cohort = self.cohort
+        if cohort is None:
+            return
+        dialog = TeamDialog(
+            self.context,
+            cohort.name,
+            lambda values: self.context.services.teams.create(cohort.uuid, **values),
+            parent=self,
+        )
+        if dialog.exec():
+            self.context.notify_saved(structure=True)
+            self.context.open_team_requested.emit(dialog.saved_value.uuid)
+
+    def open_team(self) -> None:
+        team = self.selected_team()
+        if team is not None:
+            self.context.open_team_requested.emit(team.uuid)
+
+    def remove_team(self) -> None:
+        team = self.selected_team()
+        if team is None or self.cohort is None:
+            return
+        if not self.context.confirm_delete(
+            self,
+            f"the team “{team.name}”",
+            f"Its {team.member_count} members and everything recorded for it go with it.",
+        ):
+            return
+        if self.context.attempt(self, lambda: self.context.services.teams.delete(team.uuid)):
+            self.context.notify_saved(structure=True)
+            self.show_cohort(self.cohort)
+
+
+class CohortPage(Page):
+    def __init__(self, context: UiContext, parent: QWidget | None = None):
+        super().__init__(context, parent)
+        self.cohort: CohortInfo | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 8)
+        layout.setSpacing(4)
+        self.title = page_title_label()
+        self.subtitle = muted_label(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.subtitle)
+        layout.addSpacing(8)
+
+        details = QGridLayout()
+        details.setHorizontalSpacing(12)
+        details.setVerticalSpacing(8)
+        self.name_edit = QLineEdit()
+        self.name_edit.editingFinished.connect(lambda: self._save("name", self.name_edit.text()))
+        self.status_combo = QComboBox()
+        for choice in context.services.reference.vocabularies().cohort_statuses:
+            self.status_combo.addItem(choice.label, choice.code)
+        self.status_combo.activated.connect(
+            lambda _i: self._save("status", self.status_combo.currentData())
+        )
+        self.start_edit = OptionalDateEdit()
+        self.end_edit = OptionalDateEdit()
+        self.start_edit.committed.connect(
+            lambda: self._save("start_date", self.start_edit.date_value())
+        )
+        self.end_edit.committed.connect(lambda: self._save("end_date", self.end_edit.date_value()))
+        self.notes_edit = CommitTextEdit(lines=2)
+        self.notes_edit.setPlaceholderText("Notes about this cohort (teaching days, venues, …)")
+        self.notes_edit.committed.connect(lambda: self._save("notes", self.notes_edit.text()))
+
+        def label(text: str, buddy: QWidget) -> QLabel:
+            widget = QLabel(text)
+            widget.setBuddy(buddy)
+            return widget
+
+        details.addWidget(label("&Name", self.name_edit), 0, 0)
+        details.addWidget(self.name_edit, 0, 1, 1, 3)
+        details.addWidget(label("S&tatus", self.status_combo), 0, 4)
+        details.addWidget(self.status_combo, 0, 5)
+        details.addWidget(label("&Starts", self.start_edit), 1, 0)
+        details.addWidget(self.start_edit, 1, 1)
+        details.addWidget(label("&Ends", self.end_edit), 1, 2)
+        details.addWidget(self.end_edit, 1, 3)
+        details.addWidget(label("N&otes", self.notes_edit), 2, 0)
+        details.addWidget(self.notes_edit, 2, 1, 1, 5)
+        details.setColumnStretch(1, 1)
+        details.setColumnStretch(3, 1)
+        details.setColumnStretch(5, 1)
+        layout.addLayout(details)
+        layout.addSpacing(8)
+
+        self.tabs = LazyTabs(context, "show_cohort", COHORT_TABS)
+        self.teams_tab = CohortTeamsTab(context)
+        self.tabs.addTab(self.teams_tab, "Teams")
+        self.tabs.add_extra_tabs()
+        layout.addWidget(self.tabs, 1)
+
+    def show_cohort(self, cohort_uuid: str) -> None:
+        cohort = self.context.call(self, lambda: self.context.services.cohorts.get(cohort_uuid))
+        if cohort is None:
+            return
+        if self.cohort is None or self.cohort.uuid != cohort.uuid:
+            self.tabs.forget_shown()
+        self._show(cohort)
+        self.tabs.set_record(cohort.uuid)
+
+    def _show(self, cohort: CohortInfo) -> None:
+        self.cohort = cohort
+        self.title.setText(cohort.name)
+        when = (
+            f"{format_date(cohort.start_date)} – {format_date(cohort.end_date)}"
+            if cohort.start_date
+            else "No dates yet"
+        )
+        n = cohort.team_count
+        self.subtitle.setText(
+            f"{when}  ·  {COHORT_STATUS_LABELS.get(cohort.status, cohort.status)}  ·  "
+            f"{n} team{'s' if n != 1 else ''}"
+        )
+        self.name_edit.setText(cohort.name)
+        self.status_combo.setCurrentIndex(max(0, self.status_combo.findData(cohort.status)))
+        for edit, value in ((self.start_edit, cohort.start_date), (self.end_edit, cohort.end_date)):
+            edit.blockSignals(True)
+            edit.set_date_value(value)
+            edit.blockSignals(False)
+        self.notes_edit.setText(cohort.notes)
+        self.teams_tab.show_cohort(cohort)
+
+    def _save(self, field: str, value: Any) -> None:
+        cohort = self.cohort
+        if cohort is None:
+            return
+        current = getattr(cohort, field)
+        if isinstance(value, str) and value.strip() == current:
+            return
+        if not isinstance(value, str) and value == current:
+            return
+        updated = self.context.call(
+            self, lambda: self.context.services.cohorts.update(cohort.uuid, **{field: value})
+        )
+        if updated is None:
+            self._show(cohort)
+            return
+        self._show(updated)
+        self.context.notify_saved(structure=field in ("name", "status", "start_date"))
+
+    def refresh(self) -> None:
+        if self.cohort is not None:
+            self.show_cohort(self.cohort.uuid)
+            self.tabs.refresh_current()
+
+    def new_item(self) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.teams_tab.add_team()
+
+    def delete_item(self) -> None:
+        if self.teams_tab.table.hasFocus() and self.teams_tab.selected_team():
+            self.teams_tab.remove_team()
+        else:
+            self.delete_cohort()
+
+    def delete_cohort(self) -> None:
+        cohort = self.cohort
+        if cohort is None:
+            return
+        if not self.context.confirm_delete(
+            self,
+            f"the cohort “{cohort.name}”",
+            f"Its {cohort.team_count} teams and their members go with it.",
+        ):
+            return
+        if self.context.attempt(self, lambda: self.context.services.cohorts.delete(cohort.uuid)):
+            self.cohort = None
+            self.context.notify_saved(structure=True)

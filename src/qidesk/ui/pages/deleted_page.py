@@ -1,0 +1,118 @@
+"""Recently deleted: every deletion, newest first, and a Restore button that undoes it."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qidesk.services.deleted_service import DeletedRecord
+from qidesk.ui.context import UiContext
+from qidesk.ui.pages.base import Page
+from qidesk.ui.pages.team_page import muted_label, page_title_label
+from qidesk.ui.table_model import RowsTableModel
+from qidesk.ui.widgets import EmptyState
+
+
+def local_time_text(record: DeletedRecord) -> str:
+    local = record.deleted_at.replace(tzinfo=UTC).astimezone()
+    return f"{local.day} {local:%b %Y, %H:%M}"
+
+
+class DeletedTableModel(RowsTableModel[DeletedRecord]):
+    WHAT, NAME, WHERE, WITH, WHEN = range(5)
+    HEADERS = ("What", "Name", "Where", "Deleted with it", "Deleted")
+
+    def display(self, row: DeletedRecord, column: int) -> str:
+        if column == self.WHAT:
+            return row.record_type
+        if column == self.NAME:
+            return row.title
+        if column == self.WHERE:
+            return row.context
+        if column == self.WITH:
+            return f"{row.with_count} records" if row.with_count else ""
+        return local_time_text(row)
+
+
+class DeletedPage(Page):
+    def __init__(self, context: UiContext, parent: QWidget | None = None):
+        super().__init__(context, parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 8)
+        layout.setSpacing(4)
+        title = page_title_label()
+        title.setText("Recently deleted")
+        self.subtitle = muted_label(self)
+        self.subtitle.setText(
+            "Deleting never destroys anything: restore brings a record back with everything "
+            "deleted together with it."
+        )
+        self.subtitle.setWordWrap(True)
+        layout.addWidget(title)
+        layout.addWidget(self.subtitle)
+        layout.addSpacing(8)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.restore_button = QPushButton("Restore")
+        self.restore_button.clicked.connect(self.restore_selected)
+        buttons.addWidget(self.restore_button)
+        layout.addLayout(buttons)
+        layout.addSpacing(4)
+        self.model = DeletedTableModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Deleted records")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(DeletedTableModel.NAME, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(DeletedTableModel.WHERE, QHeaderView.ResizeMode.Stretch)
+        for column in (DeletedTableModel.WHAT, DeletedTableModel.WITH, DeletedTableModel.WHEN):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.doubleClicked.connect(lambda _index: self.restore_selected())
+        self.table.selectionModel().selectionChanged.connect(self._update_buttons)
+        layout.addWidget(self.table, 1)
+        self.empty = EmptyState(
+            "Nothing has been deleted. Deleted cohorts, teams, members and coaches appear here "
+            "and can be restored."
+        )
+        layout.addWidget(self.empty, 1)
+        self._update_buttons()
+
+    def refresh(self) -> None:
+        rows = self.context.services.deleted.list_deleted()
+        self.model.set_rows(rows)
+        self.table.setVisible(bool(rows))
+        self.empty.setVisible(not rows)
+        if rows:
+            self.table.selectRow(0)
+        self._update_buttons()
+
+    def selected(self) -> DeletedRecord | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row_at(rows[0].row()) if rows else None
+
+    def _update_buttons(self) -> None:
+        self.restore_button.setEnabled(self.selected() is not None)
+
+    def restore_selected(self) -> None:
+        record = self.selected()
+        if record is None:
+            return
+        if self.context.attempt(
+            self, lambda: self.context.services.deleted.restore(record.record_type, record.uuid)
+        ):
+            self.context.notify_saved(structure=True)
+            self.refresh()

@@ -1,0 +1,109 @@
+"""The team page: a header naming the team, its Overview tab and the tabs other features add."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from qidesk.services.reference_service import TEAM_STATUS_LABELS
+from qidesk.ui.context import UiContext
+from qidesk.ui.pages.base import Page
+from qidesk.ui.pages.tabs import LazyTabs, TabFactory
+from qidesk.ui.pages.team_overview_tab import TeamOverviewTab
+from qidesk.ui.widgets import muted_colour
+
+#: Extra tabs of the team page, after Overview: (title, factory). Each tab widget has
+#: ``show_team(team_uuid: str)``; it is built the first time the user opens it. Features add
+#: one line each, for example ("PDSA", "qidesk.ui.pages.team_pdsa_tab:TeamPdsaTab").
+TEAM_TABS: list[tuple[str, TabFactory]] = []
+
+
+def page_title_label(size_delta: float = 5.0) -> QLabel:
+    label = QLabel()
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() + size_delta)
+    font.setBold(True)
+    label.setFont(font)
+    return label
+
+
+def muted_label(parent: QWidget) -> QLabel:
+    label = QLabel()
+    palette = label.palette()
+    palette.setColor(label.foregroundRole(), muted_colour(parent))
+    label.setPalette(palette)
+    return label
+
+
+class TeamPage(Page):
+    def __init__(self, context: UiContext, parent: QWidget | None = None):
+        super().__init__(context, parent)
+        self.team_uuid: str | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 8)
+        layout.setSpacing(4)
+        self.title = page_title_label()
+        self.subtitle = muted_label(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.subtitle)
+        layout.addSpacing(4)
+        self.tabs = LazyTabs(context, "show_team", TEAM_TABS)
+        self.overview = TeamOverviewTab(context)
+        self.tabs.addTab(self.overview, "Overview")
+        self.tabs.add_extra_tabs()
+        layout.addWidget(self.tabs, 1)
+        context.saved.connect(self._after_save)
+
+    def show_team(self, team_uuid: str) -> None:
+        changed = team_uuid != self.team_uuid
+        self.team_uuid = team_uuid
+        self.overview.show_team(team_uuid)
+        self._update_header()
+        if changed:
+            self.tabs.forget_shown()
+        self.tabs.set_record(team_uuid)
+
+    def _update_header(self) -> None:
+        detail = self.overview.detail
+        if detail is None:
+            return
+        self.title.setText(detail.name)
+        parts = [detail.cohort_name]
+        parts += [p for p in (detail.service, detail.site) if p]
+        parts.append(TEAM_STATUS_LABELS.get(detail.status, detail.status))
+        parts.append(f"Coach: {detail.coach_name}" if detail.coach_name else "No coach yet")
+        self.subtitle.setText("  ·  ".join(parts))
+
+    def _after_save(self) -> None:
+        if self.isVisible():
+            self._update_header()
+
+    def refresh(self) -> None:
+        if self.team_uuid:
+            self.show_team(self.team_uuid)
+            self.tabs.refresh_current()
+
+    def new_item(self) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.overview.add_member()
+
+    def delete_item(self) -> None:
+        """Delete: the selected member when the members table has focus, else the team."""
+        if self.overview.members_table.hasFocus() and self.overview.selected_member():
+            self.overview.remove_member()
+        else:
+            self.delete_team()
+
+    def delete_team(self) -> None:
+        detail = self.overview.detail
+        if detail is None:
+            return
+        if not self.context.confirm_delete(
+            self,
+            f"the team “{detail.name}”",
+            f"Its {len(detail.members)} members and everything recorded for it go with it.",
+        ):
+            return
+        if self.context.attempt(self, lambda: self.context.services.teams.delete(detail.uuid)):
+            self.team_uuid = None
+            self.context.notify_saved(structure=True)
+            self.context.open_cohort_requested.emit(detail.cohort_uuid)

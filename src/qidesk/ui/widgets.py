@@ -1,0 +1,126 @@
+"""Small widgets the pages share: self-saving text boxes, optional dates, empty states, marks."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QColor, QFocusEvent, QIcon, QKeyEvent, QPainter, QPalette, QPixmap
+from PySide6.QtWidgets import QDateEdit, QLabel, QPlainTextEdit, QWidget
+
+#: Status marks (Okabe–Ito): active green, completed blue, withdrawn grey; cohorts alike.
+STATUS_COLOURS = {
+    "active": "#009E73",
+    "running": "#009E73",
+    "completed": "#0072B2",
+    "planned": "#E69F00",
+    "withdrawn": "#999999",
+}
+
+SPACING = 8
+MARGIN = 12
+
+
+def status_colour(status: str) -> QColor:
+    return QColor(STATUS_COLOURS.get(status, "#999999"))
+
+
+def status_icon(status: str, size: int = 10) -> QIcon:
+    """A small filled circle in the status colour (withdrawn: a hollow ring)."""
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    colour = status_colour(status)
+    if status == "withdrawn":
+        pen = painter.pen()
+        pen.setColor(colour)
+        pen.setWidthF(1.6)
+        painter.setPen(pen)
+        painter.drawEllipse(1, 1, size - 3, size - 3)
+    else:
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colour)
+        painter.drawEllipse(0, 0, size - 1, size - 1)
+    painter.end()
+    return QIcon(pixmap)
+
+
+def muted_colour(widget: QWidget) -> QColor:
+    """Secondary text colour that follows the light or dark palette."""
+    return widget.palette().color(QPalette.ColorRole.PlaceholderText)
+
+
+class EmptyState(QLabel):
+    """Centred, muted text that says what to do next."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None):
+        super().__init__(text, parent)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setWordWrap(True)
+        self.setMargin(24)
+        palette = self.palette()
+        palette.setColor(QPalette.ColorRole.WindowText, muted_colour(self))
+        self.setPalette(palette)
+
+
+class CommitTextEdit(QPlainTextEdit):
+    """Multi-line text that commits when it loses focus or on Enter (Shift+Enter: new line)."""
+
+    committed = Signal()
+
+    def __init__(self, parent: QWidget | None = None, *, lines: int = 3):
+        super().__init__(parent)
+        self.setTabChangesFocus(True)
+        height = self.fontMetrics().lineSpacing() * lines + 14
+        self.setFixedHeight(height)
+
+    def text(self) -> str:
+        return self.toPlainText()
+
+    def setText(self, text: str) -> None:
+        if text != self.toPlainText():
+            self.setPlainText(text)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self.committed.emit()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not (
+            event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+        ):
+            self.committed.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class OptionalDateEdit(QDateEdit):
+    """A date that may be unset: the minimum date shows as "Not set"."""
+
+    _UNSET = QDate(1900, 1, 1)
+    #: The user finished choosing: Enter, focus out, or a click in the calendar.
+    committed = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setCalendarPopup(True)
+        self.editingFinished.connect(self.committed)
+        self.calendarWidget().clicked.connect(lambda _d: self.committed.emit())
+        self.setDisplayFormat("d MMM yyyy")
+        self.setMinimumDate(self._UNSET)
+        self.setSpecialValueText("Not set")
+        self.setDate(self._UNSET)
+
+    def date_value(self) -> date | None:
+        value = self.date()
+        if value == self._UNSET:
+            return None
+        return date(value.year(), value.month(), value.day())
+
+    def set_date_value(self, value: date | None) -> None:
+        self.setDate(QDate(value.year, value.month, value.day) if value else self._UNSET)
+
+
+def format_date(value: date | None) -> str:
+    return f"{value.day} {value:%b %Y}" if value else ""
