@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 import tempfile
@@ -121,6 +122,9 @@ def step_main_window(ctx: SelfTestContext) -> str:
 
     app = _qt_application(ctx)
     services = Services.create(ctx.values["db"])
+    ctx.values["services"] = services
+    if app.windowIcon().isNull():
+        raise StepFailed("the application has no window icon (qidesk.app does not set one)")
     with _collect_qt_errors() as errors:
         window = main_window.MainWindow(ui_context.UiContext(services))
         ctx.closers.append(window.close)
@@ -140,13 +144,40 @@ def step_main_window(ctx: SelfTestContext) -> str:
 
 
 def step_spider_chart(ctx: SelfTestContext) -> str:
-    _require("qidesk.ui.charts.spider_chart")
-    raise NotInThisBuild("the spider chart step is not written yet")
+    spider = _require("qidesk.ui.charts.spider_chart")
+
+    def drawn(chart: Any) -> bool:
+        data = chart.data()
+        return data is not None and any(xs for xs, _ys in chart.series_curves().values())
+
+    chart, where = _find_chart_in_window(ctx, spider.SpiderChart, drawn, kinds=("team",))
+    data = chart.data()
+    png = chart.export_png(ctx.workdir / "spider-chart.png")
+    _check_picture(png)
+    chart.grab().save(str(ctx.workdir / "spider-chart-on-screen.png"))
+    return (
+        f"{where}: {len(data.series)} stage(s) on {len(data.axes)} axes; "
+        f"exported {png.name} ({png.stat().st_size} bytes)"
+    )
 
 
 def step_timeline_chart(ctx: SelfTestContext) -> str:
-    _require("qidesk.ui.charts.timeline_chart")
-    raise NotInThisBuild("the timeline step is not written yet")
+    timeline = _require("qidesk.ui.charts.timeline_chart")
+
+    def drawn(chart: Any) -> bool:
+        return bool(chart.chart_layout.bars)
+
+    chart, where = _find_chart_in_window(
+        ctx, timeline.TimelineChart, drawn, kinds=("cohort", "team")
+    )
+    layout = chart.chart_layout
+    png = chart.export(ctx.workdir / "timeline-chart.png")
+    _check_picture(png)
+    chart.grab().save(str(ctx.workdir / "timeline-chart-on-screen.png"))
+    return (
+        f"{where}: {len(layout.bars)} bars in {len(layout.lanes)} lanes; "
+        f"exported {png.name} ({png.stat().st_size} bytes)"
+    )
 
 
 def step_export_workbook(ctx: SelfTestContext) -> str:
@@ -218,8 +249,8 @@ STEPS: tuple[tuple[str, Step, tuple[str, ...]], ...] = (
     ("demo database", step_demo_database, ()),
     ("resources", step_resources, ()),
     ("main window", step_main_window, ("demo database",)),
-    ("spider chart", step_spider_chart, ("demo database",)),
-    ("timeline chart", step_timeline_chart, ("demo database",)),
+    ("spider chart", step_spider_chart, ("main window",)),
+    ("timeline chart", step_timeline_chart, ("main window",)),
     ("export workbook", step_export_workbook, ("demo database",)),
     ("import workbook", step_import_workbook, ("export workbook",)),
     ("check databases", step_check_databases, ("demo database",)),
@@ -323,11 +354,8 @@ def _settle(app: Any, rounds: int = 3) -> None:
         app.processEvents()
 
 
-def _visit_every_page(
-    app: Any, window: Any, services: Any, selection: Any, shots: Path | None
-) -> tuple[int, int]:
-    """Show each fixed page, the first cohort and the first team, and every tab of those
-    (saving a PNG of each in ``shots``, if given)."""
+def _page_targets(window: Any, services: Any, selection: Any) -> list[Any]:
+    """The first cohort, the first team and every fixed page (Coaches, Recently deleted...)."""
     tree = services.teams.navigator()
     targets = []
     if tree:
@@ -336,27 +364,111 @@ def _visit_every_page(
         if teams:
             targets.append(selection("team", teams[0].uuid))
     targets += [selection("fixed", page.key) for page in getattr(window, "_fixed", [])]
+    return targets
+
+
+def _outer_tab_widgets(root: Any) -> list[Any]:
+    """The QTabWidgets inside ``root`` that are not themselves inside another one there."""
+    from PySide6.QtWidgets import QTabWidget
+
+    found = []
+    for tabs in root.findChildren(QTabWidget):
+        parent = tabs.parentWidget()
+        while parent is not None and parent is not root and not isinstance(parent, QTabWidget):
+            parent = parent.parentWidget()
+        if parent is root or parent is None:
+            found.append(tabs)
+    return found
+
+
+def _visit_tabs(app: Any, root: Any, path: str) -> Iterator[str]:
+    """Make every tab inside ``root`` current in turn, nested tabs too; yields each tab's path."""
+    for tabs in _outer_tab_widgets(root):
+        for index in range(tabs.count()):
+            tabs.setCurrentIndex(index)
+            _settle(app)
+            here = f"{path} › {tabs.tabText(index).replace('&', '')}"
+            yield here
+            yield from _visit_tabs(app, tabs.widget(index), here)
+
+
+def _describe(target: Any, services: Any) -> str:
+    for cohort in services.teams.navigator():
+        if target.kind == "cohort" and cohort.uuid == target.key:
+            return f"cohort {cohort.name}"
+        for team in cohort.teams:
+            if target.kind == "team" and team.uuid == target.key:
+                return f"team {team.name}"
+    return f"{target.kind} {target.key}"
+
+
+def _visit_every_page(
+    app: Any, window: Any, services: Any, selection: Any, shots: Path | None
+) -> tuple[int, int]:
+    """Show each fixed page, the first cohort and the first team, and every tab of those,
+    nested tabs included (saving a PNG of each in ``shots``, if given)."""
+    targets = _page_targets(window, services, selection)
     if not targets:
         raise StepFailed("the demo database shows no cohort, team or page")
     pages = tabs = 0
     for target in targets:
         window.select(target)
         _settle(app)
-        page = window.current_page()
         pages += 1
-        tab_widget = getattr(page, "tabs", None)
-        if tab_widget is not None:
-            for index in range(tab_widget.count()):
-                tab_widget.setCurrentIndex(index)
-                _settle(app)
-                image = window.grab()
-                tabs += 1
-                if shots is not None:
-                    name = f"{target.kind}-{tab_widget.tabText(index)}".lower()
-                    image.save(str(shots / f"page-{pages:02d}-{_slug(name)}.png"))
-        elif shots is not None:
+        page = window.current_page()
+        if shots is not None:
             window.grab().save(str(shots / f"page-{pages:02d}-{_slug(target.key)}.png"))
+        for where in _visit_tabs(app, page, target.kind):
+            tabs += 1
+            if shots is not None:
+                name = f"page-{pages:02d}-{_slug(where)}.png"
+                window.grab().save(str(shots / name))
     return pages, tabs
+
+
+def _find_chart_in_window(
+    ctx: SelfTestContext, chart_class: type, drawn: Callable[[Any], bool], kinds: tuple[str, ...]
+) -> tuple[Any, str]:
+    """Open pages of ``kinds`` (and all their tabs) until one shows a ``chart_class`` with
+    something drawn in it, as a coach would; returns the chart and where it was."""
+    app, window, services = ctx.values["qapp"], ctx.values["window"], ctx.values["services"]
+    selection = _require("qidesk.ui.navigator").Selection
+    tree = services.teams.navigator()
+    targets = []
+    for kind in kinds:
+        if kind == "cohort":
+            targets += [selection("cohort", cohort.uuid) for cohort in tree]
+        elif kind == "team":
+            targets += [selection("team", t.uuid) for cohort in tree for t in cohort.teams[:4]]
+    seen_empty = 0
+    with _collect_qt_errors() as errors:
+        for target in targets:
+            window.select(target)
+            _settle(app)
+            page = window.current_page()
+            for where in itertools.chain([""], _visit_tabs(app, page, "")):
+                for chart in page.findChildren(chart_class):
+                    if not chart.isVisible():
+                        continue
+                    if drawn(chart):
+                        if errors:
+                            raise StepFailed(f"error while drawing: {errors[0]}")
+                        return chart, f"{_describe(target, services)}{where}"
+                    seen_empty += 1
+    if errors:
+        raise StepFailed(f"error while looking for the chart: {errors[0]}")
+    name = chart_class.__name__
+    if seen_empty:
+        raise StepFailed(f"the window shows a {name}, but nothing is drawn in it")
+    raise StepFailed(f"no page of the window shows a {name} (its tab is not wired in)")
+
+
+def _check_picture(path: Path) -> None:
+    from PySide6.QtGui import QImage
+
+    image = QImage(str(path))
+    if image.isNull() or image.width() < 50:
+        raise StepFailed(f"the exported picture {path.name} cannot be read back")
 
 
 def describe_platform() -> str:
