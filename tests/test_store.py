@@ -162,19 +162,31 @@ def test_newer_database_is_refused_naming_both_versions(db_path: Path) -> None:
 
 
 def test_database_is_backed_up_before_a_migration(db_path: Path) -> None:
-    Database.open(db_path).close()
+    # Build a database that stops one revision short of head, as an older QI Desk left it.
+    from alembic import command
+
+    from qidesk.store.engine import make_engine
+
+    older = migrate.KNOWN_REVISIONS[-2]
+    engine = make_engine(db_path)
+    config = migrate.alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, older)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO cohort(uuid, name, status, notes, rev, vv, updated_at, updated_by) "
+            "VALUES ('00000000-0000-4000-8000-000000000001', 'Keep me', 'planned', '', 1, "
+            "'x:1', '2026-01-01 00:00:00', 'x')"
+        )
+    engine.dispose()
     with Database.open(db_path) as db:
-        _add_cohort(db, "Keep me")
-    # Pretend the database is one revision behind: opening it must back it up first.
-    conn = sqlite3.connect(db_path)
-    conn.execute("UPDATE alembic_version SET version_num='0003'")
-    conn.commit()
-    conn.close()
-    Database.open(db_path).close()
-    backups = list(backup_folder(db_path).glob("*before-migration-0003-*.sqlite"))
+        assert migrate.current_revision(db.engine) == migrate.HEAD_REVISION
+    backups = list(backup_folder(db_path).glob(f"*before-migration-{older}-*.sqlite"))
     assert len(backups) == 1
     copy = sqlite3.connect(backups[0])
     assert copy.execute("SELECT name FROM cohort").fetchall() == [("Keep me",)]
+    assert copy.execute("SELECT version_num FROM alembic_version").fetchall() == [(older,)]
     copy.close()
 
 
