@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import os
 import sys
@@ -10,7 +11,7 @@ import time
 import traceback
 import zipfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -49,22 +50,12 @@ Step = Callable[[SelfTestContext], str]
 
 def _require(module: str) -> Any:
     """Import ``module``; a missing module fails the step with a clear message."""
-    import importlib
-
     try:
         return importlib.import_module(module)
     except ModuleNotFoundError as exc:
         if exc.name and (module == exc.name or module.startswith(exc.name + ".")):
             raise NotInThisBuild(f"{module} is not in this build") from exc
         raise
-
-
-def _attribute(module: Any, *names: str) -> Any:
-    """The first of ``names`` that ``module`` defines; fails the step if none is there."""
-    for name in names:
-        if hasattr(module, name):
-            return getattr(module, name)
-    raise NotInThisBuild(f"{module.__name__} has none of {', '.join(names)}")
 
 
 def use_offscreen_platform_if_needed() -> str:
@@ -540,9 +531,11 @@ def run_selftest(*, out: TextIO | None = None, keep: Path | None = None) -> int:
     print(describe_platform() + f", Qt platform {platform}", file=out, flush=True)
     if keep is not None:
         keep.mkdir(parents=True, exist_ok=True)
-        workdir_cm: Any = _KeptFolder(keep)
+        workdir_cm: Any = nullcontext(str(keep))
     else:
-        workdir_cm = tempfile.TemporaryDirectory(prefix="qidesk-selftest-")
+        workdir_cm = tempfile.TemporaryDirectory(
+            prefix="qidesk-selftest-", ignore_cleanup_errors=True
+        )
     total_start = time.perf_counter()
     with workdir_cm as workdir_name:
         workdir = Path(workdir_name)
@@ -566,19 +559,8 @@ def run_selftest(*, out: TextIO | None = None, keep: Path | None = None) -> int:
         )
         if keep is not None:
             print(f"details kept in {keep}", file=out)
+        else:
+            print("run `qidesk selftest --keep DIR` to keep the files and tracebacks", file=out)
         return 1
     print(f"selftest passed: {len(results)} steps in {total:.1f} s", file=out)
     return 0
-
-
-class _KeptFolder:
-    """A context manager yielding a folder that is kept afterwards (``--keep``)."""
-
-    def __init__(self, path: Path):
-        self.path = path
-
-    def __enter__(self) -> str:
-        return str(self.path)
-
-    def __exit__(self, *exc: object) -> None:
-        return None
