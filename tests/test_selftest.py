@@ -21,6 +21,7 @@ PIECES = {
     "main window": "qidesk.app",
     "spider chart": "qidesk.ui.charts.spider_chart",
     "timeline chart": "qidesk.ui.charts.timeline_chart",
+    "team report": "qidesk.ui.reports.team_report",
     "export workbook": "qidesk.services.export_service",
     "import workbook": "qidesk.services.import_service",
 }

@@ -171,6 +171,27 @@ def step_timeline_chart(ctx: SelfTestContext) -> str:
     )
 
 
+def step_team_report(ctx: SelfTestContext) -> str:
+    report = _require("qidesk.ui.reports.team_report")
+    assessment_service = _require("qidesk.services.assessment_service")
+    from qidesk.services.registry import Services
+
+    _qt_application(ctx)
+    db = ctx.values["db"]
+    service = assessment_service.AssessmentService(db.unit_of_work)
+    teams = [team for cohort in Services.create(db).teams.navigator() for team in cohort.teams]
+    results = next(
+        (r for r in (service.team_results(t.uuid) for t in teams[:10]) if r.stages), None
+    )
+    if results is None:
+        raise StepFailed("no demo team has a self-assessment to report on")
+    path = report.write_team_report(results, ctx.workdir / "team-report.pdf")
+    data = Path(path).read_bytes()
+    if not data.startswith(b"%PDF") or len(data) < 2000:
+        raise StepFailed(f"{Path(path).name} is not a PDF ({len(data)} bytes)")
+    return f"{results.team_name}: {Path(path).name} ({len(data)} bytes)"
+
+
 def step_export_workbook(ctx: SelfTestContext) -> str:
     export_service = _require("qidesk.services.export_service")
     db = ctx.values["db"]
@@ -242,6 +263,7 @@ STEPS: tuple[tuple[str, Step, tuple[str, ...]], ...] = (
     ("main window", step_main_window, ("demo database",)),
     ("spider chart", step_spider_chart, ("main window",)),
     ("timeline chart", step_timeline_chart, ("main window",)),
+    ("team report", step_team_report, ("demo database",)),
     ("export workbook", step_export_workbook, ("demo database",)),
     ("import workbook", step_import_workbook, ("export workbook",)),
     ("check databases", step_check_databases, ("demo database",)),
