@@ -132,6 +132,9 @@ def test_frozen_bundle_has_resources_and_migrations_and_no_unused_qt(frozen_dir:
             f"{unwanted} is bundled"
         )
     assert not [n for n in names if n.startswith(("tkinter", "_tkinter", "libtk", "libtcl"))]
+    # A guard against something big slipping in (the build is about 200 MB on Linux).
+    size = sum(p.stat().st_size for p in frozen_dir.rglob("*") if p.is_file())
+    assert size < 300_000_000, f"the build folder grew to {size / 1e6:.0f} MB"
 
 
 @pytest.mark.frozen
