@@ -11,13 +11,11 @@ from pathlib import Path
 from types import TracebackType
 
 from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
-from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
 from qidesk import APP_NAME, ORG_NAME, __version__
 from qidesk.logging_setup import setup_logging
 from qidesk.paths import config_dir, default_database, log_file
-from qidesk.resources import resource_path
 from qidesk.store.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -224,6 +222,10 @@ def make_qapplication() -> QApplication:
     app.setOrganizationName(ORG_NAME)
     app.setApplicationVersion(__version__)
     app.setStyle("Fusion")
+    from PySide6.QtGui import QIcon
+
+    from qidesk.resources import resource_path
+
     app.setWindowIcon(QIcon(str(resource_path("icons", "qidesk.svg"))))
     app.setDesktopFileName("qidesk")  # matches resources/linux/qidesk.desktop (Wayland icon)
     return app
