@@ -181,6 +181,8 @@ def test_icons_are_rendered_at_every_size() -> None:
     assert (reserved, kind) == (0, 1)
     sizes = {ico[6 + 16 * i] or 256 for i in range(count)}
     assert {16, 32, 48, 256} <= sizes
+    icns = (icons / "qidesk.icns").read_bytes()
+    assert icns[:4] == b"icns" and struct.unpack(">I", icns[4:8])[0] == len(icns)
 
 
 def test_desktop_file_names_the_program_and_icon() -> None:
