@@ -141,3 +141,49 @@ def test_cohort_capability_on_demo_data(demo_db: Database) -> None:
         assert 1 <= start.min <= start.mean <= start.max <= 5  # type: ignore[operator]
         grew += end.mean > start.mean  # type: ignore[operator]
     assert grew >= 10
+
+
+def test_stages_on_different_template_versions_compare_shared_items(db: Database, team) -> None:
+    import dataclasses
+
+    from qidesk.services.template_service import TemplateService
+
+    team_uuid, members = team
+    service = AssessmentService(db.unit_of_work)
+    templates = TemplateService(db.unit_of_work)
+    first = members[0]
+    service.set_answers(team_uuid, "start", [(first, "MFI", 1, None), (first, "AIM", 2, None)])
+    v1 = templates.definition(templates.preferred().uuid)
+    v2 = templates.save(dataclasses.replace(v1, items=v1.items[1:])).template
+    assert v2.version == 2
+    # The mid stage was started on version 2 (as another installation might have done).
+    service.set_stage_date(team_uuid, "mid", date(2026, 5, 1))
+    with db.unit_of_work() as session:
+        mid = session.get(Assessment, assessment_uuid(team_uuid, "mid"))
+        assert mid is not None
+        mid.template_uuid = v2.uuid
+    service.set_answers(team_uuid, "mid", [(members[0], "AIM", 4, None)])
+    results = service.team_results(team_uuid)
+    assert [i.code for i in results.items] == [i.code for i in v2.items]
+    assert "MFI" not in [i.code for i in results.items]
+    assert "different template versions" in results.note and "11 items they share" in results.note
+    assert results.progress[0].item_code == "AIM" and results.progress[0].gain == 2
+
+
+def test_deleted_member_answers_drop_out_and_come_back(db: Database, team) -> None:
+    from qidesk.services.member_service import MemberService
+
+    team_uuid, members = team
+    service = AssessmentService(db.unit_of_work)
+    answers = [(members[0], "MFI", 1, None), (members[1], "MFI", 5, None)]
+    service.set_answers(team_uuid, "start", answers)
+    assert service.team_results(team_uuid).items[0].score("start") == 3
+    MemberService(db.unit_of_work).delete(members[1])
+    assert service.team_results(team_uuid).items[0].score("start") == 1
+    sheet = service.stage_sheet(team_uuid, "start")
+    assert members[1] not in [r.key for r in sheet.respondents]
+    assert sheet.answered_text == "1 of 3 members answered"
+    with pytest.raises(NotFound):
+        service.set_score(team_uuid, "start", members[1], "MFI", 2)
+    MemberService(db.unit_of_work).restore(members[1])
+    assert service.team_results(team_uuid).items[0].score("start") == 3

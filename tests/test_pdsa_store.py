@@ -58,7 +58,8 @@ def test_demo_force_keeps_the_scale(tmp_path) -> None:  # type: ignore[no-untype
 
     database = Database.open(tmp_path / "d.sqlite")
     try:
-        build_demo(database.unit_of_work, seed=1)
+        with database.unit_of_work() as session:
+            session.add(Cohort(name="Old data"))  # so that --force clears before building
         build_demo(database.unit_of_work, seed=2, force=True)
         with database.unit_of_work() as session:
             assert len(session.scalars(select(ProgressScaleLevel)).all()) == 10

@@ -118,6 +118,7 @@ def test_deleting_a_cohort_tombstones_teams_and_members_and_restores_them(
         ("Member", "Bethan"),
     ]
     assert deleted[0].with_count == 3  # two teams and one member
+    assert deleted[0].with_kinds == (("Team", 2), ("Member", 1))
     assert deleted[1].context == "Cohort X › B"
     with pytest.raises(ServiceError, match="restore the team first"):
         services.deleted.restore("Member", gone.uuid)
@@ -197,3 +198,35 @@ def test_failed_update_leaves_nothing(services: Services, db: Database) -> None:
     with pytest.raises(ServiceError):
         services.cohorts.update(cohort.uuid, name="New", status="bogus")
     assert services.cohorts.get(cohort.uuid).name == "C"
+
+
+def test_deleting_a_team_tombstones_every_record_that_belongs_to_it(demo_db: Database) -> None:
+    """Records of later features (assessments, PDSA cycles, ...) go and come back with it."""
+    from qidesk.services.deleted_service import _owning_links, sync_models
+
+    services = Services.create(demo_db)
+    team = services.teams.navigator()[0].teams[0]
+    models = {m.__tablename__: m for m in sync_models()}
+
+    def belonging(session, table: str, uuids: set[str]) -> list:
+        found = []
+        for link in _owning_links():
+            if link.parent_table == table and uuids:
+                column = getattr(link.child, link.column)
+                rows = session.scalars(select(link.child).where(column.in_(uuids))).all()
+                found += rows + belonging(session, link.child.__tablename__, {r.uuid for r in rows})
+        return found
+
+    with demo_db.unit_of_work() as session:
+        assert models["team"].record_type == "Team"
+        before = belonging(session, "team", {team.uuid})
+        assert len({type(r) for r in before}) >= 2  # members and at least one later type
+    services.teams.delete(team.uuid)
+    with demo_db.unit_of_work() as session:
+        stamp = session.get(Team, team.uuid).deleted_at
+        after = belonging(session, "team", {team.uuid})
+        assert stamp is not None and {r.deleted_at for r in after} == {stamp}
+    assert services.deleted.list_deleted()[0].with_count == len(after)
+    services.deleted.restore("Team", team.uuid)
+    with demo_db.unit_of_work() as session:
+        assert all(r.deleted_at is None for r in belonging(session, "team", {team.uuid}))

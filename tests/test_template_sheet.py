@@ -143,3 +143,45 @@ def test_editing_a_version_with_responses_makes_a_new_version(db: Database) -> N
     old = templates.get(info.uuid)
     assert len(old.items) == 12 and old.title == "Renamed before use" and old.in_use
     assert templates.save(edited).outcome == "unchanged"
+
+
+def test_new_teams_use_the_chosen_template_and_started_teams_keep_theirs(
+    db: Database, tmp_path: Path
+) -> None:
+    templates = TemplateService(db.unit_of_work)
+    assessments = AssessmentService(db.unit_of_work)
+    team, member = _team_with_member(db)
+    assessments.set_score(team, "start", member, "MFI", 2)
+    own = dataclasses.replace(
+        default_template_definition(),
+        code="board_tool",
+        title="Board tool",
+        items=default_template_definition().items[:5],
+    )
+    path = tmp_path / "board.xlsx"
+    write_template_sheet(own, path)
+    result = templates.import_sheet(path)
+    assert result.outcome == "created"
+    assert templates.preferred().code == "qi_capability"
+    templates.use_for_new_assessments("board_tool")
+    assert templates.preferred().uuid == result.template.uuid
+    # The started team's mid stage follows its start stage; a new team gets the board's tool.
+    assert assessments.stage_sheet(team, "mid").template.code == "qi_capability"
+    other, _ = _team_with_member(db)
+    assert len(assessments.stage_sheet(other, "start").template.items) == 5
+
+
+def test_template_commands(db_path: Path, tmp_path: Path, capsys) -> None:
+    from qidesk.cli import main
+
+    Database.open(db_path).close()
+    out = tmp_path / "t.xlsx"
+    assert main(["template", "export", "--db", str(db_path), "--out", str(out)]) == 0
+    assert main(["template", "import", "--db", str(db_path), str(out)]) == 0
+    assert "already here, nothing changed" in capsys.readouterr().out
+    _edit(out, "B8", "")
+    assert main(["template", "import", "--db", str(db_path), str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "sheet 'Template', row 8, column B (title): the item needs a title" in err
+    assert main(["template", "list", "--db", str(db_path)]) == 0
+    assert "qi_capability v1" in capsys.readouterr().out

@@ -172,3 +172,47 @@ def test_month_ticks_and_tooltip() -> None:
         "Actual: 2 Mar 2026 – still running",
         "Decision: Adopt · Status: planned",
     ]
+
+
+def test_incremental_update_equals_a_full_layout() -> None:
+    import dataclasses
+    import random
+
+    from qidesk.core.timeline_layout import IncrementalTimeline
+
+    rng = random.Random(3)
+    lanes = [TimelineLane(f"l{i}", f"Lane {i}") for i in range(4)]
+    cycles = []
+    for i in range(40):
+        start = date(2026, 1, 1).toordinal() + rng.randint(0, 200)
+        ps = date.fromordinal(start)
+        cycles.append(
+            cyc(f"c{i}", f"l{i % 4}", i // 4 + 1, ps, date.fromordinal(start + rng.randint(3, 30)),
+                previous_uuid=f"c{i - 4}" if i >= 4 and rng.random() < 0.7 else None)
+        )  # fmt: skip
+    timeline = IncrementalTimeline(lanes, cycles, TODAY, stall_days=42)
+    current = {c.uuid: c for c in cycles}
+    for step in range(30):
+        c = current[f"c{rng.randrange(40)}"]
+        shift = rng.randint(-20, 20)
+        changed = dataclasses.replace(
+            c,
+            planned_start=date.fromordinal(c.planned_start.toordinal() + shift),  # type: ignore[union-attr]
+            planned_end=date.fromordinal(c.planned_end.toordinal() + shift),  # type: ignore[union-attr]
+            lane_key=f"l{rng.randrange(4)}" if step % 7 == 0 else c.lane_key,
+        )
+        current[c.uuid] = changed
+        incremental = timeline.update_cycle(changed)
+        full = layout_timeline(lanes, list(current.values()), TODAY, stall_days=42)
+        assert incremental.lanes == full.lanes
+        assert sorted(incremental.bars, key=repr) == sorted(full.bars, key=repr)
+        assert sorted(incremental.connectors, key=repr) == sorted(full.connectors, key=repr)
+        assert (incremental.x_min, incremental.x_max, incremental.y_max) == (
+            full.x_min,
+            full.x_max,
+            full.y_max,
+        )
+    timeline.remove_cycle("c0")
+    del current["c0"]
+    full = layout_timeline(lanes, list(current.values()), TODAY, stall_days=42)
+    assert timeline.layout.lanes == full.lanes

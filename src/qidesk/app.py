@@ -1,5 +1,6 @@
 """The desktop application: opens the database, builds the window, handles what goes wrong."""
 
+# ruff: noqa: I001 (import order matters here, see below)
 from __future__ import annotations
 
 import logging
@@ -9,14 +10,27 @@ import time
 import traceback
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
+# Everything opening the database needs is imported before PySide6 on purpose: once PySide6 is
+# imported, its import hook inspects the source of every module imported after it, which makes
+# importing SQLAlchemy's ~200 modules (and logging's, and the SQLite dialect that the engine
+# loads on first use) markedly slower, and start-up with them.
+import sqlalchemy.dialects.sqlite  # noqa: F401  (loaded by create_engine otherwise)
 
 from qidesk import APP_NAME, ORG_NAME, __version__
 from qidesk.logging_setup import setup_logging
 from qidesk.paths import config_dir, default_database, log_file
+from qidesk.services.registry import Services
+from qidesk.store import migrate  # noqa: F401  (imported by Database.open otherwise)
+from qidesk.store.engine import Database
 from qidesk.store.errors import StoreError
+
+from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
+
+if TYPE_CHECKING:
+    from qidesk.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -94,9 +108,12 @@ class FirstPaintProbe(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint and not self._done:
             self._done = True
-            print(f"first-paint {time.time():.6f}", flush=True)
-            QTimer.singleShot(0, self._app.quit)
+            QTimer.singleShot(0, self._painted)  # after the whole window's paint pass
         return False
+
+    def _painted(self) -> None:
+        print(f"first-paint {time.time():.6f}", flush=True)
+        self._app.quit()
 
 
 class Application:
@@ -105,8 +122,8 @@ class Application:
     def __init__(self, app: QApplication, settings: QSettings):
         self.app = app
         self.settings = settings
-        self.db = None  # type: ignore[var-annotated]
-        self.window = None  # type: ignore[var-annotated]
+        self.db: Database | None = None
+        self.window: MainWindow | None = None
         self._previous_hook = sys.excepthook
         self._in_hook = False
         self._probe: FirstPaintProbe | None = None
@@ -115,9 +132,9 @@ class Application:
     def open_path(self, path: Path, *, initial: bool) -> bool:
         """Open ``path``; when that fails, offer another, a new one, or quit/cancel.
         Returns False when the user gave up (nothing open for ``initial``)."""
-        from qidesk.store.engine import Database
-
         while True:
+            if self.db is not None and path.expanduser().resolve() == self.db.path:
+                return True  # already open here
             try:
                 db = Database.open(path)
                 break
@@ -133,8 +150,7 @@ class Application:
         self._show(db)
         return True
 
-    def _show(self, db) -> None:  # type: ignore[no-untyped-def]
-        from qidesk.services.registry import Services
+    def _show(self, db: Database) -> None:
         from qidesk.ui.context import UiContext
         from qidesk.ui.main_window import MainWindow
 
@@ -151,7 +167,7 @@ class Application:
             old_db.close()
         if os.environ.get(BENCH_FIRST_PAINT_ENV):
             self._probe = FirstPaintProbe(self.app)
-            window.installEventFilter(self._probe)
+            self.app.installEventFilter(self._probe)
         window.show()
         log.info("opened %s", db.path)
 
@@ -178,8 +194,8 @@ class Application:
     def recent_databases(self) -> list[str]:
         value = self.settings.value(RECENT_KEY, [])
         if isinstance(value, str):
-            value = [value]
-        return [str(p) for p in (value or [])]
+            return [value]
+        return [str(p) for p in value] if isinstance(value, list) else []
 
     def quit(self) -> None:
         if self.window is not None:

@@ -17,6 +17,8 @@ COMMAND_MODULES = (
     "qidesk.cli.db_commands",
     "qidesk.cli.sync_commands",
     "qidesk.cli.selftest_command",
+    "qidesk.cli.report_command",
+    "qidesk.cli.template_command",
 )
 
 log = logging.getLogger(__name__)

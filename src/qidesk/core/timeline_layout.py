@@ -7,7 +7,6 @@ midnight). y grows downwards: lane 0 is at the top, each row is 1.0 high.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -163,6 +162,176 @@ def _spans(
     return planned, actual, open_end
 
 
+@dataclass(frozen=True)
+class LanePart:
+    """One lane laid out on its own (so one changed cycle re-lays out only its lane)."""
+
+    box: LaneBox
+    bars: tuple[Bar, ...]
+    connectors: tuple[Connector, ...]
+    unplaced: tuple[str, ...]
+    x_lo: float | None
+    x_hi: float | None
+
+
+def layout_lane(
+    lane: TimelineLane,
+    index: int,
+    members: Sequence[TimelineCycle],
+    today: date,
+    y0: float,
+    stall_days: int | None = None,
+) -> LanePart:
+    """Place a lane's cycles on the first row where each overlaps nothing; connect its ramps."""
+    placed: list[tuple[date, date, TimelineCycle]] = []
+    spans = {}
+    unplaced: list[str] = []
+    last_activity: date | None = None
+    running = 0
+    for c in members:
+        planned, actual, open_end = spans[c.uuid] = _spans(c, today)
+        if open_end or c.status == "running":
+            running += 1
+        for d in (c.actual_start, c.actual_end):
+            if d and (last_activity is None or d > last_activity):
+                last_activity = d
+        if planned and actual:
+            placed.append((min(planned[0], actual[0]), max(planned[1], actual[1]), c))
+        elif planned or actual:
+            span = planned or actual
+            assert span is not None
+            placed.append((span[0], span[1], c))
+        else:
+            unplaced.append(c.uuid)
+    placed.sort(key=lambda p: (p[0], p[2].cycle_number, p[2].uuid))
+    row_ends: list[date] = []
+    rows: dict[str, int] = {}
+    for start, end, c in placed:
+        for r, row_end in enumerate(row_ends):
+            if start > row_end + timedelta(days=ROW_GAP_DAYS - 1):
+                row_ends[r] = end
+                rows[c.uuid] = r
+                break
+        else:
+            rows[c.uuid] = len(row_ends)
+            row_ends.append(end)
+    n_rows = max(1, len(row_ends))
+    bars: list[Bar] = []
+    centres: dict[str, tuple[float, float, float]] = {}  # uuid -> (y, x_start, x_end)
+    x_lo: float | None = None
+    x_hi: float | None = None
+    none_colour = DECISION_COLOURS[None]
+    for start, end, c in placed:
+        yc = y0 + (rows[c.uuid] + 0.5) * ROW_HEIGHT
+        colour = DECISION_COLOURS.get(c.decision, none_colour)
+        planned, actual, open_end = spans[c.uuid]
+        if planned:
+            bars.append(
+                Bar(
+                    c.uuid,
+                    "planned",
+                    date_x(planned[0]),
+                    date_x(planned[1]) + DAY,
+                    yc,
+                    PLANNED_HEIGHT,
+                    colour,
+                    False,
+                )
+            )
+        if actual:
+            bars.append(
+                Bar(
+                    c.uuid,
+                    "actual",
+                    date_x(actual[0]),
+                    date_x(actual[1]) + DAY,
+                    yc,
+                    ACTUAL_HEIGHT,
+                    colour,
+                    True,
+                    open_end,
+                )
+            )
+        first = actual or planned
+        assert first is not None
+        last_end = actual[1] if actual else first[1]
+        centres[c.uuid] = (yc, date_x(first[0]), date_x(last_end) + DAY)
+        x0, x1 = date_x(start), date_x(end) + DAY
+        x_lo = x0 if x_lo is None else min(x_lo, x0)
+        x_hi = x1 if x_hi is None else max(x_hi, x1)
+    connectors = []
+    for c in members:
+        prev = c.previous_uuid
+        if prev is None or prev not in centres or c.uuid not in centres:
+            continue
+        py, _, pend = centres[prev]
+        cy, cstart, _ = centres[c.uuid]
+        connectors.append(Connector(prev, c.uuid, pend, py, cstart, cy))
+    stalled = False
+    if stall_days is not None:
+        quiet = last_activity is None or (today - last_activity).days > stall_days
+        stalled = running == 0 and quiet
+    box = LaneBox(
+        lane.key,
+        lane.title,
+        index,
+        y0,
+        y0 + n_rows * ROW_HEIGHT,
+        n_rows,
+        len(members),
+        running,
+        last_activity,
+        stalled,
+    )
+    return LanePart(box, tuple(bars), tuple(connectors), tuple(unplaced), x_lo, x_hi)
+
+
+def assemble(parts: Sequence[LanePart], today: date) -> TimelineLayout:
+    """One layout from lanes laid out separately (their y0 must already be stacked)."""
+    bars: list[Bar] = []
+    connectors: list[Connector] = []
+    unplaced: list[str] = []
+    cycle_lane: dict[str, str] = {}
+    los = [p.x_lo for p in parts if p.x_lo is not None]
+    his = [p.x_hi for p in parts if p.x_hi is not None]
+    for part in parts:
+        bars.extend(part.bars)
+        connectors.extend(part.connectors)
+        unplaced.extend(part.unplaced)
+        for bar in part.bars:
+            cycle_lane[bar.uuid] = part.box.key
+        for uuid in part.unplaced:
+            cycle_lane[uuid] = part.box.key
+    today_x = date_x(today)
+    x_lo = min(los) if los else date_x(today - timedelta(days=90))
+    x_hi = max(his) if his else date_x(today + timedelta(days=30))
+    y_max = parts[-1].box.y1 if parts else 0.0
+    return TimelineLayout(
+        lanes=tuple(p.box for p in parts),
+        bars=tuple(bars),
+        connectors=tuple(connectors),
+        x_min=min(x_lo, today_x),
+        x_max=max(x_hi, today_x + DAY),
+        y_max=max(y_max, ROW_HEIGHT),
+        today_x=today_x,
+        unplaced=tuple(unplaced),
+        cycle_lane=cycle_lane,
+    )
+
+
+def _group(
+    lanes: Sequence[TimelineLane], cycles: Iterable[TimelineCycle]
+) -> tuple[list[TimelineLane], dict[str, list[TimelineCycle]]]:
+    lane_list = list(lanes)
+    by_lane: dict[str, list[TimelineCycle]] = {lane.key: [] for lane in lane_list}
+    for c in cycles:
+        if c.lane_key not in by_lane:
+            lane_list.append(TimelineLane(c.lane_key, c.lane_key or "Other"))
+            by_lane[c.lane_key] = []
+        by_lane[c.lane_key].append(c)
+    return lane_list, by_lane
+
+
 def layout_timeline(
     lanes: Sequence[TimelineLane],
     cycles: Iterable[TimelineCycle],
@@ -176,139 +345,84 @@ def layout_timeline(
     With ``stall_days``, a lane is *stalled* when no cycle runs and nothing started or ended in
     the last ``stall_days`` days.
     """
-    lane_list = list(lanes)
-    known = {lane.key for lane in lane_list}
-    by_lane: dict[str, list[TimelineCycle]] = {lane.key: [] for lane in lane_list}
-    unplaced: list[str] = []
-    spans: dict[str, tuple[tuple[date, date] | None, tuple[date, date] | None, bool]] = {}
-    for c in cycles:
-        if c.lane_key not in known:
-            known.add(c.lane_key)
-            lane_list.append(TimelineLane(c.lane_key, c.lane_key or "Other"))
-            by_lane[c.lane_key] = []
-        by_lane[c.lane_key].append(c)
-        spans[c.uuid] = _spans(c, today)
+    return IncrementalTimeline(lanes, cycles, today, stall_days=stall_days).layout
 
-    bars: list[Bar] = []
-    boxes: list[LaneBox] = []
-    centres: dict[str, tuple[float, float, float]] = {}  # uuid -> (y, x_start, x_end)
-    cycle_lane: dict[str, str] = {}
-    y = 0.0
-    x_lo: float | None = None
-    x_hi: float | None = None
-    for index, lane in enumerate(lane_list):
-        members = by_lane[lane.key]
-        placed: list[tuple[date, date, TimelineCycle]] = []
-        last_activity: date | None = None
-        running = 0
-        for c in members:
-            cycle_lane[c.uuid] = lane.key
-            planned, actual, open_end = spans[c.uuid]
-            if open_end or c.status == "running":
-                running += 1
-            for d in (c.actual_start, c.actual_end):
-                if d and (last_activity is None or d > last_activity):
-                    last_activity = d
-            extent = [s for s in (planned, actual) if s]
-            if not extent:
-                unplaced.append(c.uuid)
-                continue
-            placed.append((min(s[0] for s in extent), max(s[1] for s in extent), c))
-        placed.sort(key=lambda p: (p[0], p[2].cycle_number, p[2].uuid))
-        row_ends: list[date] = []
-        rows: dict[str, int] = {}
-        for start, end, c in placed:
-            for r, row_end in enumerate(row_ends):
-                if start > row_end + timedelta(days=ROW_GAP_DAYS - 1):
-                    row_ends[r] = end
-                    rows[c.uuid] = r
-                    break
-            else:
-                rows[c.uuid] = len(row_ends)
-                row_ends.append(end)
-        n_rows = max(1, len(row_ends))
-        for start, end, c in placed:
-            yc = y + (rows[c.uuid] + 0.5) * ROW_HEIGHT
-            colour = DECISION_COLOURS.get(c.decision, DECISION_COLOURS[None])
-            planned, actual, open_end = spans[c.uuid]
-            if planned:
-                bars.append(
-                    Bar(
-                        c.uuid,
-                        "planned",
-                        date_x(planned[0]),
-                        date_x(planned[1]) + DAY,
-                        yc,
-                        PLANNED_HEIGHT,
-                        colour,
-                        False,
-                    )
-                )
-            if actual:
-                bars.append(
-                    Bar(
-                        c.uuid,
-                        "actual",
-                        date_x(actual[0]),
-                        date_x(actual[1]) + DAY,
-                        yc,
-                        ACTUAL_HEIGHT,
-                        colour,
-                        True,
-                        open_end,
-                    )
-                )
-            first = actual or planned
-            assert first is not None
-            last_end = actual[1] if actual else first[1]
-            centres[c.uuid] = (yc, date_x(first[0]), date_x(last_end) + DAY)
-            x0, x1 = date_x(start), date_x(end) + DAY
-            x_lo = x0 if x_lo is None else min(x_lo, x0)
-            x_hi = x1 if x_hi is None else max(x_hi, x1)
-        stalled = False
-        if stall_days is not None:
-            quiet = last_activity is None or (today - last_activity).days > stall_days
-            stalled = running == 0 and quiet
-        boxes.append(
-            LaneBox(
-                lane.key,
-                lane.title,
-                index,
-                y,
-                y + n_rows * ROW_HEIGHT,
-                n_rows,
-                len(members),
-                running,
-                last_activity,
-                stalled,
+
+class IncrementalTimeline:
+    """A timeline layout that re-lays out only the lane of a changed cycle.
+
+    ``layout`` is always equal to :func:`layout_timeline` of the current lanes and cycles.
+    """
+
+    def __init__(
+        self,
+        lanes: Sequence[TimelineLane],
+        cycles: Iterable[TimelineCycle],
+        today: date,
+        *,
+        stall_days: int | None = None,
+    ):
+        self.today = today
+        self.stall_days = stall_days
+        self.lanes, self.by_lane = _group(lanes, cycles)
+        self.cycles: dict[str, TimelineCycle] = {
+            c.uuid: c for members in self.by_lane.values() for c in members
+        }
+        self.parts: list[LanePart] = []
+        self._relayout_from(0)
+
+    def _part(self, index: int, y0: float) -> LanePart:
+        lane = self.lanes[index]
+        return layout_lane(lane, index, self.by_lane[lane.key], self.today, y0, self.stall_days)
+
+    def _relayout_from(self, start: int) -> None:
+        del self.parts[start:]
+        y = self.parts[-1].box.y1 + LANE_GAP if self.parts else 0.0
+        for index in range(start, len(self.lanes)):
+            part = self._part(index, y)
+            self.parts.append(part)
+            y = part.box.y1 + LANE_GAP
+        self.layout = assemble(self.parts, self.today)
+
+    def _relayout_lane(self, key: str) -> None:
+        index = next(i for i, lane in enumerate(self.lanes) if lane.key == key)
+        old = self.parts[index]
+        new = self._part(index, old.box.y0)
+        if new.box.rows != old.box.rows:
+            self._relayout_from(index)  # lanes below move
+            return
+        self.parts[index] = new
+        self.layout = assemble(self.parts, self.today)
+
+    def update_cycle(self, cycle: TimelineCycle) -> TimelineLayout:
+        """Add or replace one cycle; only its lane (and its old lane) are laid out again."""
+        old = self.cycles.get(cycle.uuid)
+        self.cycles[cycle.uuid] = cycle
+        if cycle.lane_key not in self.by_lane:
+            self.lanes.append(TimelineLane(cycle.lane_key, cycle.lane_key or "Other"))
+            self.by_lane[cycle.lane_key] = []
+        if old is not None:
+            members = self.by_lane[old.lane_key]
+            members[:] = [c for c in members if c.uuid != cycle.uuid]
+        self.by_lane[cycle.lane_key].append(cycle)
+        if old is not None and old.lane_key != cycle.lane_key:
+            first = min(
+                i for i, lane in enumerate(self.lanes) if lane.key in (old.lane_key, cycle.lane_key)
             )
-        )
-        y += n_rows * ROW_HEIGHT + LANE_GAP
+            self._relayout_from(first)
+        elif len(self.parts) < len(self.lanes):
+            self._relayout_from(len(self.parts))
+        else:
+            self._relayout_lane(cycle.lane_key)
+        return self.layout
 
-    connectors: list[Connector] = []
-    for lane in lane_list:
-        for c in by_lane[lane.key]:
-            prev = c.previous_uuid
-            if prev is None or prev not in centres or c.uuid not in centres:
-                continue
-            py, _, pend = centres[prev]
-            cy, cstart, _ = centres[c.uuid]
-            connectors.append(Connector(prev, c.uuid, pend, py, cstart, cy))
-
-    today_x = date_x(today)
-    if x_lo is None or x_hi is None:
-        x_lo, x_hi = date_x(today - timedelta(days=90)), date_x(today + timedelta(days=30))
-    return TimelineLayout(
-        lanes=tuple(boxes),
-        bars=tuple(bars),
-        connectors=tuple(connectors),
-        x_min=min(x_lo, today_x),
-        x_max=max(x_hi, today_x + DAY),
-        y_max=max(y - LANE_GAP, ROW_HEIGHT),
-        today_x=today_x,
-        unplaced=tuple(unplaced),
-        cycle_lane=cycle_lane,
-    )
+    def remove_cycle(self, uuid: str) -> TimelineLayout:
+        old = self.cycles.pop(uuid, None)
+        if old is not None:
+            members = self.by_lane[old.lane_key]
+            members[:] = [c for c in members if c.uuid != uuid]
+            self._relayout_lane(old.lane_key)
+        return self.layout
 
 
 def month_ticks(x_min: float, x_max: float, max_ticks: int = 14) -> list[tuple[float, str]]:
@@ -354,12 +468,3 @@ def cycle_tooltip(c: TimelineCycle) -> str:
         lines.append(f"Actual: {_span_text(c.actual_start, c.actual_end, 'still running')}")
     lines.append(f"Decision: {DECISION_LABELS.get(c.decision, 'Not decided')} · Status: {c.status}")
     return "\n".join(lines)
-
-
-def lane_index_at(lanes: Sequence[LaneBox], y: float) -> int | None:
-    """The index of the lane at height y, or None between lanes."""
-    starts = [lane.y0 for lane in lanes]
-    i = bisect_right(starts, y) - 1
-    if i >= 0 and y <= lanes[i].y1:
-        return i
-    return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 
 from qidesk.services.base import UnitOfWork
 from qidesk.store.models.foundation import AppMeta
@@ -18,15 +18,19 @@ class ActivityService:
 
     def unexported_count(self) -> int:
         """Local versions (edits made here) newer than the last export."""
+        meta: Table = AppMeta.__table__  # type: ignore[assignment]
+        versions: Table = RecordVersion.__table__  # type: ignore[assignment]
+        # Core (table) queries: the status bar counts before the first paint, and ORM queries
+        # would make SQLAlchemy configure every mapper first.
         with self._unit_of_work() as session:
-            meta = session.get(AppMeta, LAST_EXPORT_KEY)
+            value = session.scalar(select(meta.c.value).where(meta.c.key == LAST_EXPORT_KEY))
             try:
-                last = int(meta.value) if meta is not None else 0
+                last = int(value) if value is not None else 0
             except ValueError:
                 last = 0
             count = session.scalar(
                 select(func.count())
-                .select_from(RecordVersion)
-                .where(RecordVersion.origin == "local", RecordVersion.id > last)
+                .select_from(versions)
+                .where(versions.c.origin == "local", versions.c.id > last)
             )
             return int(count or 0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -168,7 +169,7 @@ class TeamRef:
 class _TeamData:
     team: Team
     assessments: dict[str, Assessment] = field(default_factory=dict)
-    responses: dict[str, list[AssessmentResponse]] = field(default_factory=dict)
+    responses: dict[str, list[_ResponseRow]] = field(default_factory=dict)
 
 
 def _check_stage(stage: str) -> None:
@@ -182,19 +183,42 @@ def _members(session: Session, team_uuid: str) -> list[Member]:
     )
 
 
+class _ResponseRow(NamedTuple):
+    """The parts of a live response the results need."""
+
+    respondent: str
+    item_code: str
+    score: int | None
+    deleted_at: None = None
+
+
+_Response = AssessmentResponse | _ResponseRow
+
+
+def _counted[R: _Response](members: Sequence[Member], responses: Iterable[R]) -> list[R]:
+    """The responses that count: live ones from live members of the team, or the consensus.
+
+    A deleted member's answers drop out of every figure (and come back if the member is
+    restored); a member who left the team (inactive) keeps the answers they gave.
+    """
+    valid = {m.uuid for m in members if m.deleted_at is None}
+    valid.add(CONSENSUS_RESPONDENT)
+    return [r for r in responses if r.deleted_at is None and r.respondent in valid]
+
+
 def _respondents_for_stage(
-    members: Sequence[Member], responses: Iterable[AssessmentResponse]
+    members: Sequence[Member], responses: Iterable[_Response]
 ) -> list[RespondentInfo]:
-    """Active live members, plus anyone else (left, deleted) who has answers at this stage."""
+    """Active members, plus members who left but answered at this stage (deleted: never)."""
     answered = {r.respondent for r in responses if r.deleted_at is None}
     return [
-        RespondentInfo(m.uuid, m.name, m.role, m.active and m.deleted_at is None)
+        RespondentInfo(m.uuid, m.name, m.role, m.active)
         for m in members
-        if (m.active and m.deleted_at is None) or m.uuid in answered
+        if m.deleted_at is None and (m.active or m.uuid in answered)
     ]
 
 
-def _answers(responses: Iterable[AssessmentResponse], stage: str) -> list[stats.Answer]:
+def _answers(responses: Iterable[_Response], stage: str) -> list[stats.Answer]:
     return [
         stats.Answer(stage, r.respondent, r.item_code, r.score)
         for r in responses
@@ -217,24 +241,39 @@ def _load_teams(session: Session, teams: Sequence[Team]) -> list[_TeamData]:
             data[a.team_uuid].assessments[a.stage] = a
             by_uuid[a.uuid] = a
     if by_uuid:
-        responses = session.scalars(
-            select(AssessmentResponse).where(
+        # Plain rows, not ORM objects: a cohort has thousands of answers.
+        rows = session.execute(
+            select(
+                AssessmentResponse.assessment_uuid,
+                AssessmentResponse.respondent,
+                AssessmentResponse.item_code,
+                AssessmentResponse.score,
+            ).where(
                 AssessmentResponse.assessment_uuid.in_(list(by_uuid)),
                 AssessmentResponse.deleted_at.is_(None),
             )
         )
-        for r in responses:
-            a = by_uuid[r.assessment_uuid]
-            data[a.team_uuid].responses.setdefault(a.stage, []).append(r)
+        for assessment_key, respondent, item_code, score in rows:
+            a = by_uuid[assessment_key]
+            data[a.team_uuid].responses.setdefault(a.stage, []).append(
+                _ResponseRow(respondent, item_code, score)
+            )
     return list(data.values())
 
 
-def _templates(session: Session, uuids: Iterable[str]) -> dict[str, TemplateInfo]:
+def _templates(
+    session: Session, uuids: Iterable[str], cache: dict[str, TemplateInfo] | None = None
+) -> dict[str, TemplateInfo]:
+    """Template versions by uuid (``cache`` saves re-reading them for every team of a cohort)."""
+    cache = {} if cache is None else cache
     result = {}
     for uuid in dict.fromkeys(uuids):
-        template = session.get(AssessmentTemplate, uuid)
-        if template is not None:
-            result[uuid] = template_info(session, template)
+        if uuid not in cache:
+            template = session.get(AssessmentTemplate, uuid)
+            if template is None:
+                continue
+            cache[uuid] = template_info(session, template)
+        result[uuid] = cache[uuid]
     return result
 
 
@@ -258,14 +297,20 @@ def _compared_items(
     return items, note
 
 
-def _results(session: Session, data: _TeamData, fallback: TemplateInfo) -> TeamResults:
+def _results(
+    session: Session,
+    data: _TeamData,
+    fallback: TemplateInfo,
+    cache: dict[str, TemplateInfo] | None = None,
+) -> TeamResults:
     team = data.team
     members = _members(session, team.uuid)
-    templates = _templates(session, (a.template_uuid for a in data.assessments.values()))
+    templates = _templates(session, (a.template_uuid for a in data.assessments.values()), cache)
     used = [templates[data.assessments[s].template_uuid] for s in STAGES if s in data.assessments]
     items, note = _compared_items(used, fallback)
     codes = [code for code, _, _ in items]
-    answers = [a for stage, rs in data.responses.items() for a in _answers(rs, stage)]
+    counted = {stage: _counted(members, rs) for stage, rs in data.responses.items()}
+    answers = [a for stage, rs in counted.items() for a in _answers(rs, stage)]
     summaries = stats.team_summaries(answers)
     scores = stats.team_scores(summaries)
     changes = stats.changes(scores, codes)
@@ -274,7 +319,7 @@ def _results(session: Session, data: _TeamData, fallback: TemplateInfo) -> TeamR
         assessment = data.assessments.get(stage)
         if assessment is None:
             continue
-        responses = data.responses.get(stage, [])
+        responses = counted.get(stage, [])
         listed = _respondents_for_stage(members, responses)
         answered = stats.respondents_answered(_answers(responses, stage), stage)
         template = templates[assessment.template_uuid]
@@ -351,7 +396,9 @@ class AssessmentService:
                         )
                     )
                 )
-            respondents = _respondents_for_stage(_members(session, team.uuid), responses)
+            members = _members(session, team.uuid)
+            responses = _counted(members, responses)
+            respondents = _respondents_for_stage(members, responses)
             respondents.append(RespondentInfo(CONSENSUS_RESPONDENT, CONSENSUS_NAME, "", True, True))
             answered = stats.respondents_answered(_answers(responses, stage), stage)
             return StageSheet(
@@ -388,12 +435,13 @@ class AssessmentService:
                 )
             )
             fallback = template_info(session, preferred_template(session))
-            results = [_results(session, d, fallback) for d in _load_teams(session, teams)]
+            cache: dict[str, TemplateInfo] = {fallback.uuid: fallback}
+            results = [_results(session, d, fallback, cache) for d in _load_teams(session, teams)]
             assessed = [r for r in results if r.stages]
             template_uuids = list(
                 dict.fromkeys(s.template_uuid for r in assessed for s in r.stages)
             )
-            used = list(_templates(session, template_uuids).values())
+            used = list(_templates(session, template_uuids, cache).values())
             items, note = _compared_items(used, fallback)
             codes = [code for code, _, _ in items]
             team_scores = [
@@ -574,7 +622,7 @@ class AssessmentService:
     ) -> None:
         if respondent != CONSENSUS_RESPONDENT:
             member = session.get(Member, respondent)
-            if member is None or member.team_uuid != team_uuid:
+            if member is None or member.team_uuid != team_uuid or member.deleted_at is not None:
                 raise NotFound("That respondent is not a member of this team.")
         if item_code not in codes:
             raise ServiceError(f"Item {item_code!r} is not part of template {template.title!r}.")

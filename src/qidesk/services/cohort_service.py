@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from qidesk.core.dates import default_end
@@ -29,21 +29,45 @@ class CohortInfo:
 _EDITABLE = frozenset({"name", "start_date", "end_date", "status", "notes"})
 
 
+COHORT: Table = Cohort.__table__  # type: ignore[assignment]
+TEAM: Table = Team.__table__  # type: ignore[assignment]
+
+
+def _infos(session: Session, *conditions: Any) -> list[CohortInfo]:
+    """Cohorts with their live team counts. Core (table) queries, so listing cohorts at
+    start-up does not make SQLAlchemy configure every ORM mapper."""
+    teams = (
+        select(TEAM.c.cohort_uuid, func.count().label("n"))
+        .where(TEAM.c.deleted_at.is_(None))
+        .group_by(TEAM.c.cohort_uuid)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            COHORT.c.uuid,
+            COHORT.c.name,
+            COHORT.c.start_date,
+            COHORT.c.end_date,
+            COHORT.c.status,
+            COHORT.c.notes,
+            teams.c.n,
+        )
+        .select_from(COHORT)
+        .outerjoin(teams, teams.c.cohort_uuid == COHORT.c.uuid)
+        .where(COHORT.c.deleted_at.is_(None), *conditions)
+    )
+    return [
+        CohortInfo(uuid, name, start, end, status, notes, int(n or 0))
+        for uuid, name, start, end, status, notes, n in rows
+    ]
+
+
 def _info(session: Session, cohort: Cohort) -> CohortInfo:
-    count = session.scalar(
-        select(func.count())
-        .select_from(Team)
-        .where(Team.cohort_uuid == cohort.uuid, Team.deleted_at.is_(None))
-    )
-    return CohortInfo(
-        uuid=cohort.uuid,
-        name=cohort.name,
-        start_date=cohort.start_date,
-        end_date=cohort.end_date,
-        status=cohort.status,
-        notes=cohort.notes,
-        team_count=int(count or 0),
-    )
+    session.flush()
+    infos = _infos(session, COHORT.c.uuid == cohort.uuid)
+    if not infos:
+        raise NotFound("That cohort no longer exists (it may be deleted).")
+    return infos[0]
 
 
 def _validate(cohort: Cohort) -> None:
@@ -65,13 +89,15 @@ class CohortService:
     def list_cohorts(self) -> list[CohortInfo]:
         """Live cohorts, the most recent start first (undated ones last)."""
         with self._unit_of_work() as session:
-            cohorts = session.scalars(select(Cohort).where(Cohort.deleted_at.is_(None))).all()
-            infos = [_info(session, c) for c in cohorts]
+            infos = _infos(session)
         return sorted(infos, key=lambda c: (c.start_date or date.min, c.name), reverse=True)
 
     def get(self, uuid: str) -> CohortInfo:
         with self._unit_of_work() as session:
-            return _info(session, get_live(session, Cohort, uuid))
+            infos = _infos(session, COHORT.c.uuid == uuid)
+        if not infos:
+            raise NotFound("That cohort no longer exists (it may be deleted).")
+        return infos[0]
 
     def create(
         self,

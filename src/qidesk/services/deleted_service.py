@@ -33,6 +33,8 @@ class DeletedRecord:
     deleted_at: datetime
     #: How many records were deleted with it (a cohort's teams and their members, ...).
     with_count: int
+    #: The same by kind of record, most first: (("Member", 8), ("Team", 1)).
+    with_kinds: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -89,31 +91,42 @@ def _parents(obj: SyncMixin, session: Session) -> list[SyncMixin]:
     return result
 
 
-def _children(obj: SyncMixin, session: Session) -> list[SyncMixin]:
-    table_name = type(obj).__tablename__  # type: ignore[attr-defined]
-    result: list[SyncMixin] = []
-    for link in _owning_links():
-        if link.parent_table != table_name:
-            continue
-        column = getattr(link.child, link.column)
-        result.extend(session.scalars(select(link.child).where(column == obj.uuid)))
-    return result
+def _descendants(session: Session, roots: list[SyncMixin], condition: Any) -> list[SyncMixin]:
+    """Every record that belongs, directly or through others, to ``roots`` and satisfies
+    ``condition(model)`` (a column expression), found level by level with one query per
+    owning link and level."""
+    links = _owning_links()
+    found: list[SyncMixin] = []
+    level: dict[str, set[str]] = {}
+    for obj in roots:
+        level.setdefault(type(obj).__tablename__, set()).add(obj.uuid)  # type: ignore[attr-defined]
+    while level:
+        next_level: dict[str, set[str]] = {}
+        for link in links:
+            parents = level.get(link.parent_table)
+            if not parents:
+                continue
+            column = getattr(link.child, link.column)
+            ordered = sorted(parents)
+            for start in range(0, len(ordered), 500):
+                chunk = ordered[start : start + 500]
+                query = select(link.child).where(column.in_(chunk), condition(link.child))
+                for child in session.scalars(query):
+                    found.append(child)
+                    table = link.child.__tablename__  # type: ignore[attr-defined]
+                    next_level.setdefault(table, set()).add(child.uuid)
+        level = next_level
+    return found
 
 
 def tombstone_with_children(session: Session, obj: SyncMixin) -> datetime:
     """Tombstone ``obj`` and, with the same time, every live record that belongs to it."""
-    stamp = utcnow()
-
-    def mark(record: SyncMixin) -> None:
-        if record.deleted_at is not None:
-            return
-        record.deleted_at = stamp
-        for child in _children(record, session):
-            mark(child)
-
     if obj.deleted_at is not None:
         raise NotFound(f"That {obj.record_type.lower()} is already deleted.")
-    mark(obj)
+    stamp = utcnow()
+    children = _descendants(session, [obj], lambda model: model.deleted_at.is_(None))
+    for record in (obj, *children):
+        record.deleted_at = stamp
     return stamp
 
 
@@ -128,15 +141,9 @@ def restore_with_children(session: Session, obj: SyncMixin) -> None:
                 f"“{_title(parent)}” is deleted too: restore the {parent.record_type.lower()} "
                 f"first, then this {obj.record_type.lower()}."
             )
-
-    def unmark(record: SyncMixin) -> None:
-        if record.deleted_at != stamp:
-            return
+    children = _descendants(session, [obj], lambda model: model.deleted_at == stamp)
+    for record in (obj, *children):
         record.deleted_at = None
-        for child in _children(record, session):
-            unmark(child)
-
-    unmark(obj)
 
 
 def _title(obj: Any) -> str:
@@ -169,24 +176,50 @@ class DeletedService:
     def list_deleted(self, limit: int = 500) -> list[DeletedRecord]:
         """Deletions newest first; a record deleted together with its parent is not listed
         separately but counted in the parent's ``with_count``."""
+        links = _owning_links()
         with self._unit_of_work() as session:
             rows: list[SyncMixin] = []
             for model in sync_models():
                 rows.extend(session.scalars(select(model).where(model.deleted_at.is_not(None))))
-            result: list[DeletedRecord] = []
-            for obj in rows:
-                if any(p.deleted_at == obj.deleted_at for p in _parents(obj, session)):
+            stamps = {(type(r).__tablename__, r.uuid): r.deleted_at for r in rows}  # type: ignore[attr-defined]
+
+            def parent_key(row: SyncMixin) -> tuple[str, str] | None:
+                """The parent deleted together with ``row``, if any."""
+                table = type(row).__tablename__  # type: ignore[attr-defined]
+                for link in links:
+                    if link.child.__tablename__ != table:  # type: ignore[attr-defined]
+                        continue
+                    key = (link.parent_table, getattr(row, link.column))
+                    if stamps.get(key) == row.deleted_at:
+                        return key
+                return None
+
+            parent_of = {(type(r).__tablename__, r.uuid): parent_key(r) for r in rows}  # type: ignore[attr-defined]
+            kinds = {(type(r).__tablename__, r.uuid): r.record_type for r in rows}  # type: ignore[attr-defined]
+            counts: dict[tuple[str, str], dict[str, int]] = {}
+            for key, parent in parent_of.items():
+                if parent is None:
                     continue
-                result.append(
-                    DeletedRecord(
-                        record_type=obj.record_type,
-                        uuid=obj.uuid,
-                        title=_title(obj),
-                        context=_context(obj, session),
-                        deleted_at=obj.deleted_at,  # type: ignore[arg-type]
-                        with_count=_count_with(obj, session),
-                    )
+                root = parent
+                while parent_of.get(root) is not None:
+                    root = parent_of[root]  # type: ignore[assignment]
+                by_kind = counts.setdefault(root, {})
+                by_kind[kinds[key]] = by_kind.get(kinds[key], 0) + 1
+            result = [
+                DeletedRecord(
+                    record_type=row.record_type,
+                    uuid=row.uuid,
+                    title=_title(row),
+                    context=_context(row, session),
+                    deleted_at=row.deleted_at,  # type: ignore[arg-type]
+                    with_count=sum(_kinds_of(counts, row).values()),
+                    with_kinds=tuple(
+                        sorted(_kinds_of(counts, row).items(), key=lambda kv: (-kv[1], kv[0]))
+                    ),
                 )
+                for row in rows
+                if parent_of[(type(row).__tablename__, row.uuid)] is None  # type: ignore[attr-defined]
+            ]
         result.sort(key=lambda r: (r.deleted_at, r.record_type, r.title), reverse=True)
         return result[:limit]
 
@@ -200,9 +233,5 @@ class DeletedService:
             restore_with_children(session, obj)
 
 
-def _count_with(obj: SyncMixin, session: Session) -> int:
-    total = 0
-    for child in _children(obj, session):
-        if child.deleted_at == obj.deleted_at:
-            total += 1 + _count_with(child, session)
-    return total
+def _kinds_of(counts: dict[tuple[str, str], dict[str, int]], row: SyncMixin) -> dict[str, int]:
+    return counts.get((type(row).__tablename__, row.uuid), {})  # type: ignore[attr-defined]

@@ -87,7 +87,7 @@ def add_demo(session: Session, rng: random.Random, today: date) -> None:
                     respondents = [
                         m.uuid
                         for m in members
-                        if rng.random() > 0.15 and (m.active or stage == "start")
+                        if rng.random() > 0.1 and (m.active or stage == "start")
                     ]
                 for respondent in respondents:
                     offset = 0.0 if respondent == CONSENSUS_RESPONDENT else person[respondent]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -36,6 +36,17 @@ from qidesk.services.base import (
     tombstone,
 )
 from qidesk.store.models import CHANGE_IDEA_STATUSES, ChangeIdea, Cohort, PdsaCycle, Team
+
+__all__ = [
+    "CHANGE_IDEA_STATUSES",
+    "NO_IDEA_LANE",
+    "ChangeIdeaInfo",
+    "CohortPdsa",
+    "CycleInfo",
+    "CycleRuleError",
+    "PdsaService",
+    "TeamPdsa",
+]
 
 NO_IDEA_LANE = ""
 NO_IDEA_TITLE = "Cycles without a change idea"
@@ -493,7 +504,3 @@ class PdsaService:
         if exclude is not None:
             query = query.where(PdsaCycle.uuid != exclude)
         return next_cycle_number(session.scalars(query).all())
-
-
-def cycles_by_uuid(cycles: Iterable[CycleInfo]) -> dict[str, CycleInfo]:
-    return {c.uuid: c for c in cycles}

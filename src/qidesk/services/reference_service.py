@@ -78,10 +78,13 @@ class ReferenceService:
             with self._unit_of_work() as session:
 
                 def items(model: Any) -> tuple[VocabularyItem, ...]:
-                    rows = session.scalars(select(model).order_by(model.position))
-                    return tuple(
-                        VocabularyItem(r.code, r.position, r.title, r.description) for r in rows
+                    table = model.__table__  # Core query: no ORM mapper configuration needed
+                    rows = session.execute(
+                        select(
+                            table.c.code, table.c.position, table.c.title, table.c.description
+                        ).order_by(table.c.position)
                     )
+                    return tuple(VocabularyItem(*row) for row in rows)
 
                 self._cache = Vocabularies(
                     strategic_objectives=items(StrategicObjective),

@@ -3,24 +3,42 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from qidesk.services.activity_service import ActivityService
-from qidesk.services.assessment_service import AssessmentService
 from qidesk.services.coach_service import CoachService
 from qidesk.services.cohort_service import CohortService
 from qidesk.services.deleted_service import DeletedService
 from qidesk.services.member_service import MemberService
-from qidesk.services.pdsa_service import PdsaService
-from qidesk.services.progress_service import ProgressService
 from qidesk.services.reference_service import ReferenceService
 from qidesk.services.team_service import TeamService
-from qidesk.services.template_service import TemplateService
 from qidesk.store.engine import Database
+
+if TYPE_CHECKING:
+    from qidesk.services.assessment_service import AssessmentService
+    from qidesk.services.pdsa_service import PdsaService
+    from qidesk.services.progress_service import ProgressService
+    from qidesk.services.template_service import TemplateService
 
 
 @dataclass
 class Services:
-    """The services of one open database. Each feature adds its service as one field here."""
+    """The services of one open database.
+
+    The fields are what the window's first paint needs (navigator, cohort page, status bar).
+    Every other feature adds its service as a ``cached_property`` below that imports its module
+    when first used, so start-up does not pay for features not yet opened (workbook readers,
+    chart geometry, ...)::
+
+        @cached_property
+        def pdsa(self) -> PdsaService:
+            from qidesk.services.pdsa_service import PdsaService
+
+            return PdsaService(self.db.unit_of_work)
+
+    (with the class imported under ``if TYPE_CHECKING:`` for the annotation).
+    """
 
     db: Database
     reference: ReferenceService
@@ -30,10 +48,6 @@ class Services:
     coaches: CoachService
     deleted: DeletedService
     activity: ActivityService
-    templates: TemplateService
-    assessments: AssessmentService
-    pdsa: PdsaService
-    progress: ProgressService
 
     @classmethod
     def create(cls, db: Database) -> Services:
@@ -48,8 +62,28 @@ class Services:
             coaches=CoachService(uow),
             deleted=DeletedService(uow),
             activity=ActivityService(uow),
-            templates=TemplateService(uow),
-            assessments=AssessmentService(uow),
-            pdsa=PdsaService(uow),
-            progress=ProgressService(uow),
         )
+
+    @cached_property
+    def templates(self) -> TemplateService:
+        from qidesk.services.template_service import TemplateService
+
+        return TemplateService(self.db.unit_of_work)
+
+    @cached_property
+    def assessments(self) -> AssessmentService:
+        from qidesk.services.assessment_service import AssessmentService
+
+        return AssessmentService(self.db.unit_of_work)
+
+    @cached_property
+    def pdsa(self) -> PdsaService:
+        from qidesk.services.pdsa_service import PdsaService
+
+        return PdsaService(self.db.unit_of_work)
+
+    @cached_property
+    def progress(self) -> ProgressService:
+        from qidesk.services.progress_service import ProgressService
+
+        return ProgressService(self.db.unit_of_work)

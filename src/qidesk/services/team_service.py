@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Table, func, select
+from sqlalchemy.orm import Session
 
 from qidesk.services.base import NotFound, ServiceError, UnitOfWork, apply_changes, get_live
 from qidesk.services.deleted_service import restore_with_children, tombstone_with_children
@@ -23,6 +23,11 @@ from qidesk.store.models.foundation import (
     join_codes,
     split_codes,
 )
+
+TEAM: Table = Team.__table__  # type: ignore[assignment]
+COACH: Table = Coach.__table__  # type: ignore[assignment]
+MEMBER: Table = Member.__table__  # type: ignore[assignment]
+COHORT: Table = Cohort.__table__  # type: ignore[assignment]
 
 #: Team fields holding ``;``-joined codes of a vocabulary (the same name in ReferenceService).
 CODE_FIELDS = ("focus_areas", "strategic_objectives", "quality_domains")
@@ -82,33 +87,46 @@ class TeamDetail:
 
 
 def _summaries(session: Session, *conditions: Any) -> list[TeamSummary]:
-    coach = aliased(Coach)
+    """Team rows with coach name and member count. Core (table) queries on purpose: they do not
+    make SQLAlchemy configure every ORM mapper, which keeps the window's first paint fast."""
+    team, coach, member = TEAM, COACH.alias("lead_coach"), MEMBER
     members = (
-        select(Member.team_uuid, func.count().label("n"))
-        .where(Member.deleted_at.is_(None))
-        .group_by(Member.team_uuid)
+        select(member.c.team_uuid, func.count().label("n"))
+        .where(member.c.deleted_at.is_(None))
+        .group_by(member.c.team_uuid)
         .subquery()
     )
     rows = session.execute(
-        select(Team, coach.name, coach.deleted_at, members.c.n)
-        .outerjoin(coach, Team.coach_uuid == coach.uuid)
-        .outerjoin(members, members.c.team_uuid == Team.uuid)
-        .where(Team.deleted_at.is_(None), *conditions)
-        .order_by(func.lower(Team.name))
+        select(
+            team.c.uuid,
+            team.c.cohort_uuid,
+            team.c.name,
+            team.c.service,
+            team.c.site,
+            team.c.status,
+            coach.c.uuid,
+            coach.c.name,
+            members.c.n,
+        )
+        .select_from(team)
+        .outerjoin(coach, (team.c.coach_uuid == coach.c.uuid) & coach.c.deleted_at.is_(None))
+        .outerjoin(members, members.c.team_uuid == team.c.uuid)
+        .where(team.c.deleted_at.is_(None), *conditions)
+        .order_by(func.lower(team.c.name))
     )
     return [
         TeamSummary(
-            uuid=team.uuid,
-            cohort_uuid=team.cohort_uuid,
-            name=team.name,
-            service=team.service,
-            site=team.site,
-            coach_uuid=team.coach_uuid if coach_name and coach_deleted is None else None,
-            coach_name=coach_name if coach_name and coach_deleted is None else "",
-            status=team.status,
+            uuid=uuid,
+            cohort_uuid=cohort_uuid,
+            name=name,
+            service=service,
+            site=site,
+            coach_uuid=coach_uuid,
+            coach_name=coach_name or "",
+            status=status,
             member_count=int(n or 0),
         )
-        for team, coach_name, coach_deleted, n in rows
+        for uuid, cohort_uuid, name, service, site, status, coach_uuid, coach_name, n in rows
     ]
 
 
@@ -164,8 +182,16 @@ class TeamService:
         out.
         """
         needle = filter_text.strip().lower()
+        cohort_table = COHORT
         with self._unit_of_work() as session:
-            cohorts = session.scalars(select(Cohort).where(Cohort.deleted_at.is_(None))).all()
+            cohorts = session.execute(
+                select(
+                    cohort_table.c.uuid,
+                    cohort_table.c.name,
+                    cohort_table.c.status,
+                    cohort_table.c.start_date,
+                ).where(cohort_table.c.deleted_at.is_(None))
+            ).all()
             teams = _summaries(session)
         by_cohort: dict[str, list[TeamSummary]] = {}
         for team in teams:
@@ -188,7 +214,7 @@ class TeamService:
 
     def list_for_cohort(self, cohort_uuid: str) -> list[TeamSummary]:
         with self._unit_of_work() as session:
-            return _summaries(session, Team.cohort_uuid == cohort_uuid)
+            return _summaries(session, TEAM.c.cohort_uuid == cohort_uuid)
 
     def get(self, uuid: str) -> TeamDetail:
         with self._unit_of_work() as session:

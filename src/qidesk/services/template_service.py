@@ -19,6 +19,7 @@ from qidesk.store.models.assessment import (
     template_item_uuid,
     template_uuid,
 )
+from qidesk.store.models.foundation import AppMeta
 from qidesk.sync.template_sheet import (
     TemplateDefinition,
     TemplateItemDefinition,
@@ -266,9 +267,19 @@ def latest_template(session: Session, code: str) -> AssessmentTemplate | None:
     ).first()
 
 
+#: app_meta key holding the code of the template new assessments use on this installation.
+PREFERRED_TEMPLATE_KEY = "assessment_template_code"
+
+
 def preferred_template(session: Session) -> AssessmentTemplate:
-    """The template a new assessment uses: the latest version of the default template's code."""
+    """The template a new assessment uses: the latest version of the chosen template code
+    (see :meth:`TemplateService.use_for_new_assessments`), else of the shipped default."""
     default = ensure_default_template(session)
+    chosen = session.get(AppMeta, PREFERRED_TEMPLATE_KEY)
+    if chosen is not None:
+        template = latest_template(session, chosen.value)
+        if template is not None:
+            return template
     return latest_template(session, default.code) or default
 
 
@@ -312,6 +323,27 @@ class TemplateService:
         """Store an edited or new template (see :func:`save_definition` for versioning)."""
         with self._uow() as session:
             return save_definition(session, definition)
+
+    def preferred(self) -> TemplateInfo:
+        """The template version new assessments use."""
+        with self._uow() as session:
+            return template_info(session, preferred_template(session))
+
+    def use_for_new_assessments(self, code: str) -> TemplateInfo:
+        """New assessments (a team's first stage) use the latest version of ``code`` from now on.
+
+        Stages already started keep their template; a team's later stages follow its first.
+        """
+        with self._uow() as session:
+            template = latest_template(session, code)
+            if template is None:
+                raise NotFound(f"There is no template with the code {code!r}.")
+            meta = session.get(AppMeta, PREFERRED_TEMPLATE_KEY)
+            if meta is None:
+                session.add(AppMeta(key=PREFERRED_TEMPLATE_KEY, value=code))
+            else:
+                meta.value = code
+            return template_info(session, template)
 
     def export_sheet(self, uuid: str, path: Path) -> None:
         write_template_sheet(self.definition(uuid), Path(path))

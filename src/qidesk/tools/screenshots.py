@@ -39,6 +39,37 @@ def _copy_database(source: Path, target: Path) -> None:
         src.close()
 
 
+def _dark_palette():  # type: ignore[no-untyped-def]
+    """A dark palette like the one Fusion takes from a dark system theme (the offscreen
+    platform has no theme, so ``--dark`` sets it by hand)."""
+    from PySide6.QtGui import QColor, QPalette
+
+    palette = QPalette()
+    role = QPalette.ColorRole
+    for r, colour in (
+        (role.Window, "#2b2b2b"),
+        (role.WindowText, "#e6e6e6"),
+        (role.Base, "#1e1e1e"),
+        (role.AlternateBase, "#262626"),
+        (role.Text, "#e6e6e6"),
+        (role.Button, "#353535"),
+        (role.ButtonText, "#e6e6e6"),
+        (role.Highlight, "#2f6fad"),
+        (role.HighlightedText, "#ffffff"),
+        (role.PlaceholderText, "#9a9a9a"),
+        (role.ToolTipBase, "#353535"),
+        (role.ToolTipText, "#e6e6e6"),
+        (role.Mid, "#444444"),
+        (role.Dark, "#202020"),
+        (role.Light, "#505050"),
+    ):
+        palette.setColor(r, QColor(colour))
+    palette.setColor(QPalette.ColorGroup.Disabled, role.ButtonText, QColor("#7a7a7a"))
+    palette.setColor(QPalette.ColorGroup.Disabled, role.Text, QColor("#7a7a7a"))
+    palette.setColor(QPalette.ColorGroup.Disabled, role.WindowText, QColor("#7a7a7a"))
+    return palette
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m qidesk.tools.screenshots")
     parser.add_argument("outdir", type=Path)
@@ -47,6 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--readme", type=Path, help="also save the team page here (the README screenshot)"
     )
+    parser.add_argument("--dark", action="store_true", help="use the dark colour scheme")
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     work = Path(tempfile.mkdtemp(prefix="qidesk-shots-"))
@@ -69,13 +101,15 @@ def _run(args: argparse.Namespace, work: Path) -> int:
     width, height = (int(v) for v in args.size.lower().split("x"))
     out: Path = args.outdir
     out.mkdir(parents=True, exist_ok=True)
-    db_path = work / "screens.sqlite"
+    db_path = work / (args.db.name if args.db else "demo.sqlite")
     if args.db:
         if not args.db.exists():
             print(f"no database at {args.db}", file=sys.stderr)
             return 2
         _copy_database(args.db, db_path)
     app = make_qapplication()
+    if args.dark:
+        app.setPalette(_dark_palette())
     db = Database.open(db_path)
     try:
         if not args.db:
@@ -133,12 +167,44 @@ def _run(args: argparse.Namespace, work: Path) -> int:
         window.navigator.filter_edit.setText("emergency")
         window.navigator.reload()
         shot("navigator-filtered")
+        saved += _dialog_shots(app, window, out)
         window.close()
         for path in saved:
             print(path)
     finally:
         db.close()
     return 0
+
+
+def _dialog_shots(app: object, window: object, out: Path) -> list[Path]:
+    """The dialogs, shown without blocking and grabbed."""
+    from qidesk.ui.dialogs.about_dialog import AboutDialog
+    from qidesk.ui.dialogs.coach_dialog import CoachDialog
+    from qidesk.ui.dialogs.cohort_dialog import CohortDialog
+    from qidesk.ui.dialogs.member_dialog import MemberDialog
+    from qidesk.ui.dialogs.team_dialog import TeamDialog
+
+    context = window.context  # type: ignore[attr-defined]
+
+    def nothing(_values: dict[str, object]) -> None:
+        return None
+
+    dialogs = {
+        "dialog-about": AboutDialog(context.database_path, window),  # type: ignore[arg-type]
+        "dialog-cohort": CohortDialog(context, nothing, window),  # type: ignore[arg-type]
+        "dialog-team": TeamDialog(context, "Cohort 9", nothing, window),  # type: ignore[arg-type]
+        "dialog-member": MemberDialog(context, nothing, parent=window),  # type: ignore[arg-type]
+        "dialog-coach": CoachDialog(context, nothing, parent=window),  # type: ignore[arg-type]
+    }
+    saved = []
+    for name, dialog in dialogs.items():
+        dialog.show()
+        _settle(app)
+        path = out / f"{name}.png"
+        dialog.grab().save(str(path))
+        dialog.close()
+        saved.append(path)
+    return saved
 
 
 if __name__ == "__main__":

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from qidesk.services.base import ServiceError
 from qidesk.services.registry import Services
 
 T = TypeVar("T")
+
+
+@contextlib.contextmanager
+def _busy() -> Iterator[None]:
+    """A wait cursor while a service call runs (deleting a cohort writes thousands of
+    versions)."""
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        yield
+    finally:
+        QApplication.restoreOverrideCursor()
 
 
 class UiContext(QObject):
@@ -22,11 +34,15 @@ class UiContext(QObject):
       changes not yet exported; pages showing that data may refresh).
     - ``structure_changed`` after cohorts, teams or coaches were added, renamed, re-assigned,
       deleted or restored (the navigator rebuilds its tree).
+    - ``deleted(record_type, uuid, title)`` after a deletion (the status bar offers Undo).
+    - ``data_replaced`` after anything may have changed (an import): everything re-reads.
     - ``open_team_requested(uuid)`` / ``open_cohort_requested(uuid)``: show that page.
     """
 
     saved = Signal()
     structure_changed = Signal()
+    deleted = Signal(str, str, str)  # record_type, uuid, title: the status bar offers Undo
+    data_replaced = Signal()
     open_team_requested = Signal(str)
     open_cohort_requested = Signal(str)
 
@@ -44,10 +60,22 @@ class UiContext(QObject):
         if structure:
             self.structure_changed.emit()
 
+    def notify_deleted(self, record_type: str, uuid: str, title: str) -> None:
+        """Call after deleting a record (cohort, team, member, coach, or a later type)."""
+        self.notify_saved(structure=True)
+        self.deleted.emit(record_type, uuid, title)
+
+    def notify_data_replaced(self) -> None:
+        """Call after a change that may touch anything (for example importing a workbook)."""
+        self.saved.emit()
+        self.structure_changed.emit()
+        self.data_replaced.emit()
+
     def call(self, parent: QWidget | None, action: Callable[[], T]) -> T | None:
         """Run a service call; on a ServiceError show its message and return None."""
         try:
-            return action()
+            with _busy():
+                return action()
         except ServiceError as exc:
             self.show_problem(parent, str(exc))
             return None
@@ -55,7 +83,8 @@ class UiContext(QObject):
     def attempt(self, parent: QWidget | None, action: Callable[[], object]) -> bool:
         """Run a service call that returns nothing; False (after saying why) when refused."""
         try:
-            action()
+            with _busy():
+                action()
         except ServiceError as exc:
             self.show_problem(parent, str(exc))
             return False

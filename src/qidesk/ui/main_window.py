@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QPushButton,
     QSplitter,
     QStackedWidget,
     QToolBar,
@@ -23,7 +24,11 @@ from PySide6.QtWidgets import (
 from qidesk import APP_NAME
 from qidesk.ui.context import UiContext
 from qidesk.ui.navigator import Navigator, Selection
-from qidesk.ui.widgets import EmptyState
+from qidesk.ui.pages.welcome_page import WelcomePage
+
+if TYPE_CHECKING:  # the pages are imported when first shown
+    from qidesk.ui.pages.cohort_page import CohortPage
+    from qidesk.ui.pages.team_page import TeamPage
 
 #: Modules that add fixed pages, menu entries or toolbar actions: each has
 #: ``register(window: MainWindow)``, called once per window. Keep them light to import
@@ -49,7 +54,6 @@ class FixedPage:
     title: str
     factory: WidgetFactory
     count: Callable[[], int] | None = None
-    widget: QWidget | None = None
 
 
 HELP_TEXT = """
@@ -83,8 +87,8 @@ class MainWindow(QMainWindow):
         self.navigator = Navigator(context)
         self.navigator.setMinimumWidth(240)
         self.stack = QStackedWidget()
-        self.welcome = EmptyState(
-            "No cohorts yet.\nCreate the first cohort with File → New cohort (Ctrl+Shift+N)."
+        self.welcome = WelcomePage(
+            self.new_cohort, host.open_database_dialog if host is not None else None
         )
         self.stack.addWidget(self.welcome)
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -104,6 +108,8 @@ class MainWindow(QMainWindow):
         self.navigator.selection_changed.connect(self._show_selection)
         context.saved.connect(self._after_save)
         context.structure_changed.connect(self._after_structure_change)
+        context.deleted.connect(self._offer_undo)
+        context.data_replaced.connect(self._refresh_current_page)
         context.open_team_requested.connect(lambda uuid: self.select(Selection("team", uuid)))
         context.open_cohort_requested.connect(lambda uuid: self.select(Selection("cohort", uuid)))
         for module_name in WINDOW_EXTENSIONS:
@@ -112,6 +118,10 @@ class MainWindow(QMainWindow):
         self.navigator.reload()
         self._update_unexported()
         self._select_first()
+        if self.navigator.model.rowCount():
+            self.navigator.tree.setFocus()
+        else:
+            self.welcome.new_button.setFocus()
 
     # extension points -----------------------------------------------------------------------
     def add_fixed_page(
@@ -153,7 +163,14 @@ class MainWindow(QMainWindow):
         return None
 
     def refresh_counts(self) -> None:
-        """Recount the unexported changes and the fixed entries' numbers."""
+        """Call after an action that may have changed anything (an import, an export):
+        recounts the unexported changes and the fixed entries' numbers, and re-reads the
+        navigator and the page shown."""
+        self._update_counts()
+        self.navigator.reload()
+        self._refresh_current_page()
+
+    def _update_counts(self) -> None:
         self._update_unexported()
         self._update_fixed_entries()
 
@@ -165,15 +182,19 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(widget)
         return self._pages[key]
 
-    def _cohort_page(self):  # type: ignore[no-untyped-def]
+    def _cohort_page(self) -> CohortPage:
         from qidesk.ui.pages.cohort_page import CohortPage
 
-        return self._page("cohort", lambda: CohortPage(self.context))
+        page = self._page("cohort", lambda: CohortPage(self.context))
+        assert isinstance(page, CohortPage)
+        return page
 
-    def _team_page(self):  # type: ignore[no-untyped-def]
+    def _team_page(self) -> TeamPage:
         from qidesk.ui.pages.team_page import TeamPage
 
-        return self._page("team", lambda: TeamPage(self.context))
+        page = self._page("team", lambda: TeamPage(self.context))
+        assert isinstance(page, TeamPage)
+        return page
 
     def _make_coaches_page(self, context: UiContext) -> QWidget:
         from qidesk.ui.pages.coaches_page import CoachesPage
@@ -185,7 +206,7 @@ class MainWindow(QMainWindow):
 
         return DeletedPage(context)
 
-    def current_page(self) -> QWidget:
+    def current_page(self) -> QWidget | None:
         return self.stack.currentWidget()
 
     def select(self, selection: Selection) -> None:
@@ -197,17 +218,21 @@ class MainWindow(QMainWindow):
             self.navigator.tree.setCurrentIndex(model.index(0, 0))
         else:
             self.stack.setCurrentWidget(self.welcome)
+            self._update_new_action()
 
     def _show_selection(self, selection: Selection | None) -> None:
         if selection is None:
             self._select_first()
             return
+        page: QWidget
         if selection.kind == "cohort":
-            page = self._cohort_page()
-            page.show_cohort(selection.key)
+            cohort_page = self._cohort_page()
+            cohort_page.show_cohort(selection.key)
+            page = cohort_page
         elif selection.kind == "team":
-            page = self._team_page()
-            page.show_team(selection.key)
+            team_page = self._team_page()
+            team_page.show_team(selection.key)
+            page = team_page
         else:
             fixed = next((f for f in self._fixed if f.key == selection.key), None)
             if fixed is None:
@@ -232,7 +257,10 @@ class MainWindow(QMainWindow):
 
     # actions --------------------------------------------------------------------------------
     def _action(
-        self, text: str, slot: Callable[[], object], shortcut: QKeySequence | str | None = None
+        self,
+        text: str,
+        slot: Callable[[], object],
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
     ) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
@@ -249,11 +277,13 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.new_cohort_action)
         file_menu.addSeparator()
         host = self.host
-        file_menu.addAction(self._action("&New database…", lambda: host and host.new_database()))
+        file_menu.addAction(
+            self._action("&New database…", lambda: host.new_database() if host else None)
+        )
         file_menu.addAction(
             self._action(
                 "&Open database…",
-                lambda: host and host.open_database_dialog(),
+                lambda: host.open_database_dialog() if host else None,
                 QKeySequence.StandardKey.Open,
             )
         )
@@ -309,22 +339,28 @@ class MainWindow(QMainWindow):
             action = self.recent_menu.addAction(path)
             action.setEnabled(path != current)
             action.triggered.connect(
-                lambda _checked=False, p=path: self.host and self.host.open_database(p)
+                lambda _checked=False, p=path: self.host.open_database(p) if self.host else None
             )
         if not paths:
             self.recent_menu.addAction("No recent databases").setEnabled(False)
 
     def _update_new_action(self) -> None:
-        key = next((k for k, w in self._pages.items() if w is self.stack.currentWidget()), "")
-        label = {"cohort": "New team…", "team": "New member…", "fixed:coaches": "New coach…"}
-        self.new_action.setText(label.get(key, "New cohort…"))
+        """Ctrl+N makes what the page holds; pages that hold nothing to make hide it."""
+        page = self.stack.currentWidget()
+        label = getattr(page, "NEW_LABEL", None)
+        can = bool(label) and callable(getattr(page, "new_item", None))
+        self.new_action.setText(label or "New…")
+        self.new_action.setVisible(can)
+        # With nothing else to make (an empty database), Ctrl+N makes a cohort.
+        shortcuts = ["Ctrl+Shift+N"] if page is not self.welcome else ["Ctrl+Shift+N", "Ctrl+N"]
+        self.new_cohort_action.setShortcuts([QKeySequence(s) for s in shortcuts])
 
     def new_item(self) -> None:
         page = self.stack.currentWidget()
         new = getattr(page, "new_item", None)
-        if page is self.welcome or not callable(new):
+        if page is self.welcome:
             self.new_cohort()
-        else:
+        elif callable(new):
             new()
 
     def delete_item(self) -> None:
@@ -361,8 +397,20 @@ class MainWindow(QMainWindow):
         self.database_label.setToolTip(str(self.context.database_path))
         self.saved_label = QLabel("")
         self.unexported_label = QLabel("")
+        self.undo_label = QLabel("")
+        self.undo_button = QPushButton("Undo")
+        self.undo_button.setFlat(True)
+        self.undo_button.clicked.connect(self.undo_delete)
+        self.undo_button.hide()
+        self._undo: tuple[str, str] | None = None
+        self._undo_timer = QTimer(self)
+        self._undo_timer.setSingleShot(True)
+        self._undo_timer.setInterval(15000)
+        self._undo_timer.timeout.connect(self._forget_undo)
         status.addWidget(self.database_label)
         status.addWidget(self.saved_label)
+        status.addWidget(self.undo_label)
+        status.addWidget(self.undo_button)
         status.addPermanentWidget(self.unexported_label)
         self._saved_timer = QTimer(self)
         self._saved_timer.setSingleShot(True)
@@ -372,7 +420,35 @@ class MainWindow(QMainWindow):
     def _after_save(self) -> None:
         self.saved_label.setText("✓ Saved")
         self._saved_timer.start()
-        self.refresh_counts()
+        self._update_counts()
+
+    def _offer_undo(self, record_type: str, uuid: str, title: str) -> None:
+        self._undo = (record_type, uuid)
+        self.undo_label.setText(f"Deleted the {record_type.lower()} “{title}”.")
+        self.undo_button.show()
+        self._undo_timer.start()
+
+    def _forget_undo(self) -> None:
+        self._undo = None
+        self.undo_label.setText("")
+        self.undo_button.hide()
+
+    def undo_delete(self) -> None:
+        """Restore what was just deleted (the same as restoring it from Recently deleted)."""
+        if self._undo is None:
+            return
+        record_type, uuid = self._undo
+        self._forget_undo()
+        restore = self.context.services.deleted.restore
+        if self.context.attempt(self, lambda: restore(record_type, uuid)):
+            self.context.notify_saved(structure=True)
+            self._refresh_current_page()
+
+    def _refresh_current_page(self) -> None:
+        page = self.stack.currentWidget()
+        refresh = getattr(page, "refresh", None)
+        if callable(refresh):
+            refresh()
 
     def _update_unexported(self) -> None:
         n = self.context.services.activity.unexported_count()

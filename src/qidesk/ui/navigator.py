@@ -165,6 +165,8 @@ class Navigator(QWidget):
         self.fixed.setStyleSheet(
             "QListWidget { background: transparent; }"
             " QListWidget::item { padding: 5px 6px; border-radius: 3px; }"
+            " QListWidget::item:selected { background: palette(highlight);"
+            " color: palette(highlighted-text); }"
         )
         self.fixed.currentItemChanged.connect(self._fixed_current_changed)
         rule = QFrame()
@@ -205,7 +207,7 @@ class Navigator(QWidget):
             self.empty.setText(
                 f"No team matches “{filter_text.strip()}”."
                 if filter_text.strip()
-                else "No cohorts yet.\nCreate one with File → New cohort (Ctrl+Shift+N)."
+                else "No cohorts yet."
             )
         self.empty.setVisible(not cohorts)
         self.tree.setVisible(bool(cohorts))

@@ -19,10 +19,14 @@ class RowsTableModel[RowT](QAbstractTableModel):
     def __init__(self, parent: Any = None):
         super().__init__(parent)
         self._rows: list[RowT] = []
+        self._sort: tuple[int, Qt.SortOrder] | None = None
 
     def set_rows(self, rows: Sequence[RowT]) -> None:
+        """Show ``rows`` (kept in the order the user last sorted by, if any)."""
         self.beginResetModel()
         self._rows = list(rows)
+        if self._sort is not None:
+            self._sort_rows(*self._sort)
         self.endResetModel()
 
     def rows(self) -> list[RowT]:
@@ -55,6 +59,26 @@ class RowsTableModel[RowT](QAbstractTableModel):
         if role == Qt.ItemDataRole.DecorationRole:
             return self.decoration(row, index.column())
         return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort the rows in place by :meth:`sort_key` (click on a column header)."""
+        if not 0 <= column < len(self.HEADERS):
+            return
+        self._sort = (column, order)
+        self.layoutAboutToBeChanged.emit()
+        self._sort_rows(column, order)
+        self.layoutChanged.emit()
+
+    def _sort_rows(self, column: int, order: Qt.SortOrder) -> None:
+        self._rows.sort(
+            key=lambda row: self.sort_key(row, column),
+            reverse=order == Qt.SortOrder.DescendingOrder,
+        )
+
+    def sort_key(self, row: RowT, column: int) -> Any:
+        """Numbers sort as numbers, text without regard to case."""
+        text = self.display(row, column)
+        return (0, int(text), "") if text.isdigit() else (1, 0, text.casefold())
 
     def display(self, row: RowT, column: int) -> str:
         raise NotImplementedError

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtGui import QColor, QFocusEvent, QIcon, QKeyEvent, QPainter, QPalette, QPixmap
+from PySide6.QtGui import (
+    QColor,
+    QFocusEvent,
+    QIcon,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPalette,
+    QPixmap,
+)
 from PySide6.QtWidgets import QDateEdit, QLabel, QPlainTextEdit, QWidget
 
 #: Status marks (Okabe–Ito): active green, completed blue, withdrawn grey; cohorts alike.
@@ -25,6 +35,7 @@ def status_colour(status: str) -> QColor:
     return QColor(STATUS_COLOURS.get(status, "#999999"))
 
 
+@functools.cache
 def status_icon(status: str, size: int = 10) -> QIcon:
     """A small filled circle in the status colour (withdrawn: a hollow ring)."""
     pixmap = QPixmap(size, size)
@@ -106,11 +117,21 @@ class OptionalDateEdit(QDateEdit):
         super().__init__(parent)
         self.setCalendarPopup(True)
         self.editingFinished.connect(self.committed)
-        self.calendarWidget().clicked.connect(lambda _d: self.committed.emit())
+        self._calendar_connected = False
         self.setDisplayFormat("d MMM yyyy")
         self.setMinimumDate(self._UNSET)
         self.setSpecialValueText("Not set")
         self.setDate(self._UNSET)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        # The calendar pop-up is made on first use (it is slow to build), so connect to it then.
+        if not self._calendar_connected:
+            self._calendar_connected = True
+            self.calendarWidget().clicked.connect(lambda _d: self.committed.emit())
+        super().mousePressEvent(event)
+        if self.date_value() is None:  # open the calendar on this month, not on 1900
+            today = QDate.currentDate()
+            self.calendarWidget().setCurrentPage(today.year(), today.month())
 
     def date_value(self) -> date | None:
         value = self.date()

@@ -24,6 +24,21 @@ SERIES_STYLE = {
 }
 
 
+def export_scene(
+    graphics: pg.GraphicsLayoutWidget, path: Path | str, title: str, palette: QPalette
+) -> Path:
+    """Save what ``graphics`` shows as SVG (``.svg``) or PNG (anything else)."""
+    path = Path(path)
+    scene = graphics.scene()
+    rect = graphics.ci.sceneBoundingRect()
+    if path.suffix.lower() == ".svg":
+        export_svg(scene, rect, path, title)
+    else:
+        path = path.with_suffix(".png")
+        export_png(scene, rect, path, palette.color(QPalette.ColorRole.Base))
+    return path
+
+
 class ProgressChart(QWidget):
     """Call :meth:`set_data` with the scale's (score, title) pairs and (month, rater, score)."""
 
@@ -42,6 +57,15 @@ class ProgressChart(QWidget):
         self.caption.setFont(font)
         bar.addWidget(self.caption)
         bar.addStretch(1)
+        self.legend_label = QLabel(
+            "&nbsp;&nbsp; ".join(
+                f"<span style='color:{SERIES_STYLE[r][0]}'>{'●' if r == 'team' else '■'}</span>"
+                f"&nbsp;{RATER_LABELS[r]} {'(solid)' if r == 'team' else '(dashed)'}"
+                for r in RATERS
+            )
+            + "&nbsp;&nbsp; <span style='color:#8C8C8C'>■</span>&nbsp;gap"
+        )
+        bar.addWidget(self.legend_label)
         self.export_button = QPushButton("Export…")
         self.export_button.setToolTip("Save the chart as a PNG picture or an SVG drawing")
         self.export_button.clicked.connect(self._export_clicked)
@@ -51,14 +75,16 @@ class ProgressChart(QWidget):
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setAccessibleName(title)
         self.graphics.ci.setContentsMargins(4, 4, 12, 4)
-        self.legend = pg.LegendItem(colCount=3, labelTextSize="9pt")
-        self.graphics.addItem(self.legend, row=0, col=0)
+        # On screen the legend is a label in the title row; the picture's own legend shows only
+        # while exporting.
+        self.legend = pg.LegendItem(colCount=3, labelTextSize="10pt")
         self.plot_item = self.graphics.addPlot(
             row=1, col=0, axisItems={"bottom": MonthAxis(orientation="bottom")}
         )
         self.plot_item.hideButtons()
         self.plot_item.setMenuEnabled(False)
         self.plot_item.setMouseEnabled(x=False, y=False)
+        self.plot_item.setContentsMargins(0, 8, 0, 0)
         self.plot_item.showGrid(x=False, y=True, alpha=0.15)
         self.curves: dict[str, pg.PlotDataItem] = {}
         for rater in RATERS:
@@ -74,8 +100,8 @@ class ProgressChart(QWidget):
             self.plot_item.addItem(curve)
             self.curves[rater] = curve
             self.legend.addItem(curve, f"{RATER_LABELS[rater]} score")
-        self._gap_top = pg.PlotDataItem(pen=None)
-        self._gap_bottom = pg.PlotDataItem(pen=None)
+        self._gap_top = pg.PlotCurveItem(pen=pg.mkPen(None))
+        self._gap_bottom = pg.PlotCurveItem(pen=pg.mkPen(None))
         self.gap_fill = pg.FillBetweenItem(
             self._gap_top, self._gap_bottom, brush=(140, 140, 140, 50)
         )
@@ -168,15 +194,14 @@ class ProgressChart(QWidget):
             label.setText(label.text, color=text)
 
     def export(self, path: Path | str) -> Path:
-        path = Path(path)
-        scene = self.graphics.scene()
-        rect = self.graphics.ci.sceneBoundingRect()
-        if path.suffix.lower() == ".svg":
-            export_svg(scene, rect, path, self.accessibleName())
-        else:
-            path = path.with_suffix(".png")
-            export_png(scene, rect, path, self.palette().color(QPalette.ColorRole.Base))
-        return path
+        """Save the chart (with its legend) as PNG or SVG, chosen by the file's suffix."""
+        self.graphics.addItem(self.legend, row=0, col=0)
+        self.graphics.ci.layout.activate()
+        try:
+            return export_scene(self.graphics, path, self.accessibleName(), self.palette())
+        finally:
+            self.graphics.removeItem(self.legend)
+            self.graphics.ci.layout.activate()
 
     def _export_clicked(self) -> None:
         name, chosen = QFileDialog.getSaveFileName(
@@ -184,6 +209,108 @@ class ProgressChart(QWidget):
             "Export progress chart",
             "progress.png",
             "PNG picture (*.png);;SVG drawing (*.svg)",
+        )
+        if name:
+            if "svg" in chosen and not name.lower().endswith(".svg"):
+                name += ".svg"
+            self.export(name)
+
+
+class LatestScoresChart(QWidget):
+    """Each team's latest score from the team (circle) and the coach (square), joined by a line:
+    a long line is a big gap. Teams top to bottom in the order given."""
+
+    def __init__(self, parent: QWidget | None = None, *, title: str = "Latest progress scores"):
+        super().__init__(parent)
+        self.setAccessibleName(title)
+        self._rows: list[tuple[str, float | None, float | None]] = []
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(4)
+        bar = QHBoxLayout()
+        self.caption = QLabel(title)
+        font = self.caption.font()
+        font.setBold(True)
+        self.caption.setFont(font)
+        bar.addWidget(self.caption)
+        bar.addStretch(1)
+        legend = "&nbsp;&nbsp; ".join(
+            f"<span style='color:{SERIES_STYLE[r][0]}'>{'●' if r == 'team' else '■'}</span>"
+            f"&nbsp;{RATER_LABELS[r]}"
+            for r in RATERS
+        )
+        self.legend_label = QLabel(legend)
+        bar.addWidget(self.legend_label)
+        self.export_button = QPushButton("Export…")
+        self.export_button.clicked.connect(self._export_clicked)
+        bar.addWidget(self.export_button)
+        outer.addLayout(bar)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setAccessibleName(title)
+        self.graphics.ci.setContentsMargins(4, 4, 12, 4)
+        self.plot_item = self.graphics.addPlot(row=0, col=0)
+        self.plot_item.hideButtons()
+        self.plot_item.setMenuEnabled(False)
+        self.plot_item.setMouseEnabled(x=False, y=True)
+        self.plot_item.showGrid(x=True, y=False, alpha=0.15)
+        self.plot_item.getViewBox().invertY(True)
+        self.gap_lines = pg.PlotDataItem(pen=pg.mkPen((140, 140, 140), width=3), connect="pairs")
+        self.plot_item.addItem(self.gap_lines)
+        self.points: dict[str, pg.ScatterPlotItem] = {}
+        for rater in RATERS:
+            colour, _style, symbol = SERIES_STYLE[rater]
+            item = pg.ScatterPlotItem(symbol=symbol, size=10, brush=colour, pen=colour)
+            self.plot_item.addItem(item)
+            self.points[rater] = item
+        bottom = self.plot_item.getAxis("bottom")
+        bottom.setTicks([[(s, f"{s:.1f}") for s in (1.0, 2.0, 3.0, 4.0, 5.0)], []])
+        palette = self.palette()
+        self.graphics.setBackground(palette.color(QPalette.ColorRole.Base))
+        text = palette.color(QPalette.ColorRole.Text)
+        for name in ("left", "bottom"):
+            axis = self.plot_item.getAxis(name)
+            axis.setPen(pg.mkPen(text))
+            axis.setTextPen(pg.mkPen(text))
+        outer.addWidget(self.graphics, 1)
+
+    def set_rows(self, rows: Sequence[tuple[str, float | None, float | None]]) -> None:
+        """(team name, team's latest score, coach's latest score), top to bottom."""
+        self._rows = list(rows)
+        team_pts, coach_pts, pairs = [], [], []
+        for index, (_name, team, coach) in enumerate(self._rows):
+            if team is not None:
+                team_pts.append((team, index))
+            if coach is not None:
+                coach_pts.append((coach, index))
+            if team is not None and coach is not None:
+                pairs += [(team, index), (coach, index)]
+        self.points["team"].setData(pos=team_pts)
+        self.points["coach"].setData(pos=coach_pts)
+        if pairs:
+            xs, ys = zip(*pairs, strict=True)
+            self.gap_lines.setData(np.array(xs, dtype=float), np.array(ys, dtype=float))
+        else:
+            self.gap_lines.setData([], [])
+        self.plot_item.getAxis("left").setTicks(
+            [[(i, name) for i, (name, _t, _c) in enumerate(self._rows)], []]
+        )
+        self.plot_item.setXRange(MIN_SCORE - 0.25, MAX_SCORE + 0.25, padding=0)
+        self.plot_item.setYRange(-0.7, max(len(self._rows), 1) - 0.3, padding=0)
+
+    def team_points(self, rater: str) -> list[tuple[float, float]]:
+        """(score, row) of every drawn point of ``rater`` (what tests check)."""
+        return [(p.pos().x(), p.pos().y()) for p in self.points[rater].points()]
+
+    def row_names(self) -> list[str]:
+        return [name for name, _t, _c in self._rows]
+
+    def export(self, path: Path | str) -> Path:
+        """Save the chart as PNG or SVG, chosen by the file's suffix."""
+        return export_scene(self.graphics, path, self.accessibleName(), self.palette())
+
+    def _export_clicked(self) -> None:
+        name, chosen = QFileDialog.getSaveFileName(
+            self, "Export chart", "latest-scores.png", "PNG picture (*.png);;SVG drawing (*.svg)"
         )
         if name:
             if "svg" in chosen and not name.lower().endswith(".svg"):

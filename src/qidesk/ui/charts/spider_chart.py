@@ -53,6 +53,7 @@ class SpiderChart(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
         self._data: RadarData | None = None
+        self._layout_key: tuple[object, ...] | None = None
         self._web = pg.PlotDataItem(connect="finite")
         self._web.setZValue(-10)
         self.view.addItem(self._web)
@@ -151,6 +152,7 @@ class SpiderChart(QWidget):
         super().changeEvent(event)
         if event.type() == event.Type.PaletteChange:
             self._apply_palette()
+            self._layout_key = None
             self._redraw()
 
     def resizeEvent(self, event) -> None:
@@ -173,15 +175,44 @@ class SpiderChart(QWidget):
                 item.setVisible(False)
             self.legend.clear()
             self._points = []
+            self._layout_key = None
             return
-        n = len(data.axes)
         lo, hi = data.scale_min, data.scale_max
-        angles = geo.axis_angles(n)
         font = self.font()
         metrics = QFontMetricsF(font)
         width = max(self.view.width(), self.plot.width() - 8, 200.0)
         height = max(self.view.height(), self.plot.height() - 8, 200.0)
-        legend_px = metrics.height() * 2.4
+        legend_width = sum(metrics.horizontalAdvance(x.label) + 96 for x in data.series)
+        columns = len(data.series) if legend_width <= width else 1
+        rows = math.ceil(len(data.series) / max(1, columns)) if data.series else 0
+        key = (
+            tuple(data.titles),
+            lo,
+            hi,
+            round(width),
+            round(height),
+            font.key(),
+            rows,
+            self._text.rgba(),
+            self._grid.rgba(),
+        )
+        if key != self._layout_key:
+            # Axes, rings and labels depend only on the titles, scale, size and font: switching
+            # between teams on one template skips all of this.
+            self._layout_key = key
+            self.legend.setColumnCount(max(1, columns))
+            legend_px = metrics.height() * (1.5 * rows + 0.9)
+            self._draw_frame(data, metrics, width, height, legend_px)
+        self._draw_series(data, lo, hi)
+        self._describe(data)
+
+    def _draw_frame(
+        self, data: RadarData, metrics: QFontMetricsF, width: float, height: float, legend_px: float
+    ) -> None:
+        """Rings, spokes, level numbers, axis labels and the view range."""
+        n = len(data.axes)
+        lo, hi = data.scale_min, data.scale_max
+        angles = geo.axis_angles(n)
         boxes, ext, scale = fit_layout(data.titles, metrics, width, height - legend_px)
         self._scale = scale
         # Rings and spokes as one item (NaN breaks the path between pieces).
@@ -202,9 +233,11 @@ class SpiderChart(QWidget):
             zip(range(lo, hi + 1), geo.ring_radii(lo, hi), strict=True)
         ):
             text = self._pool_text(self._level_texts, i)
-            text.setColor(self._grid.darker(130))
+            muted = QColor(self._text)
+            muted.setAlpha(150)
+            text.setColor(muted)
             text.setText(str(level))
-            text.setAnchor((0, 1))
+            text.setAnchor((0, 0.5))
             text.setPos(4 / scale, radius)
             text.setVisible(True)
         for text in self._level_texts[hi - lo + 1 :]:
@@ -231,17 +264,20 @@ class SpiderChart(QWidget):
                 text.setVisible(True)
         for text in self._label_texts[used:]:
             text.setVisible(False)
-        self._draw_series(data, lo, hi)
         # The view: the extent, plus room at the bottom for the legend.
         legend_units = legend_px / scale
         self.view.setRange(
             xRange=(ext[0], ext[2]), yRange=(ext[1] - legend_units, ext[3]), padding=0
         )
-        self._describe(data)
 
     def _draw_series(self, data: RadarData, lo: int, hi: int) -> None:
-        self.legend.clear()
         self._points = []
+        reuse_legend = len(self.legend.items) == len(data.series) and all(
+            sample.item is curve
+            for (sample, _), curve in zip(self.legend.items, self._curves, strict=False)
+        )
+        if not reuse_legend:
+            self.legend.clear()
         titles = data.titles
         for index, series in enumerate(data.series):
             while len(self._curves) <= index:
@@ -264,8 +300,13 @@ class SpiderChart(QWidget):
                 symbolPen=pg.mkPen(colour),
             )
             curve.setVisible(True)
-            self.legend.addItem(curve, series.label)
-            self.legend.setLabelTextColor(self._text)
+            if not reuse_legend:
+                self.legend.addItem(curve, series.label)
+                self.legend.setLabelTextColor(self._text)
+            else:
+                label = self.legend.items[index][1]
+                if label.text != series.label:
+                    label.setText(series.label)
             for axis, (point, value) in enumerate(zip(points, series.values, strict=True)):
                 if point is None or value is None:
                     continue

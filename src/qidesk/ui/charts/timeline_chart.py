@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
-    QBrush,
     QColor,
     QFontMetrics,
     QImage,
@@ -17,7 +18,6 @@ from PySide6.QtGui import (
     QPainterPath,
     QPalette,
     QPen,
-    QPolygonF,
 )
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
@@ -37,11 +37,13 @@ from qidesk.core.timeline_layout import (
     DAY,
     DECISION_COLOURS,
     PLANNED_HEIGHT,
+    Connector,
+    IncrementalTimeline,
+    LanePart,
     TimelineCycle,
     TimelineLane,
     TimelineLayout,
     cycle_tooltip,
-    layout_timeline,
     month_ticks,
 )
 
@@ -51,6 +53,20 @@ STALLED_BAND = "#E69F00"
 MAX_LABEL_WIDTH = 230
 #: Rows shown at first; more lanes are reached by scrolling (dragging) vertically.
 MAX_VISIBLE_ROWS = 24
+
+
+HINT = "Drag to pan, turn the wheel to zoom, click a bar to open its cycle."
+
+
+def legend_html() -> str:
+    """The on-screen legend: decision colours, and hollow (planned) versus filled (actual)."""
+    parts = [
+        f"<span style='color:{DECISION_COLOURS[d]}'>■</span>&nbsp;{DECISION_LABELS[d]}"
+        for d in ("adopt", "adapt", "abandon", None)
+    ]
+    parts.append("□&nbsp;planned")
+    parts.append("■&nbsp;actual")
+    return "&nbsp;&nbsp; ".join(parts)
 
 
 def export_svg(scene: QGraphicsScene, rect: QRectF, path: Path, title: str) -> None:
@@ -104,21 +120,118 @@ class MonthAxis(pg.AxisItem):
         return [labels.get(v, "") for v in values]
 
 
-class _TimelineItem(pg.GraphicsObject):
-    """Draws lane bands, bars and ramp connectors of a layout in one paint pass."""
+#: Points per ramp curve (a cubic Bézier curve drawn as a polyline: Qt would flatten a true
+#: curve in data units, where x is in seconds, into far too many segments).
+CURVE_POINTS = 12
+_T = np.linspace(0.0, 1.0, CURVE_POINTS)
 
-    def __init__(self, chart: TimelineChart):
+
+def ramp_curves(connectors: Sequence[Connector]) -> QPainterPath:
+    """One path with an arc over the bars from each cycle to the next one of its ramp."""
+    if not connectors:
+        return QPainterPath()
+    c = np.array([(k.x0, k.y0, k.x1, k.y1) for k in connectors], dtype=float)
+    x0, y0, x1, y1 = c[:, 0:1], c[:, 1:2], c[:, 2:3], c[:, 3:4]
+    lift = PLANNED_HEIGHT / 2
+    rise = lift + 0.22
+    reach = np.maximum(np.abs(x1 - x0) * 0.35, DAY * 2)
+    px = (x0, x0 + reach, x1 - reach * 0.5, x1)
+    py = (y0 - lift, np.minimum(y0, y1) - rise - 0.1, y1 - rise, y1 - lift - 0.06)
+    t = _T[np.newaxis, :]
+    u = 1.0 - t
+    w = (u**3, 3 * u * u * t, 3 * u * t * t, t**3)
+    xs = sum(wi * pi for wi, pi in zip(w, px, strict=True))
+    ys = sum(wi * pi for wi, pi in zip(w, py, strict=True))
+    connect = np.ones(xs.shape, dtype=bool)
+    connect[:, -1] = False
+    return pg.arrayToQPath(xs.ravel(), ys.ravel(), connect=connect.ravel())
+
+
+def triangles(points: np.ndarray, shape: np.ndarray) -> QPainterPath:
+    """A path of small triangles: ``shape`` (3 x 2 pixel offsets) placed at each device point."""
+    if not len(points):
+        return QPainterPath()
+    corners = points[:, np.newaxis, :] + shape[np.newaxis, :, :]
+    closed = np.concatenate([corners, corners[:, :1, :]], axis=1)  # back to the first corner
+    connect = np.ones(closed.shape[:2], dtype=bool)
+    connect[:, -1] = False
+    return pg.arrayToQPath(
+        closed[:, :, 0].ravel(), closed[:, :, 1].ravel(), connect=connect.ravel()
+    )
+
+
+#: Up to this many ramp connectors are drawn antialiased.
+SMOOTH_CURVES_UP_TO = 150
+ARROW = np.array([(-4.0, -7.0), (4.0, -7.0), (0.0, 0.0)])  # pointing down onto the next bar
+TIP = np.array([(0.0, -6.0), (0.0, 6.0), (7.0, 0.0)])  # a running cycle goes on
+
+
+@dataclass
+class _LaneDrawing:
+    """What one lane draws, in data units, made once per laid-out lane."""
+
+    filled: dict[str, list[QRectF]]
+    outlined: dict[str, list[QRectF]]
+    curves: QPainterPath
+    arrow_points: np.ndarray
+    tips: list[tuple[float, float, str]]
+
+
+def _lane_drawing(part: LanePart) -> _LaneDrawing:
+    filled: dict[str, list[QRectF]] = {}
+    outlined: dict[str, list[QRectF]] = {}
+    tips = []
+    for bar in part.bars:
+        rects = filled if bar.filled else outlined
+        rects.setdefault(bar.colour, []).append(
+            QRectF(bar.x0, bar.y - bar.height / 2, bar.x1 - bar.x0, bar.height)
+        )
+        if bar.open_end:
+            tips.append((bar.x1, bar.y, bar.colour))
+    lift = PLANNED_HEIGHT / 2 + 0.06
+    arrows = np.array([(c.x1, c.y1 - lift) for c in part.connectors], dtype=float).reshape(-1, 2)
+    return _LaneDrawing(filled, outlined, ramp_curves(part.connectors), arrows, tips)
+
+
+class _TimelineItem(pg.GraphicsObject):
+    """Draws lane bands, bars, ramp curves, arrowheads and running tips of a layout.
+
+    Each lane's rectangles and curves are made once when that lane is laid out (an update
+    re-makes only the changed lane), and painting is a handful of calls whatever the number of
+    cycles. Arrowheads and tips are drawn in device pixels so they keep their shape at any zoom.
+    """
+
+    def __init__(self) -> None:
         super().__init__()
-        self._chart = chart
+        #: Text and highlight colours of the palette (set by the chart; no reference back to
+        #: the widget, so Python's garbage collector never meets a half-deleted Qt object).
+        self.text_colour = QColor("black")
+        self.highlight_colour = QColor("#0072B2")
         self._layout: TimelineLayout | None = None
         self._selected: str | None = None
         self._rect = QRectF(0, 0, 1, 1)
+        self._drawings: dict[int, tuple[LanePart, _LaneDrawing]] = {}
+        self._lanes: list[_LaneDrawing] = []
+        self._arrows = np.zeros((0, 2))
+        self._pens: dict[str, QPen] = {}
 
-    def set_layout(self, layout: TimelineLayout) -> None:
-        self.prepareGeometryChange()
-        self._layout = layout
+    def set_layout(self, layout: TimelineLayout, parts: Sequence[LanePart]) -> None:
         span = layout.x_max - layout.x_min
-        self._rect = QRectF(layout.x_min - span, -1, span * 3, layout.y_max + 2)
+        rect = QRectF(layout.x_min - span, -1, span * 3, layout.y_max + 2)
+        if rect != self._rect:
+            self.prepareGeometryChange()
+            self._rect = rect
+        self._layout = layout
+        drawings: dict[int, tuple[LanePart, _LaneDrawing]] = {}
+        for part in parts:
+            cached = self._drawings.get(id(part))
+            if cached is None or cached[0] is not part:
+                cached = (part, _lane_drawing(part))
+            drawings[id(part)] = cached
+        self._drawings = drawings
+        self._lanes = [drawings[id(p)][1] for p in parts]
+        arrows = [d.arrow_points for d in self._lanes if len(d.arrow_points)]
+        self._arrows = np.concatenate(arrows) if arrows else np.zeros((0, 2))
         self.update()
 
     def set_selected(self, uuid: str | None) -> None:
@@ -128,13 +241,21 @@ class _TimelineItem(pg.GraphicsObject):
     def boundingRect(self) -> QRectF:
         return self._rect
 
+    def _pen(self, colour: str | QColor, width: float) -> QPen:
+        key = f"{QColor(colour).name(QColor.NameFormat.HexArgb)}/{width}"
+        pen = self._pens.get(key)
+        if pen is None:
+            pen = self._pens[key] = pg.mkPen(colour, width=width)
+            pen.setCosmetic(True)
+        return pen
+
     def paint(
         self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
     ) -> None:
         layout = self._layout
         if layout is None:
             return
-        text = self._chart.palette().color(QPalette.ColorRole.Text)
+        text = self.text_colour
         band = QColor(text)
         band.setAlpha(14)
         stalled = QColor(STALLED_BAND)
@@ -149,68 +270,41 @@ class _TimelineItem(pg.GraphicsObject):
             else:
                 continue
             painter.drawRect(QRectF(left, lane.y0 - 0.15, width, lane.y1 - lane.y0 + 0.3))
-
-        pens: dict[str, QPen] = {}
-        brushes: dict[str, QBrush] = {}
-        for bar in layout.bars:
-            rect = QRectF(bar.x0, bar.y - bar.height / 2, bar.x1 - bar.x0, bar.height)
-            if bar.filled:
-                brush = brushes.get(bar.colour)
-                if brush is None:
-                    brush = brushes[bar.colour] = QBrush(QColor(bar.colour))
-                painter.setPen(Qt.PenStyle.NoPen)
-                painter.setBrush(brush)
-            else:
-                pen = pens.get(bar.colour)
-                if pen is None:
-                    pen = pens[bar.colour] = pg.mkPen(bar.colour, width=1.6)
-                    pen.setCosmetic(True)
-                painter.setPen(pen)
-                painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRect(rect)
-
-        # Ramp connectors, selection and running-cycle tips are drawn in device pixels, so
-        # arrows keep their shape at any zoom.
+        for drawing in self._lanes:
+            for colour, rects in drawing.filled.items():
+                painter.setBrush(QColor(colour))
+                painter.drawRects(rects)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for drawing in self._lanes:
+            for colour, rects in drawing.outlined.items():
+                painter.setPen(self._pen(colour, 1.0))  # width 1: Qt's fast path
+                painter.drawRects(rects)
+        link = QColor(text)
+        link.setAlpha(150)
         transform = painter.transform()
         painter.save()
         painter.resetTransform()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        link = QColor(text)
-        link.setAlpha(150)
-        painter.setPen(pg.mkPen(link, width=1.3))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        arrows: list[QPolygonF] = []
-        lift = PLANNED_HEIGHT / 2
-        for c in layout.connectors:
-            p0 = transform.map(QPointF(c.x0, c.y0 - lift))
-            p1 = transform.map(QPointF(c.x1, c.y1 - lift))
-            rise = max(10.0, min(28.0, abs(p1.x() - p0.x()) / 3))
-            path = QPainterPath(p0)
-            path.cubicTo(
-                QPointF(p0.x() + rise * 0.4, p0.y() - rise),
-                QPointF(p1.x() - rise * 0.4, p1.y() - rise),
-                p1,
-            )
-            painter.drawPath(path)
-            arrows.append(
-                QPolygonF([p1, QPointF(p1.x() - 6, p1.y() - 6), QPointF(p1.x() + 2, p1.y() - 7)])
-            )
-        painter.setBrush(link)
-        for arrow in arrows:
-            painter.drawPolygon(arrow)
-        painter.setPen(Qt.PenStyle.NoPen)
-        for bar in layout.bars:
-            if bar.open_end:
-                top = transform.map(QPointF(bar.x1, bar.y - bar.height / 2))
-                bottom = transform.map(QPointF(bar.x1, bar.y + bar.height / 2))
-                mid = (top.y() + bottom.y()) / 2
-                painter.setBrush(QColor(bar.colour))
-                painter.drawPolygon(
-                    QPolygonF([top, bottom, QPointF(top.x() + (bottom.y() - top.y()) / 2, mid)])
-                )
+        # Smooth curves cost a frame when there are hundreds (a cohort): draw those plainly.
+        painter.setRenderHint(
+            QPainter.RenderHint.Antialiasing, len(layout.connectors) <= SMOOTH_CURVES_UP_TO
+        )
+        # Stroked in device pixels with a 1-pixel pen: Qt strokes paths in data units (x in
+        # seconds) or with fractional widths very slowly.
+        painter.setPen(pg.mkPen(link, width=1))
+        for drawing in self._lanes:
+            painter.drawPath(transform.map(drawing.curves))
+        scale = np.array([transform.m11(), transform.m22()])
+        shift = np.array([transform.dx(), transform.dy()])
+        painter.fillPath(triangles(self._arrows * scale + shift, ARROW), link)
+        tips: dict[str, list[tuple[float, float]]] = {}
+        for drawing in self._lanes:
+            for x, y, colour in drawing.tips:
+                tips.setdefault(colour, []).append((x, y))
+        for colour, points in tips.items():
+            device = np.array(points, dtype=float) * scale + shift
+            painter.fillPath(triangles(device, TIP), QColor(colour))
         if self._selected:
-            highlight = self._chart.palette().color(QPalette.ColorRole.Highlight)
-            painter.setPen(pg.mkPen(highlight, width=2.5))
+            painter.setPen(pg.mkPen(self.highlight_colour, width=2))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             for bar in layout.bars_of(self._selected):
                 r = transform.mapRect(
@@ -227,15 +321,16 @@ class TimelineChart(QWidget):
     """
 
     cycle_clicked = Signal(str)
+    #: A bar was double-clicked (the cohort timeline opens that team's cycle).
+    cycle_double_clicked = Signal(str)
 
     def __init__(self, parent: QWidget | None = None, *, title: str = "PDSA timeline"):
         super().__init__(parent)
         self.setAccessibleName(title)
-        self._lanes: list[TimelineLane] = []
-        self._cycles: dict[str, TimelineCycle] = {}
-        self._today = date.today()
-        self._stall_days: int | None = None
-        self.chart_layout: TimelineLayout = layout_timeline([], [], self._today)
+        self._timeline = IncrementalTimeline([], [], date.today())
+        self.chart_layout: TimelineLayout = self._timeline.layout
+        self._ticks: list[tuple[float, str]] | None = None
+        self._empty_message = ""
         self.hover_text = ""
 
         outer = QVBoxLayout(self)
@@ -249,11 +344,12 @@ class TimelineChart(QWidget):
         self.caption.setFont(font)
         bar.addWidget(self.caption)
         bar.addStretch(1)
-        self.hint = QLabel("Drag to pan, wheel to zoom, click a bar to open its cycle")
-        self.hint.setEnabled(False)
-        bar.addWidget(self.hint)
+        self.legend_label = QLabel(legend_html())
+        self.legend_label.setAccessibleName("Legend")
+        bar.addSpacing(12)
+        bar.addWidget(self.legend_label)
         self.reset_button = QPushButton("Show all")
-        self.reset_button.setToolTip("Zoom out to show every cycle")
+        self.reset_button.setToolTip(f"Zoom out to show every cycle. {HINT}")
         self.reset_button.clicked.connect(self.reset_view)
         bar.addWidget(self.reset_button)
         self.export_button = QPushButton("Export…")
@@ -265,8 +361,11 @@ class TimelineChart(QWidget):
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setAccessibleName(title)
         self.graphics.ci.setContentsMargins(4, 4, 8, 4)
-        self.legend = pg.LegendItem(colCount=6, labelTextSize="9pt")
-        self.graphics.addItem(self.legend, row=0, col=0)
+        self.graphics.setToolTip("")
+        self.graphics.setWhatsThis(HINT)
+        # The legend in the picture is shown only when exporting (on screen the label above
+        # says the same in less room).
+        self.legend = pg.LegendItem(colCount=6, labelTextSize="10pt")
         self.plot_item = self.graphics.addPlot(
             row=1, col=0, axisItems={"bottom": MonthAxis(orientation="bottom")}
         )
@@ -277,16 +376,18 @@ class TimelineChart(QWidget):
         self.view_box.invertY(True)
         left = self.plot_item.getAxis("left")
         left.setStyle(tickLength=0)
-        self.items = _TimelineItem(self)
+        self.items = _TimelineItem()
         self.plot_item.addItem(self.items)
         self.today_line = pg.InfiniteLine(
             angle=90,
             movable=False,
-            pen=pg.mkPen(TODAY_COLOUR, width=1.5, style=Qt.PenStyle.DashLine),
+            pen=pg.mkPen(TODAY_COLOUR, width=1, style=Qt.PenStyle.DashLine),
             label="Today",
             labelOpts={"position": 0.02, "color": TODAY_COLOUR, "anchors": [(0, 0), (0, 0)]},
         )
         self.plot_item.addItem(self.today_line)
+        self.empty_text = pg.TextItem("", anchor=(0.5, 0.5))
+        self.plot_item.addItem(self.empty_text, ignoreBounds=True)
         self._build_legend()
         self._apply_palette()
         outer.addWidget(self.graphics, 1)
@@ -303,50 +404,52 @@ class TimelineChart(QWidget):
         *,
         stall_days: int | None = None,
         keep_view: bool = False,
+        empty_message: str = "No cycles with dates yet.",
     ) -> None:
-        """Show ``cycles`` in ``lanes`` (lanes of unknown keys are added at the end)."""
-        self._lanes = list(lanes)
-        self._cycles = {c.uuid: c for c in cycles}
-        self._today = today
-        self._stall_days = stall_days
-        self._relayout()
+        """Show ``cycles`` in ``lanes`` (lanes of unknown keys are added at the end);
+        ``empty_message`` shows when no cycle has dates."""
+        self._empty_message = empty_message
+        self._timeline = IncrementalTimeline(lanes, cycles, today, stall_days=stall_days)
+        self._show_layout(self._timeline.layout)
         if not keep_view:
             self.reset_view()
 
     def update_cycle(self, cycle: TimelineCycle) -> None:
-        """Show one changed (or new) cycle, keeping the zoom."""
-        self._cycles[cycle.uuid] = cycle
-        self._relayout()
+        """Show one changed (or new) cycle, keeping the zoom; only its lane is laid out again."""
+        self._show_layout(self._timeline.update_cycle(cycle))
 
     def remove_cycle(self, uuid: str) -> None:
-        self._cycles.pop(uuid, None)
-        self._relayout()
+        self._show_layout(self._timeline.remove_cycle(uuid))
 
     def select_cycle(self, uuid: str | None) -> None:
         """Outline the bars of ``uuid`` (None clears)."""
         self.items.set_selected(uuid)
 
     def cycle(self, uuid: str) -> TimelineCycle | None:
-        return self._cycles.get(uuid)
+        return self._timeline.cycles.get(uuid)
 
-    def _relayout(self) -> None:
-        layout = layout_timeline(
-            self._lanes, list(self._cycles.values()), self._today, stall_days=self._stall_days
-        )
+    def _show_layout(self, layout: TimelineLayout) -> None:
         self.chart_layout = layout
-        self.items.set_layout(layout)
+        self.empty_text.setText("" if layout.bars else self._empty_message)
+        self.empty_text.setPos((layout.x_min + layout.x_max) / 2, layout.y_max / 2)
+        self.items.set_layout(layout, self._timeline.parts)
         self.today_line.setValue(layout.today_x)
         ticks = []
-        axis = self.plot_item.getAxis("left")
-        metrics = QFontMetrics(axis.style.get("tickFont") or self.font())
-        widest = 0
         for lane in layout.lanes:
             title = lane.title + (" (stalled)" if lane.stalled else "")
-            title = metrics.elidedText(title, Qt.TextElideMode.ElideMiddle, MAX_LABEL_WIDTH)
-            widest = max(widest, metrics.horizontalAdvance(title))
             ticks.append((lane.y_centre, title))
-        axis.setWidth(widest + 16)
-        axis.setTicks([ticks, []])
+        if ticks != self._ticks:
+            self._ticks = ticks
+            axis = self.plot_item.getAxis("left")
+            metrics = QFontMetrics(axis.style.get("tickFont") or self.font())
+            shown = [
+                (y, metrics.elidedText(t, Qt.TextElideMode.ElideMiddle, MAX_LABEL_WIDTH))
+                for y, t in ticks
+            ]
+            widest = max((metrics.horizontalAdvance(t) for _, t in shown), default=0)
+            if axis.width() != widest + 16:
+                axis.setWidth(widest + 16)
+            axis.setTicks([shown, []])
 
     def reset_view(self) -> None:
         layout = self.chart_layout
@@ -358,7 +461,7 @@ class TimelineChart(QWidget):
             yMax=max(layout.y_max, 1.0) + 0.5,
         )
         self.view_box.setXRange(layout.x_min - pad, layout.x_max + pad, padding=0)
-        self.view_box.setYRange(-0.7, min(layout.y_max, MAX_VISIBLE_ROWS) + 0.3, padding=0)
+        self.view_box.setYRange(-0.5, min(layout.y_max, MAX_VISIBLE_ROWS) + 0.3, padding=0)
 
     # --- legend, palette, export ----------------------------------------------------------
 
@@ -374,11 +477,21 @@ class TimelineChart(QWidget):
         actual = pg.ScatterPlotItem(symbol="s", size=7, brush="#8C8C8C", pen=None)
         self.legend.addItem(actual, "Actual dates (filled)")
 
+    def _show_picture_legend(self, show: bool) -> None:
+        if show:
+            self.graphics.addItem(self.legend, row=0, col=0)
+        else:
+            self.graphics.removeItem(self.legend)
+        self.graphics.ci.layout.activate()
+
     def legend_labels(self) -> list[str]:
         return [label.text for _, label in self.legend.items]
 
     def _apply_palette(self) -> None:
         palette = self.palette()
+        self.empty_text.setColor(palette.color(QPalette.ColorRole.PlaceholderText))
+        self.items.text_colour = palette.color(QPalette.ColorRole.Text)
+        self.items.highlight_colour = palette.color(QPalette.ColorRole.Highlight)
         self.graphics.setBackground(palette.color(QPalette.ColorRole.Base))
         text = palette.color(QPalette.ColorRole.Text)
         for name in ("left", "bottom"):
@@ -392,13 +505,17 @@ class TimelineChart(QWidget):
         """Save the chart (legend included) as PNG or SVG, chosen by the file's suffix."""
         path = Path(path)
         scene = self.graphics.scene()
-        rect = self.graphics.ci.sceneBoundingRect()
-        if path.suffix.lower() == ".svg":
-            export_svg(scene, rect, path, self.accessibleName())
-        else:
-            if path.suffix.lower() != ".png":
-                path = path.with_suffix(".png")
-            export_png(scene, rect, path, self.palette().color(QPalette.ColorRole.Base))
+        self._show_picture_legend(True)
+        try:
+            rect = self.graphics.ci.sceneBoundingRect()
+            if path.suffix.lower() == ".svg":
+                export_svg(scene, rect, path, self.accessibleName())
+            else:
+                if path.suffix.lower() != ".png":
+                    path = path.with_suffix(".png")
+                export_png(scene, rect, path, self.palette().color(QPalette.ColorRole.Base))
+        finally:
+            self._show_picture_legend(False)
         return path
 
     def _export_clicked(self) -> None:
@@ -424,7 +541,7 @@ class TimelineChart(QWidget):
 
     def _mouse_moved(self, scene_pos: QPointF) -> None:
         uuid = self.cycle_at_scene(scene_pos)
-        cycle = self._cycles.get(uuid) if uuid else None
+        cycle = self._timeline.cycles.get(uuid) if uuid else None
         self.hover_text = cycle_tooltip(cycle) if cycle else ""
         self.graphics.setCursor(
             Qt.CursorShape.PointingHandCursor if cycle else Qt.CursorShape.ArrowCursor
@@ -441,7 +558,10 @@ class TimelineChart(QWidget):
         uuid = self.cycle_at_scene(event.scenePos())  # type: ignore[attr-defined]
         if uuid:
             self.select_cycle(uuid)
-            self.cycle_clicked.emit(uuid)
+            if event.double():  # type: ignore[attr-defined]
+                self.cycle_double_clicked.emit(uuid)
+            else:
+                self.cycle_clicked.emit(uuid)
 
     def scene_pos_of(self, uuid: str) -> QPointF | None:
         """Where the middle of a cycle's first bar is, in scene coordinates (for tests)."""

@@ -10,6 +10,9 @@ from qidesk.ui.context import UiContext
 class Page(QWidget):
     """A page of the main window's stack."""
 
+    #: What Ctrl+N makes here, as the Edit menu and toolbar show it ("New team…"); None: nothing.
+    NEW_LABEL: str | None = None
+
     def __init__(self, context: UiContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.context = context

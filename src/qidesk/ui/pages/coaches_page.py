@@ -45,14 +45,24 @@ class CoachesTableModel(RowsTableModel[CoachInfo]):
             return "Yes" if row.active else "No"
         lead = sum(not t.as_buddy for t in row.teams)
         buddy = len(row.teams) - lead
-        text = str(lead)
-        return f"{text} + {buddy} as buddy" if buddy else text
+        if buddy and lead:
+            return f"{lead} + {buddy} as buddy"
+        return f"{buddy} as buddy" if buddy else str(lead)
+
+    def sort_key(self, row: CoachInfo, column: int) -> Any:
+        if column == self.IIP:
+            return (row.iip_accredited_on is None, row.iip_accredited_on or 0)
+        if column == self.TEAMS:
+            return len(row.teams)
+        return super().sort_key(row, column)
 
     def foreground(self, row: CoachInfo, column: int) -> Any:
         return None if row.active else QColor("#888888")
 
 
 class CoachesPage(Page):
+    NEW_LABEL = "New coach…"
+
     def __init__(self, context: UiContext, parent: QWidget | None = None):
         super().__init__(context, parent)
         layout = QVBoxLayout(self)
@@ -89,6 +99,8 @@ class CoachesPage(Page):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.table.setSortingEnabled(True)  # click a header to sort
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(CoachesTableModel.NAME, QHeaderView.ResizeMode.Stretch)
         for column in (
@@ -212,5 +224,5 @@ class CoachesPage(Page):
         if not self.context.confirm_delete(self, f"the coach “{coach.name}”", consequence):
             return
         if self.context.attempt(self, lambda: self.context.services.coaches.delete(coach.uuid)):
-            self.context.notify_saved(structure=True)
+            self.context.notify_deleted("Coach", coach.uuid, coach.name)
             self.refresh()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -37,7 +38,11 @@ from qidesk.ui.widgets import (
 
 #: Extra tabs of the cohort page, after Teams: (title, factory). Each tab widget has
 #: ``show_cohort(cohort_uuid: str)``; it is built the first time the user opens it.
-COHORT_TABS: list[tuple[str, TabFactory]] = []
+COHORT_TABS: list[tuple[str, TabFactory]] = [
+    ("Capability", "qidesk.ui.pages.cohort_capability_tab:CohortCapabilityTab"),
+    ("PDSA timeline", "qidesk.ui.pages.cohort_timeline_tab:CohortTimelineTab"),
+    ("Progress", "qidesk.ui.pages.cohort_progress_tab:CohortProgressTab"),
+]
 
 
 class TeamsTableModel(RowsTableModel[TeamSummary]):
@@ -93,7 +98,8 @@ class CohortTeamsTab(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
-        self.table.setSortingEnabled(False)
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.table.setSortingEnabled(True)  # click a header to sort
         header = self.table.horizontalHeader()
         for column in (TeamsTableModel.NAME, TeamsTableModel.SERVICE, TeamsTableModel.SITE):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
@@ -154,11 +160,13 @@ class CohortTeamsTab(QWidget):
         ):
             return
         if self.context.attempt(self, lambda: self.context.services.teams.delete(team.uuid)):
-            self.context.notify_saved(structure=True)
+            self.context.notify_deleted("Team", team.uuid, team.name)
             self.show_cohort(self.cohort)
 
 
 class CohortPage(Page):
+    NEW_LABEL = "New team…"
+
     def __init__(self, context: UiContext, parent: QWidget | None = None):
         super().__init__(context, parent)
         self.cohort: CohortInfo | None = None
@@ -270,8 +278,8 @@ class CohortPage(Page):
 
     def refresh(self) -> None:
         if self.cohort is not None:
+            self.tabs.forget_shown()  # every tab re-reads when next shown
             self.show_cohort(self.cohort.uuid)
-            self.tabs.refresh_current()
 
     def new_item(self) -> None:
         self.tabs.setCurrentIndex(0)
@@ -295,4 +303,4 @@ class CohortPage(Page):
             return
         if self.context.attempt(self, lambda: self.context.services.cohorts.delete(cohort.uuid)):
             self.cohort = None
-            self.context.notify_saved(structure=True)
+            self.context.notify_deleted("Cohort", cohort.uuid, cohort.name)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC
+from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -42,6 +44,18 @@ class DeletedTableModel(RowsTableModel[DeletedRecord]):
             return f"{row.with_count} records" if row.with_count else ""
         return local_time_text(row)
 
+    def sort_key(self, row: DeletedRecord, column: int) -> Any:
+        if column == self.WHEN:
+            return row.deleted_at
+        if column == self.WITH:
+            return row.with_count
+        return super().sort_key(row, column)
+
+    def tooltip(self, row: DeletedRecord, column: int) -> str | None:
+        if column == self.WITH and row.with_kinds:
+            return "\n".join(f"{n} × {kind}" for kind, n in row.with_kinds)
+        return None
+
 
 class DeletedPage(Page):
     def __init__(self, context: UiContext, parent: QWidget | None = None):
@@ -76,6 +90,8 @@ class DeletedPage(Page):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.table.setSortingEnabled(True)  # click a header to sort
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(DeletedTableModel.NAME, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(DeletedTableModel.WHERE, QHeaderView.ResizeMode.Stretch)

@@ -63,12 +63,6 @@ class LazyTabs(QTabWidget):
         self._record = uuid
         self._current_changed(self.currentIndex())
 
-    def refresh_current(self) -> None:
-        """Make the visible extra tab re-read its record."""
-        index = self.currentIndex()
-        self._shown_record.pop(index, None)
-        self._current_changed(index)
-
     def forget_shown(self) -> None:
         """Every extra tab re-reads its record when next shown."""
         self._shown_record.clear()
@@ -84,7 +78,9 @@ class LazyTabs(QTabWidget):
         if index not in self._built:
             holder, factory = self._lazy[index]
             widget = make_tab(factory, self.context)
-            holder.layout().addWidget(widget)
+            layout = holder.layout()
+            assert layout is not None
+            layout.addWidget(widget)
             self._built[index] = widget
         return self._built[index]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -213,6 +214,8 @@ class TeamOverviewTab(QWidget):
         self.members_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.members_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.members_table.verticalHeader().hide()
+        self.members_table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.members_table.setSortingEnabled(True)  # click a header to sort
         self.members_table.setAlternatingRowColors(True)
         header = self.members_table.horizontalHeader()
         header.setSectionResizeMode(MembersTableModel.NAME, QHeaderView.ResizeMode.Stretch)
@@ -354,4 +357,4 @@ class TeamOverviewTab(QWidget):
             return
         if self.context.attempt(self, lambda: self.context.services.members.delete(member.uuid)):
             self._reload_members()
-            self.context.notify_saved()
+            self.context.notify_deleted("Member", member.uuid, member.name)

@@ -14,7 +14,11 @@ from qidesk.ui.widgets import muted_colour
 #: Extra tabs of the team page, after Overview: (title, factory). Each tab widget has
 #: ``show_team(team_uuid: str)``; it is built the first time the user opens it. Features add
 #: one line each, for example ("PDSA", "qidesk.ui.pages.team_pdsa_tab:TeamPdsaTab").
-TEAM_TABS: list[tuple[str, TabFactory]] = []
+TEAM_TABS: list[tuple[str, TabFactory]] = [
+    ("Self-assessment", "qidesk.ui.pages.team_assessment_tab:TeamAssessmentTab"),
+    ("PDSA", "qidesk.ui.pages.team_pdsa_tab:TeamPdsaTab"),
+    ("Progress", "qidesk.ui.pages.team_progress_tab:TeamProgressTab"),
+]
 
 
 def page_title_label(size_delta: float = 5.0) -> QLabel:
@@ -35,6 +39,8 @@ def muted_label(parent: QWidget) -> QLabel:
 
 
 class TeamPage(Page):
+    NEW_LABEL = "New member…"
+
     def __init__(self, context: UiContext, parent: QWidget | None = None):
         super().__init__(context, parent)
         self.team_uuid: str | None = None
@@ -79,8 +85,8 @@ class TeamPage(Page):
 
     def refresh(self) -> None:
         if self.team_uuid:
+            self.tabs.forget_shown()  # every tab re-reads when next shown
             self.show_team(self.team_uuid)
-            self.tabs.refresh_current()
 
     def new_item(self) -> None:
         self.tabs.setCurrentIndex(0)
@@ -105,5 +111,5 @@ class TeamPage(Page):
             return
         if self.context.attempt(self, lambda: self.context.services.teams.delete(detail.uuid)):
             self.team_uuid = None
-            self.context.notify_saved(structure=True)
+            self.context.notify_deleted("Team", detail.uuid, detail.name)
             self.context.open_cohort_requested.emit(detail.cohort_uuid)

@@ -45,6 +45,13 @@ def month_text(month: date | None) -> str:
     return f"{month:%b %Y}" if month else ""
 
 
+def gap_text(gap: float | None) -> str:
+    """Coach minus team: "+0.5", "−1.0", "same" (empty when one of them did not score)."""
+    if gap is None:
+        return ""
+    return "same" if gap == 0 else f"{gap:+.1f}".replace("-", "−")
+
+
 def score_text(score: float | None) -> str:
     return f"{score:.1f}" if score is not None else ""
 
@@ -78,7 +85,7 @@ class MonthScoresModel(RowsTableModel[MonthRow]):
         if column == self.COACH:
             return score_text(row.coach)
         if column == self.GAP:
-            return f"{row.gap:+.1f}" if row.gap is not None else ""
+            return gap_text(row.gap)
         if column == self.TEAM_NOTE:
             return row.team_note
         return row.coach_note

@@ -1,0 +1,201 @@
+"""The cohort page's "Capability" tab: cohort mean per stage with the range across teams."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qidesk.core.assessment_stats import STAGE_LABELS, STAGES
+from qidesk.services.assessment_service import CohortCapability
+from qidesk.services.base import ServiceError
+from qidesk.ui.charts.radar_paint import cohort_radar_data
+from qidesk.ui.charts.spider_chart import SpiderChart
+
+
+def _fmt(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
+class CohortCapabilityTab(QWidget):
+    """Spider chart of a cohort's capability per stage, and a table of the same numbers."""
+
+    def __init__(self, services: Any, parent: QWidget | None = None):
+        """``services`` is the Services registry, or the window's UiContext (which holds it)."""
+        super().__init__(parent)
+        self.context = services if hasattr(services, "notify_saved") else None
+        self.services = services.services if self.context is not None else services
+        self.cohort_uuid: str | None = None
+        self.capability: CohortCapability | None = None
+        self.stage_checks = {stage: QCheckBox(STAGE_LABELS[stage]) for stage in STAGES}
+        self.band_combo = QComboBox()
+        self.band_combo.setAccessibleName("Show the range across teams for")
+        self.band_combo.setToolTip("Shade the lowest to highest team score of one stage")
+        self.summary_label = QLabel()
+        self.summary_label.setWordWrap(True)
+        self.export_button = QPushButton("Export chart…")
+        top = QHBoxLayout()
+        top.setSpacing(8)
+        top.addWidget(QLabel("Show:"))
+        for check in self.stage_checks.values():
+            check.setChecked(True)
+            top.addWidget(check)
+        top.addSpacing(12)
+        top.addWidget(QLabel("Range across teams:"))
+        top.addWidget(self.band_combo)
+        top.addStretch(1)
+        top.addWidget(self.export_button)
+
+        self.chart = SpiderChart()
+        self.table = QTableWidget()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setWordWrap(True)
+        self.table.setAccessibleName("Cohort capability per item and stage")
+        self.note_label = QLabel()
+        self.note_label.setWordWrap(True)
+        self.empty_label = QLabel()
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(8, 0, 0, 0)
+        side_layout.setSpacing(8)
+        side_layout.addWidget(self.table, 1)
+        side_layout.addWidget(self.summary_label)
+        side_layout.addWidget(self.note_label)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.chart)
+        self.splitter.addWidget(side)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([560, 480])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setSpacing(8)
+        layout.addLayout(top)
+        layout.addWidget(self.empty_label)
+        layout.addWidget(self.splitter, 1)
+
+        for check in self.stage_checks.values():
+            check.toggled.connect(self._redraw)
+        self.band_combo.currentIndexChanged.connect(self._redraw)
+        self.export_button.clicked.connect(self._export_clicked)
+
+    def show_cohort(self, cohort_uuid: str) -> None:
+        """Load and show the cohort's capability."""
+        self.cohort_uuid = cohort_uuid
+        try:
+            capability = self.services.assessments.cohort_capability(cohort_uuid)
+        except ServiceError as exc:  # deleted meanwhile
+            self.capability = None
+            self.chart.set_data(None)
+            self.empty_label.setText(str(exc))
+            self.empty_label.setVisible(True)
+            return
+        self.capability = capability
+        with_data = [s for s in STAGES if capability.teams_per_stage.get(s)]
+        self.band_combo.blockSignals(True)
+        self.band_combo.clear()
+        self.band_combo.addItem("None", None)
+        for stage in with_data:
+            self.band_combo.addItem(STAGE_LABELS[stage], stage)
+        self.band_combo.setCurrentIndex(len(with_data))  # the latest stage with data
+        self.band_combo.blockSignals(False)
+        for stage, check in self.stage_checks.items():
+            check.blockSignals(True)
+            check.setEnabled(stage in with_data)
+            check.setChecked(stage in with_data)
+            check.blockSignals(False)
+        self._fill_table(capability)
+        self.summary_label.setText(
+            f"{capability.team_count} teams in the cohort. Teams assessed: "
+            + ", ".join(f"{STAGE_LABELS[s]} {capability.teams_per_stage.get(s, 0)}" for s in STAGES)
+            + ". Each team's score is the mean of its members' answers; the cohort figure is "
+            "the mean of the team scores."
+        )
+        self.note_label.setText(capability.note)
+        self.note_label.setVisible(bool(capability.note))
+        if not with_data:
+            self.empty_label.setText(
+                "No team in this cohort has a self-assessment yet. Open a team and enter its "
+                "start stage on the Self-assessment tab."
+            )
+        self.empty_label.setVisible(not with_data)
+        self._redraw()
+
+    def selected_stages(self) -> list[str]:
+        return [s for s, check in self.stage_checks.items() if check.isChecked()]
+
+    def export_chart_to(self, path: Path) -> Path:
+        path = Path(path)
+        if path.suffix.lower() == ".svg":
+            return self.chart.export_svg(path)
+        return self.chart.export_png(path.with_suffix(".png"))
+
+    def _redraw(self) -> None:
+        if self.capability is None:
+            return
+        data = cohort_radar_data(
+            self.capability, self.selected_stages(), self.band_combo.currentData()
+        )
+        self.chart.set_data(data if data.axes else None)
+        self.export_button.setEnabled(bool(data.series))
+
+    def _fill_table(self, capability: CohortCapability) -> None:
+        stages = [s for s in STAGES if capability.teams_per_stage.get(s)]
+        short = {"start": "Start", "mid": "Mid", "end": "End"}
+        headers = ["Item", *(f"{short[s]} mean\n(range)" for s in stages)]
+        self.table.clear()
+        self.table.setColumnCount(len(headers))
+        self.table.setHorizontalHeaderLabels(headers)
+        self.table.setRowCount(len(capability.items))
+        for row, (code, title) in enumerate(capability.items):
+            self.table.setItem(row, 0, QTableWidgetItem(title))
+            for index, stage in enumerate(stages):
+                cell = capability.cells[(code, stage)]
+                text = _fmt(cell.mean)
+                if cell.min is not None:
+                    text += f"\n({_fmt(cell.min)}–{_fmt(cell.max)})"
+                value = QTableWidgetItem(text)
+                value.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                value.setToolTip(
+                    f"{STAGE_LABELS[stage]}: mean of {cell.n_teams} team scores, "
+                    f"lowest {_fmt(cell.min)}, highest {_fmt(cell.max)}"
+                )
+                self.table.setItem(row, 1 + index, value)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in range(1, len(headers)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.resizeRowsToContents()
+
+    def _export_clicked(self) -> None:
+        if self.capability is None:
+            return
+        name = f"{self.capability.cohort_name} capability.png"
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export chart", name, "PNG image (*.png);;SVG drawing (*.svg)"
+        )
+        if not path:
+            return
+        try:
+            self.export_chart_to(Path(path))
+        except OSError as exc:
+            QMessageBox.warning(self, "Export chart", f"The chart could not be saved: {exc}")

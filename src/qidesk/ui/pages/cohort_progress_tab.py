@@ -1,0 +1,167 @@
+"""The cohort page's Progress tab: every team's latest IHI score from team and coach, sortable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qidesk.services.progress_service import TeamLatest
+from qidesk.ui.charts.progress_chart import LatestScoresChart
+from qidesk.ui.pages.team_progress_tab import (
+    gap_text,
+    month_text,
+    score_text,
+    services_and_context,
+)
+from qidesk.ui.table_model import Index, RowsTableModel
+
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class LatestScoresModel(RowsTableModel[TeamLatest]):
+    TEAM, TEAM_SCORE, TEAM_MONTH, COACH_SCORE, COACH_MONTH, GAP = range(6)
+    HEADERS = ("Team", "Team", "Month", "Coach", "Month", "Gap")
+
+    def __init__(self, parent: Any = None):
+        super().__init__(parent)
+        self.labels: dict[float, str] = {}
+
+    def display(self, row: TeamLatest, column: int) -> str:
+        if column == self.TEAM:
+            return row.team_name
+        if column == self.TEAM_SCORE:
+            return self._score(row.team_score)
+        if column == self.TEAM_MONTH:
+            return month_text(row.team_month)
+        if column == self.COACH_SCORE:
+            return self._score(row.coach_score)
+        if column == self.COACH_MONTH:
+            return month_text(row.coach_month)
+        return gap_text(row.gap)
+
+    def _score(self, score: float | None) -> str:
+        return score_text(score) if score is not None else "–"
+
+    def tooltip(self, row: TeamLatest, column: int) -> str | None:
+        score = {self.TEAM_SCORE: row.team_score, self.COACH_SCORE: row.coach_score}.get(column)
+        if column in (self.TEAM_SCORE, self.COACH_SCORE):
+            if score is None:
+                return "Not scored yet"
+            return f"{score_text(score)} {self.labels.get(score, '')}".strip()
+        if column == self.GAP:
+            return "Coach's latest score minus the team's latest score"
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if role == Qt.ItemDataRole.ToolTipRole and orientation == Qt.Orientation.Horizontal:
+            return (
+                "Team",
+                "The team's latest score of itself",
+                "Month of the team's latest score",
+                "The coach's latest score of the team",
+                "Month of the coach's latest score",
+                "Coach minus team",
+            )[section]
+        return super().headerData(section, orientation, role)
+
+    def data(self, index: Index, role: int = 0) -> Any:
+        row = self.row_at(index.row())
+        if row is not None and role == SORT_ROLE:
+            column = index.column()
+            value: Any = {
+                self.TEAM: row.team_name.lower(),
+                self.TEAM_SCORE: row.team_score,
+                self.TEAM_MONTH: row.team_month.isoformat() if row.team_month else "",
+                self.COACH_SCORE: row.coach_score,
+                self.COACH_MONTH: row.coach_month.isoformat() if row.coach_month else "",
+                self.GAP: row.gap,
+            }[column]
+            if value is None:
+                return -99.0  # unscored sorts first (lowest)
+            return value
+        return super().data(index, role)
+
+
+class CohortProgressTab(QWidget):
+    """The latest progress score of each team of a cohort, from the team and from its coach."""
+
+    def __init__(self, services: Any, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.services, self.context = services_and_context(services)
+        self.cohort_uuid: str | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 8, 0, 0)
+        layout.setSpacing(8)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        layout.addWidget(self.summary)
+        self.model = LatestScoresModel(self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.table = QTableView()
+        self.table.setAccessibleName("Latest progress scores per team")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(LatestScoresModel.TEAM, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(LatestScoresModel.TEAM, QHeaderView.ResizeMode.Stretch)
+        self.table.doubleClicked.connect(self._open_team)
+        self.chart = LatestScoresChart(title="Latest progress scores: team and coach")
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.chart)
+        splitter.addWidget(self.table)
+        splitter.setSizes([560, 480])
+        layout.addWidget(splitter, 1)
+        # The chart lists the teams in the table's order: sort the table, the chart follows.
+        self.proxy.layoutChanged.connect(self._update_chart)
+
+    def show_cohort(self, cohort_uuid: str) -> None:
+        self.cohort_uuid = cohort_uuid
+        if not self.model.labels:
+            self.model.labels = {s.score: s.title for s in self.services.progress.scale()}
+        rows = self.services.progress.cohort_latest(cohort_uuid)
+        self.model.set_rows(rows)
+        self.table.sortByColumn(
+            self.table.horizontalHeader().sortIndicatorSection(),
+            self.table.horizontalHeader().sortIndicatorOrder(),
+        )
+        self._update_chart()
+        gaps = [r.gap for r in rows if r.gap is not None]
+        scored = sum(1 for r in rows if r.team_score is not None or r.coach_score is not None)
+        text = f"{scored} of {len(rows)} teams have a progress score."
+        if gaps:
+            text += (
+                f" Coaches score {sum(1 for g in gaps if g < 0)} teams lower than the teams "
+                f"score themselves, {sum(1 for g in gaps if g > 0)} higher."
+            )
+        text += " Double-click a team to open it."
+        self.summary.setText(text)
+
+    def _update_chart(self) -> None:
+        rows = []
+        for r in range(self.proxy.rowCount()):
+            row = self.model.row_at(self.proxy.mapToSource(self.proxy.index(r, 0)).row())
+            if row is not None:
+                rows.append((row.team_name, row.team_score, row.coach_score))
+        self.chart.set_rows(rows)
+
+    def _open_team(self, index: Any) -> None:
+        row = self.model.row_at(self.proxy.mapToSource(index).row())
+        if row is not None and self.context is not None:
+            self.context.open_team_requested.emit(row.team_uuid)
