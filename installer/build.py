@@ -158,16 +158,18 @@ def archive_name(version: str) -> str:
 
 
 def make_archive(version: str) -> Path:
-    """installer/dist/qidesk-VERSION-SYSTEM-MACHINE.(zip|tar.gz) holding the qidesk/ folder."""
+    """installer/dist/qidesk-VERSION-SYSTEM-MACHINE.(zip|tar.gz) holding the qidesk/ folder.
+
+    Compression level 6: level 9 takes four times as long for half a percent less."""
     base = DIST / archive_name(version)
     if WINDOWS:
         path = base.with_name(base.name + ".zip")
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
             for file in sorted(APP_DIR.rglob("*")):
                 zf.write(file, file.relative_to(DIST))
     else:
         path = base.with_name(base.name + ".tar.gz")
-        with tarfile.open(path, "w:gz", compresslevel=9) as tf:
+        with tarfile.open(path, "w:gz", compresslevel=6) as tf:
             tf.add(APP_DIR, arcname="qidesk")
     return path
 

@@ -1,4 +1,4 @@
-"""Render resources/icons/qidesk.svg to PNGs (16, 32, 48, 256 px) and a Windows .ico.
+"""Render resources/icons/qidesk.svg to PNGs (16, 32, 48, 256 px), a Windows .ico and a macOS .icns.
 
 Run from anywhere: ``python installer/make_icons.py``. The outputs are committed, so a build
 does not need to run this; run it again after editing the SVG. Uses Qt's SVG renderer only
@@ -17,6 +17,17 @@ ICONS = ROOT / "resources" / "icons"
 SVG = ICONS / "qidesk.svg"
 PNG_SIZES = (16, 32, 48, 256)
 ICO_SIZES = (16, 24, 32, 48, 64, 256)
+#: macOS icon types holding PNG data, by pixel size (the @2x types share sizes with others).
+ICNS_TYPES = (
+    (b"ic11", 32),
+    (b"ic12", 64),
+    (b"ic07", 128),
+    (b"ic13", 256),
+    (b"ic08", 256),
+    (b"ic14", 512),
+    (b"ic09", 512),
+    (b"ic10", 1024),
+)
 
 
 def render_png(size: int) -> bytes:
@@ -59,12 +70,21 @@ def ico_bytes(pngs: dict[int, bytes]) -> bytes:
     return header + entries + payload
 
 
+def icns_bytes(pngs: dict[int, bytes]) -> bytes:
+    """A macOS .icns holding PNG images (read by macOS 10.7 and later)."""
+    body = b"".join(
+        kind + struct.pack(">I", 8 + len(pngs[size])) + pngs[size] for kind, size in ICNS_TYPES
+    )
+    return b"icns" + struct.pack(">I", 8 + len(body)) + body
+
+
 def main() -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtGui import QGuiApplication
 
     app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
-    rendered = {size: render_png(size) for size in sorted({*PNG_SIZES, *ICO_SIZES})}
+    sizes = {*PNG_SIZES, *ICO_SIZES, *(size for _, size in ICNS_TYPES)}
+    rendered = {size: render_png(size) for size in sorted(sizes)}
     for size in PNG_SIZES:
         path = ICONS / f"qidesk-{size}.png"
         path.write_bytes(rendered[size])
@@ -72,6 +92,9 @@ def main() -> int:
     ico = ICONS / "qidesk.ico"
     ico.write_bytes(ico_bytes({size: rendered[size] for size in ICO_SIZES}))
     print(f"wrote {ico.relative_to(ROOT)} ({ico.stat().st_size} bytes)")
+    icns = ICONS / "qidesk.icns"
+    icns.write_bytes(icns_bytes(rendered))
+    print(f"wrote {icns.relative_to(ROOT)} ({icns.stat().st_size} bytes)")
     del app
     return 0
 

@@ -35,6 +35,6 @@ mkdir -p "$PREFIX/icons/hicolor/scalable/apps"
 cp "$RES/icons/qidesk.svg" "$PREFIX/icons/hicolor/scalable/apps/qidesk.svg"
 sed -e "s|^Exec=.*|Exec=$OPT/qidesk|" -e "s|^TryExec=.*|TryExec=$OPT/qidesk|" \
     "$RES/linux/qidesk.desktop" > "$PREFIX/applications/qidesk.desktop"
-command -v update-desktop-database >/dev/null 2>&1 && update-desktop-database -q "$PREFIX/applications" || true
-command -v gtk-update-icon-cache >/dev/null 2>&1 && gtk-update-icon-cache -q "$PREFIX/icons/hicolor" || true
+command -v update-desktop-database >/dev/null 2>&1 && update-desktop-database -q "$PREFIX/applications" 2>/dev/null || true
+command -v gtk-update-icon-cache >/dev/null 2>&1 && gtk-update-icon-cache -q "$PREFIX/icons/hicolor" 2>/dev/null || true
 echo "QI Desk installed in $OPT; start it from the menu or run: $BIN/qidesk"

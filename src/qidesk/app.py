@@ -238,6 +238,12 @@ def make_qapplication() -> QApplication:
     app.setOrganizationName(ORG_NAME)
     app.setApplicationVersion(__version__)
     app.setStyle("Fusion")
+    from PySide6.QtGui import QIcon
+
+    from qidesk.resources import resource_path
+
+    app.setWindowIcon(QIcon(str(resource_path("icons", "qidesk.svg"))))
+    app.setDesktopFileName("qidesk")  # matches resources/linux/qidesk.desktop (Wayland icon)
     return app
 
 
