@@ -274,12 +274,11 @@ def row_hash(values: dict[str, Any], deleted_at: datetime | None) -> str:
     value (or the deletion mark) in the spreadsheet. The text hashed is each column's key and
     the ``repr`` of its canonical value, in key order.
     """
-    parts = []
-    for key in sorted(values):
-        value = values[key]
-        kind = type(value)
-        if not (kind is int or value is None or (kind is str and "\r" not in value)):
-            value = canonical(value)
-        parts.append(f"{key}={value!r}")
+    parts = [
+        f"{key}={value!r}"
+        if (value is None or (kind := type(value)) is int or (kind is str and "\r" not in value))
+        else f"{key}={canonical(value)!r}"
+        for key, value in sorted(values.items())
+    ]
     parts.append(f"__deleted_at={canonical(deleted_at)!r}")
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]

@@ -282,9 +282,55 @@ def _typed(kind: str, value: Any) -> Any:
     return value
 
 
+#: Per column kind, the Python type whose (non-empty) values are already canonical.
+_CANONICAL_TYPE: dict[str, type] = {"str": str, "int": int, "bool": bool, "float": float}
+
+
+_CanonPlan = tuple[tuple[str, str, type | None, ColumnSpec], ...]
+_CANON_PLANS: dict[int, tuple[RecordSpec, _CanonPlan]] = {}
+
+
+def _canon_plan(spec: RecordSpec) -> _CanonPlan:
+    """(attribute key, column name, already-canonical type, column) of each value column."""
+    cached = _CANON_PLANS.get(id(spec))
+    if cached is not None and cached[0] is spec:
+        return cached[1]
+    plan = tuple((c.key, c.name, _CANONICAL_TYPE.get(c.kind), c) for c in spec.columns)
+    _CANON_PLANS[id(spec)] = (spec, plan)
+    return plan
+
+
 def canonical_values(spec: RecordSpec, values: Mapping[str, Any]) -> dict[str, Any]:
     """The record's values normalised by column type (KeyError names a missing column)."""
-    return {c.key: _canon(c, values[c.key]) for c in spec.columns}
+    canon: dict[str, Any] = {}
+    for key, _, fast, column in _canon_plan(spec):
+        value = values[key]
+        # A value of the column's own type is canonical as it is (empty text excepted).
+        if type(value) is fast and (value != "" or fast is not str):
+            canon[key] = value
+        else:
+            canon[key] = _canon(column, value)
+    return canon
+
+
+def _canonical_row(spec: RecordSpec, row: Mapping[str, Any]) -> dict[str, Any]:
+    """Canonical values of a row of the record's own table (by column name)."""
+    canon: dict[str, Any] = {}
+    for key, name, fast, column in _canon_plan(spec):
+        value = row[name]
+        if type(value) is fast and (value != "" or fast is not str):
+            canon[key] = value
+        else:
+            canon[key] = _canon(column, value)
+    return canon
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _parse_vector(text: str) -> tuple[VersionVector, str]:
+    """A vector and its canonical text (cached: many records share a vector; vectors are
+    immutable)."""
+    vector = VersionVector.parse(text)
+    return vector, str(vector)
 
 
 def typed_values(spec: RecordSpec, canon: Mapping[str, Any]) -> dict[str, Any]:
@@ -307,11 +353,14 @@ def _version(
 ) -> KnownVersion:
     """A version; ``vv`` is parsed (ValueError if malformed) and written canonically unless
     ``trusted`` (text this module wrote itself, as in the record's own row)."""
-    vector = None if trusted else VersionVector.parse(vv)
+    if trusted:
+        vector = None
+    else:
+        vector, vv = _parse_vector(vv)
     version = KnownVersion(
         record_type=spec.record_type,
         uuid=uuid,
-        vv=vv if vector is None else str(vector),
+        vv=vv,
         updated_at=updated_at,
         updated_by=updated_by,
         deleted_at=deleted_at,
@@ -331,7 +380,7 @@ def _database_source(record_type: str) -> CellRef:
 
 def _from_row(spec: RecordSpec, row: Any) -> KnownVersion:
     """A version from a row of the record's own table (Core row mapping, by column name)."""
-    canon = {c.key: _canon(c, row[c.name]) for c in spec.columns}
+    canon = _canonical_row(spec, row)
     return _version(
         spec,
         row["uuid"],

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -35,16 +36,24 @@ from qidesk.sync.cells import (
 )
 from qidesk.sync.preflight import MAX_ENTRY_BYTES, PreflightResult
 from qidesk.sync.record_types import (
+    BOOL,
     CONFLICTS_HEADERS,
     CONFLICTS_SHEET,
+    DATE,
+    DATETIME,
+    ENUM,
+    FLOAT,
     FORMAT_NAME,
     FORMAT_VERSION,
+    INT,
     KIND_FULL,
     KIND_PACK,
     META_SHEET,
+    REF,
     ROWS_SHEET,
     TEXT,
     RecordTypeSpec,
+    ValueColumn,
     all_specs,
     spec_for,
 )
@@ -417,6 +426,23 @@ def _header_index(
     return index
 
 
+_RowPlan = tuple[tuple[int, str, str, frozenset[str], ValueColumn], ...]
+
+
+def _row_plan(spec: RecordTypeSpec, index: dict[str, int]) -> _RowPlan:
+    """(cell index, key, kind for the fast path, exact choices, column) of each value column.
+
+    The fast path takes cells whose type already fits the column (what QI Desk writes and
+    calamine reads back); anything else goes through :func:`convert` with its messages.
+    """
+    plan = []
+    for col in spec.columns:
+        kind = col.kind if (not col.ref_type or col.kind == REF) else ""
+        choices = frozenset(c for c in col.choices if c and c == c.strip())
+        plan.append((index[col.key], col.key, kind, choices, col))
+    return tuple(plan)
+
+
 def _convert_row(
     spec: RecordTypeSpec,
     row: list[Any],
@@ -424,20 +450,55 @@ def _convert_row(
     sheet: str,
     row_no: int,
     out: _Collector,
+    plan: _RowPlan | None = None,
 ) -> dict[str, Any] | None:
     values: dict[str, Any] = {}
     ok = True
     width = len(row)
-    for col in spec.columns:
-        i = index[col.key]
-        raw = row[i] if i < width else None
-        if col.kind == TEXT and type(raw) is str and raw and len(raw) <= MAX_CELL_TEXT:
-            values[col.key] = raw  # the common case, without the general conversion
+    for i, key, kind, choices, col in plan or _row_plan(spec, index):
+        raw: Any = row[i] if i < width else None
+        raw_type = type(raw)
+        # The common cases, without the general conversion (same results as convert()).
+        if raw_type is str:
+            if raw:
+                if kind == TEXT:
+                    if len(raw) <= MAX_CELL_TEXT:
+                        values[key] = raw
+                        continue
+                elif kind == REF:
+                    if _UUID_TEXT.match(raw) is not None:
+                        values[key] = raw
+                        continue
+                elif kind == ENUM and raw in choices:
+                    values[key] = raw
+                    continue
+        elif raw_type is float:
+            if kind == INT:
+                if raw.is_integer():
+                    values[key] = int(raw)
+                    continue
+            elif kind == FLOAT and math.isfinite(raw):
+                values[key] = raw
+                continue
+        elif raw_type is int:
+            if kind == INT:
+                values[key] = raw
+                continue
+        elif raw_type is bool:
+            if kind == BOOL:
+                values[key] = raw
+                continue
+        elif raw_type is date:
+            if kind == DATE:
+                values[key] = raw
+                continue
+        elif raw_type is datetime and kind == DATETIME and raw.tzinfo is None:
+            values[key] = raw
             continue
         try:
             value = convert(raw, col.kind, nullable=col.nullable, choices=col.choices)
         except CellError as exc:
-            out.add(str(exc), sheet, row_no, col.key)
+            out.add(str(exc), sheet, row_no, key)
             ok = False
             continue
         if col.ref_type and value is not None and not is_uuid_text(value):
@@ -445,11 +506,11 @@ def _convert_row(
                 f"expected the uuid of a {col.ref_type}, found {to_text(raw)!r}",
                 sheet,
                 row_no,
-                col.key,
+                key,
             )
             ok = False
             continue
-        values[col.key] = value
+        values[key] = value
     return values if ok else None
 
 
@@ -490,6 +551,42 @@ def _version_fields(
     if not ok or updated_at is None:
         return None
     return vv, updated_at, updated_by, deleted_at
+
+
+def _fast_version_fields(
+    row: list[Any], cols: tuple[int, int, int, int], vectors: dict[str, str | None]
+) -> tuple[str, datetime, str, datetime | None] | None:
+    """:func:`_version_fields` for the cells QI Desk writes (vector text, ISO time text, author
+    text, empty deletion mark); None means "use the general path" (which reports problems).
+    ``vectors`` caches vector text seen before (its canonical form, or None if not valid)."""
+    vv_i, at_i, by_i, del_i = cols
+    if len(row) <= max(cols):
+        return None
+    vv_raw, at_raw, by_raw, deleted = row[vv_i], row[at_i], row[by_i], row[del_i]
+    if type(vv_raw) is not str or type(at_raw) is not str or type(by_raw) is not str:
+        return None
+    if deleted is not None and deleted != "":
+        return None
+    if vv_raw in vectors:
+        vv = vectors[vv_raw]
+    else:
+        text = vv_raw.strip()
+        vv = text if _VECTOR_TEXT.match(text) and _is_sorted_vector(text) else None
+        if vv is None:
+            try:
+                vv = str(VersionVector.parse(text))
+            except ValueError:
+                vv = None
+        vectors[vv_raw] = vv
+    if vv is None:
+        return None
+    try:
+        updated_at = datetime.fromisoformat(at_raw)
+    except ValueError:
+        return None
+    if updated_at.tzinfo is not None:
+        return None
+    return vv, updated_at, by_raw.strip(), None
 
 
 def _is_sorted_vector(text: str) -> bool:
@@ -567,15 +664,24 @@ def read_data_sheet(
     seen: dict[str, int] = {}
     edited = 0
     uuid_col = index["uuid"]
+    plan = _row_plan(spec, index)
+    version_cols = (index["vv"], index["updated_at"], index["updated_by"], index["deleted_at"])
+    vectors: dict[str, str | None] = {}
     for offset, row in enumerate(rows[1:], start=2):
         if out.full:
             break
         first = row[uuid_col] if uuid_col < len(row) else None
         if (first is None or first == "") and all(is_blank(v) for v in row):
             continue
-        uuid = _check_uuid(row[uuid_col] if uuid_col < len(row) else None, seen, sheet, offset, out)
-        values = _convert_row(spec, row, index, sheet, offset, out)
-        version = _version_fields(row, index, sheet, offset, out)
+        if type(first) is str and _UUID_TEXT.match(first) is not None and first not in seen:
+            seen[first] = offset
+            uuid: str | None = first
+        else:
+            uuid = _check_uuid(first, seen, sheet, offset, out)
+        values = _convert_row(spec, row, index, sheet, offset, out, plan)
+        version = _fast_version_fields(row, version_cols, vectors) or _version_fields(
+            row, index, sheet, offset, out
+        )
         if uuid is None or values is None or version is None:
             continue
         vv, updated_at, updated_by, deleted_at = version
