@@ -577,9 +577,41 @@ def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
         yield items[start : start + CHUNK]
 
 
+#: How SQLAlchemy's SQLite types read stored values back, by column kind (others as stored).
+_SQLITE_READERS: dict[str, Callable[[Any], Any]] = {
+    "datetime": datetime.fromisoformat,
+    "date": date.fromisoformat,
+    "bool": bool,
+}
+
+
 def _load_live(session: Session, spec: RecordSpec, uuids: Sequence[str]) -> dict[str, KnownVersion]:
     live: dict[str, KnownVersion] = {}
     table = spec.table
+    if _plain_columns(table):
+        # The driver directly (tens of thousands of rows), values read as SQLAlchemy would.
+        session.flush()
+        names = [c.name for c in table.columns]
+        readers = [
+            (i, _SQLITE_READERS[_kind(c.type)])
+            for i, c in enumerate(table.columns)
+            if _kind(c.type) in _SQLITE_READERS
+        ]
+        columns = ", ".join(f'"{n}"' for n in names)
+        connection = session.connection()
+        for chunk in _chunks(uuids):
+            sql = (
+                f'SELECT {columns} FROM "{table.name}" WHERE "uuid" IN '
+                f"({', '.join('?' * len(chunk))})"
+            )
+            for raw in connection.exec_driver_sql(sql, tuple(chunk)):
+                values = list(raw)
+                for i, read in readers:
+                    if values[i] is not None:
+                        values[i] = read(values[i])
+                by_name = dict(zip(names, values, strict=True))
+                live[by_name["uuid"]] = _from_row(spec, by_name)
+        return live
     for chunk in _chunks(uuids):
         for row in session.execute(select(table).where(table.c.uuid.in_(chunk))).mappings():
             live[row["uuid"]] = _from_row(spec, row)
