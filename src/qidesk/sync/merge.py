@@ -887,8 +887,12 @@ def _live_row(spec: RecordSpec, version: KnownVersion) -> dict[str, Any]:
     return row
 
 
+#: ``json.dumps(value, sort_keys=True, ensure_ascii=False)`` without building an encoder per call.
+_encode_data = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
+
+
 def _data(version: KnownVersion) -> str:
-    return json.dumps(version.canon, sort_keys=True, ensure_ascii=False)
+    return _encode_data(version.canon)
 
 
 def _stored_row(version: KnownVersion, origin: str) -> dict[str, Any]:

@@ -619,8 +619,20 @@ def _check_uuid(
 def _read_hashes(rows: list[list[Any]]) -> dict[tuple[str, str], str]:
     hashes = {}
     for row in rows[1:]:
-        if len(row) >= 3 and not is_blank(row[1]):
-            hashes[(to_text(row[0]), to_text(row[1]).strip().lower())] = to_text(row[2]).strip()
+        if len(row) < 3:
+            continue
+        sheet, uuid, digest = row[0], row[1], row[2]
+        if (
+            type(sheet) is str
+            and type(uuid) is str
+            and type(digest) is str
+            and _UUID_TEXT.match(uuid) is not None
+            and digest == digest.strip()
+        ):
+            hashes[(sheet, uuid)] = digest  # what QI Desk writes: nothing to normalise
+            continue
+        if not is_blank(uuid):
+            hashes[(to_text(sheet), to_text(uuid).strip().lower())] = to_text(digest).strip()
     return hashes
 
 
