@@ -164,3 +164,44 @@ def test_row_hash_is_unchanged_by_the_rewrite() -> None:
     parts.append("__deleted_at=None")
     expected = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
     assert row_hash(values, None) == expected
+
+
+def test_live_and_history_parameters_match_the_row_dicts() -> None:
+    from qidesk.store.models.sync import vector_rev
+
+    stamp = datetime(2026, 11, 26, 9, 30, 1, 250)
+    samples: dict[str, Any] = {
+        "str": "x",
+        "int": 4,
+        "float": 2.5,
+        "bool": True,
+        "date": "2026-11-26",
+        "datetime": "2026-11-26 09:30:05",
+        "other": None,
+    }
+    for spec in merge.record_specs():
+        if not merge._plain_columns(spec.table):
+            continue
+        for deleted_at in (None, stamp):
+            canon = {c.key: samples[c.kind] for c in spec.columns}
+            canon[spec.columns[0].key] = None  # NULLs stay NULL
+            version = merge._version(
+                spec, UUID, "b:2;a:1", stamp, "inst", deleted_at, canon, "incoming"
+            )
+            names, params = merge._live_params(spec, [version])
+            row = merge._live_row(spec, version)
+            kinds = {c.name: merge._kind(c.type) for c in spec.table.columns}
+            expected = []
+            for name in names:
+                value = row[name]
+                convert = merge._SQLITE_CONVERTERS.get(kinds[name])
+                expected.append(value if value is None or convert is None else convert(value))
+            assert params == [tuple(expected)], spec.record_type
+            stored = merge._stored_row(version, "imp")
+            history = merge._history_params(version, "imp")
+            for name, value in zip(merge._HISTORY_NAMES, history, strict=True):
+                want = stored[name]
+                if isinstance(want, datetime):
+                    want = merge._sqlite_datetime(want)
+                assert value == want, name
+            assert history[2] == vector_rev("a:1;b:2") == 3

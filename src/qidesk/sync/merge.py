@@ -973,6 +973,101 @@ def _write_rows(
     session.connection().exec_driver_sql(sql, params)
 
 
+#: The sync columns of a live row, in the order :func:`_live_params` writes them.
+_LIVE_SYNC_NAMES = ("uuid", "rev", "vv", "updated_at", "updated_by", "deleted_at")
+#: The columns of a history row, in the order :func:`_history_params` writes them.
+_HISTORY_NAMES = (
+    "record_type",
+    "record_uuid",
+    "rev",
+    "vv",
+    "updated_at",
+    "updated_by",
+    "deleted_at",
+    "data",
+    "origin",
+)
+
+
+def _canon_to_sqlite(kind: str) -> Callable[[Any], Any] | None:
+    """How a canonical value is stored (as SQLAlchemy would store its typed value), or None
+    when it is stored as it is. Canonical dates are already ISO text."""
+    if kind == "datetime":
+        return lambda value: _sqlite_datetime(datetime.fromisoformat(value))
+    if kind == "bool":
+        return int
+    return None
+
+
+def _live_params(
+    spec: RecordSpec, versions: list[KnownVersion]
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Column names and one parameter tuple per version, the same values :func:`_live_row` and
+    :func:`_write_rows` would store, built without the intermediate dicts."""
+    keys = [c.key for c in spec.columns]
+    names = [c.name for c in spec.columns] + list(_LIVE_SYNC_NAMES)
+    converters = [
+        (i, convert)
+        for i, c in enumerate(spec.columns)
+        if (convert := _canon_to_sqlite(c.kind)) is not None
+    ]
+    params = []
+    for version in versions:
+        canon = version.canon
+        values = [canon.get(key) for key in keys]
+        for i, convert in converters:
+            if values[i] is not None:
+                values[i] = convert(values[i])
+        deleted_at = version.deleted_at
+        values += (
+            version.uuid,
+            vector_rev(version.vector),
+            version.vv,
+            _sqlite_datetime(version.updated_at),
+            version.updated_by,
+            None if deleted_at is None else _sqlite_datetime(deleted_at),
+        )
+        params.append(tuple(values))
+    return names, params
+
+
+def _history_params(version: KnownVersion, origin: str) -> tuple[Any, ...]:
+    """The parameters of :func:`_stored_row` for the history table, stored as SQLAlchemy would."""
+    deleted_at = version.deleted_at
+    return (
+        version.record_type,
+        version.uuid,
+        vector_rev(version.vector),
+        version.vv,
+        _sqlite_datetime(version.updated_at),
+        version.updated_by,
+        None if deleted_at is None else _sqlite_datetime(deleted_at),
+        _data(version),
+        origin,
+    )
+
+
+def _execute_many(
+    session: Session,
+    table: Table,
+    names: Sequence[str],
+    params: list[tuple[Any, ...]],
+    *,
+    upsert_on: str = "",
+) -> None:
+    """One INSERT (or upsert) executemany of ready parameter tuples, through the driver."""
+    if not params:
+        return
+    quoted = [f'"{n}"' for n in names]
+    sql = f'INSERT INTO "{table.name}" ({", ".join(quoted)}) VALUES ({", ".join("?" * len(names))})'
+    if upsert_on:
+        updates = ", ".join(
+            f"{q} = excluded.{q}" for n, q in zip(names, quoted, strict=True) if n != upsert_on
+        )
+        sql += f' ON CONFLICT ("{upsert_on}") DO UPDATE SET {updates}'
+    session.connection().exec_driver_sql(sql, params)
+
+
 def _upsert_live(session: Session, spec: RecordSpec, rows: list[dict[str, Any]]) -> None:
     _write_rows(session, spec.table, rows, upsert_on="uuid")
 
@@ -999,23 +1094,28 @@ def apply_plan(session: Session, plan: MergePlan, *, import_id: str) -> None:
         session.execute(select(1))  # make sure the transaction has begun
         session.connection().exec_driver_sql("PRAGMA defer_foreign_keys=ON")
         specs = _specs()
-        live_rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        live_rows: dict[str, list[KnownVersion]] = defaultdict(list)
         cleared: list[tuple[str, str]] = []
         heads: list[dict[str, Any]] = []
-        history: list[dict[str, Any]] = []
+        history: list[tuple[Any, ...]] = []
         for action in plan.actions:
-            spec = specs[action.record_type]
             if action.write_live:
-                live_rows[action.record_type].append(_live_row(spec, action.winner))
+                live_rows[action.record_type].append(action.winner)
             if action.write_heads:
                 cleared.append((action.record_type, action.uuid))
                 heads.extend(
                     {**_stored_row(v, _head_origin(v, import_id)), "digest": v.digest}
                     for v in action.losers
                 )
-            history.extend(_stored_row(v, import_id) for v in action.history)
+            history.extend(_history_params(v, import_id) for v in action.history)
         for record_type in sorted(live_rows, key=lambda t: (specs[t].order, t)):
-            _upsert_live(session, specs[record_type], live_rows[record_type])
+            spec = specs[record_type]
+            if _plain_columns(spec.table):
+                names, params = _live_params(spec, live_rows[record_type])
+                _execute_many(session, spec.table, names, params, upsert_on="uuid")
+            else:
+                rows = [_live_row(spec, v) for v in live_rows[record_type]]
+                _upsert_live(session, spec, rows)
         by_type: dict[str, list[str]] = defaultdict(list)
         for record_type, uuid in cleared:
             by_type[record_type].append(uuid)
@@ -1028,7 +1128,14 @@ def apply_plan(session: Session, plan: MergePlan, *, import_id: str) -> None:
                     )
                 )
         _write_rows(session, _CONFLICT_TABLE, heads)
-        _write_rows(session, _HISTORY_TABLE, history)
+        if _plain_columns(_HISTORY_TABLE):
+            _execute_many(session, _HISTORY_TABLE, _HISTORY_NAMES, history)
+        else:  # pragma: no cover - the history table has plain columns
+            _write_rows(
+                session,
+                _HISTORY_TABLE,
+                [dict(zip(_HISTORY_NAMES, p, strict=True)) for p in history],
+            )
     finally:
         if previous is None:
             session.info.pop(APPLYING_RECEIVED_VERSIONS, None)
