@@ -205,3 +205,44 @@ def test_live_and_history_parameters_match_the_row_dicts() -> None:
                     want = merge._sqlite_datetime(want)
                 assert value == want, name
             assert history[2] == vector_rev("a:1;b:2") == 3
+
+
+def _scan(xml: bytes) -> tuple[bool, list[str]]:
+    import io
+    import zipfile
+
+    from qidesk.sync.workbook_reader import scan_sheet_xml
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", xml)
+    out = _Collector("f.xlsx")
+    with zipfile.ZipFile(buffer) as archive:
+        ok = scan_sheet_xml(archive, "xl/worksheets/sheet1.xml", "S", out, lambda _: None)
+    return ok, [p.message for p in out.problems]
+
+
+HEAD = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+ROWS = b"".join(b'<row r="%d"><c r="A%d" t="n"><v>1</v></c></row>' % (i, i) for i in range(1, 50))
+TAIL = b"</sheetData></worksheet>"
+
+
+@pytest.mark.parametrize("separator", [b" ", b"\n", b"\t"])
+def test_scan_refuses_a_far_prefixed_cell_whatever_follows_its_tag_name(separator: bytes) -> None:
+    far = b'<row r="900000"><x:c' + separator + b'r="A900000"><x:v>1</x:v></x:c></row>'
+    ok, messages = _scan(HEAD + ROWS + far + TAIL)
+    assert not ok
+    assert any("900000" in m for m in messages)
+
+
+@pytest.mark.parametrize("tag", [b"<f>", b"<f ", b"<x:f>", b"<x:f\n"])
+def test_scan_finds_formulas_prefixed_or_not(tag: bytes) -> None:
+    cell = b'<row r="60"><c r="B60">' + tag + (b"" if tag.endswith(b">") else b">")
+    cell += b"SUM(A1:A2)</" + (b"x:" if b"x:" in tag else b"") + b"f><v>2</v></c></row>"
+    ok, messages = _scan(HEAD + ROWS + cell + TAIL)
+    assert not ok
+    assert any("formula" in m for m in messages)
+
+
+def test_scan_accepts_plain_cells() -> None:
+    assert _scan(HEAD + ROWS + TAIL) == (True, [])

@@ -75,6 +75,12 @@ _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+#: Quick pre-checks (the regex engine's literal scan beats ``bytes in`` here): an unprefixed
+#: formula tag, any prefixed ``c`` or ``f`` tag, a cell tag without attributes.
+_PLAIN_FORMULA = re.compile(rb"<f[\s>/]")
+_PREFIXED_C_OR_F = re.compile(rb":[cf][\s>/]")
+_BARE_CELL = re.compile(rb"<c>")
+_PREFIXED_CELL = re.compile(rb"<[A-Za-z_][\w.-]*:c[\s>]")
 #: Fast path (every cell starts ``<c r="``): a column beyond BL (64) or a row >= 100000.
 _TOO_WIDE = re.compile(rb'<c r="(?:[A-Z]{3}|[C-Z][A-Z]|B[M-Z])')
 _TOO_LONG = re.compile(rb'<c r="[A-Z]{1,3}\d{8}')
@@ -241,9 +247,10 @@ def scan_sheet_xml(
     if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
         out.add("the sheet's XML declares entities (a DOCTYPE); refused", sheet)
         return False
-    ok = _check_extent(data, sheet, out)
+    prefixed = _PREFIXED_C_OR_F.search(data) is not None
+    ok = _check_extent(data, sheet, out, maybe_prefixed=prefixed)
     found = 0
-    maybe_formulas = b"<f" in data or b":f" in data
+    maybe_formulas = prefixed or _PLAIN_FORMULA.search(data) is not None
     for match in _FORMULA.finditer(data) if maybe_formulas else ():
         if _is_boolean_constant(data, match.end()):
             continue  # LibreOffice writes TRUE/FALSE cells as TRUE() and FALSE()
@@ -272,12 +279,15 @@ def _column_number(letters: str) -> int:
     return number
 
 
-def _check_extent(data: bytes, sheet: str, out: _Collector) -> bool:
-    """Refuse cells beyond the caps, far-apart rows, and cells without a position."""
-    cells = data.count(b"<c ") + data.count(b"<c>")
-    prefixed = (b":c " in data or b":c>" in data) and re.search(
-        rb"<[A-Za-z_][\w.-]*:c[\s>]", data
-    ) is not None
+def _check_extent(data: bytes, sheet: str, out: _Collector, *, maybe_prefixed: bool = True) -> bool:
+    """Refuse cells beyond the caps, far-apart rows, and cells without a position.
+
+    ``maybe_prefixed`` False says the caller found no ``:c``/``:f`` tag name (no prefixed
+    cells), which spares a search."""
+    cells = data.count(b"<c ")
+    if _BARE_CELL.search(data) is not None:
+        cells += data.count(b"<c>")
+    prefixed = maybe_prefixed and _PREFIXED_CELL.search(data) is not None
     if not prefixed and cells == data.count(b'<c r="'):
         hits = [m for m in (_TOO_WIDE.search(data), _TOO_LONG.search(data)) if m]
         for match in hits:
