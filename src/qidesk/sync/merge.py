@@ -287,16 +287,16 @@ _CANONICAL_TYPE: dict[str, type] = {"str": str, "int": int, "bool": bool, "float
 
 
 _CanonPlan = tuple[tuple[str, str, type | None, ColumnSpec], ...]
-_CANON_PLANS: dict[int, tuple[RecordSpec, _CanonPlan]] = {}
+_CANON_PLANS: dict[str, tuple[RecordSpec, _CanonPlan]] = {}
 
 
 def _canon_plan(spec: RecordSpec) -> _CanonPlan:
     """(attribute key, column name, already-canonical type, column) of each value column."""
-    cached = _CANON_PLANS.get(id(spec))
+    cached = _CANON_PLANS.get(spec.record_type)
     if cached is not None and cached[0] is spec:
         return cached[1]
     plan = tuple((c.key, c.name, _CANONICAL_TYPE.get(c.kind), c) for c in spec.columns)
-    _CANON_PLANS[id(spec)] = (spec, plan)
+    _CANON_PLANS[spec.record_type] = (spec, plan)
     return plan
 
 
@@ -598,19 +598,23 @@ def _load_live(session: Session, spec: RecordSpec, uuids: Sequence[str]) -> dict
             if _kind(c.type) in _SQLITE_READERS
         ]
         columns = ", ".join(f'"{n}"' for n in names)
-        connection = session.connection()
-        for chunk in _chunks(uuids):
-            sql = (
-                f'SELECT {columns} FROM "{table.name}" WHERE "uuid" IN '
-                f"({', '.join('?' * len(chunk))})"
-            )
-            for raw in connection.exec_driver_sql(sql, tuple(chunk)):
-                values = list(raw)
-                for i, read in readers:
-                    if values[i] is not None:
-                        values[i] = read(values[i])
-                by_name = dict(zip(names, values, strict=True))
-                live[by_name["uuid"]] = _from_row(spec, by_name)
+        cursor = session.connection().connection.cursor()  # the sqlite3 cursor itself
+        try:
+            for chunk in _chunks(uuids):
+                sql = (
+                    f'SELECT {columns} FROM "{table.name}" WHERE "uuid" IN '
+                    f"({', '.join('?' * len(chunk))})"
+                )
+                cursor.execute(sql, tuple(chunk))
+                for raw in cursor.fetchall():
+                    values = list(raw)
+                    for i, read in readers:
+                        if values[i] is not None:
+                            values[i] = read(values[i])
+                    by_name = dict(zip(names, values, strict=True))
+                    live[by_name["uuid"]] = _from_row(spec, by_name)
+        finally:
+            cursor.close()
         return live
     for chunk in _chunks(uuids):
         for row in session.execute(select(table).where(table.c.uuid.in_(chunk))).mappings():
