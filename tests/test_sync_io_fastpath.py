@@ -246,3 +246,17 @@ def test_scan_finds_formulas_prefixed_or_not(tag: bytes) -> None:
 
 def test_scan_accepts_plain_cells() -> None:
     assert _scan(HEAD + ROWS + TAIL) == (True, [])
+
+
+def test_fast_constructors_make_equal_objects() -> None:
+    from qidesk.sync.versions import CellRef, IncomingVersion, cell_ref, incoming_version
+
+    stamp = datetime(2026, 11, 26, 9, 30)
+    ref = cell_ref("f.xlsx", "Teams", 4)
+    assert ref == CellRef("f.xlsx", "Teams", 4, None)
+    assert hash(ref) == hash(CellRef("f.xlsx", "Teams", 4, None))
+    made = incoming_version("Team", UUID, "a:1", stamp, "inst", None, {"name": "x"}, ref)
+    assert made == IncomingVersion("Team", UUID, "a:1", stamp, "inst", None, {"name": "x"}, ref)
+    assert made.extra == {} and not made.is_conflict_head
+    with pytest.raises(AttributeError):
+        made.uuid = "other"  # type: ignore[misc]

@@ -38,3 +38,39 @@ class IncomingVersion:
     #: True when this version is a non-winning head of a record in conflict (conflict sheet).
     is_conflict_head: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def cell_ref(file: str, sheet: str, row: int | None, column: str | None = None) -> CellRef:
+    """``CellRef(file, sheet, row, column)`` without the frozen dataclass's per-field
+    ``object.__setattr__`` (readers make one per row: hundreds of thousands per merge)."""
+    ref = object.__new__(CellRef)
+    ref.__dict__.update(file=file, sheet=sheet, row=row, column=column)
+    return ref
+
+
+def incoming_version(
+    record_type: str,
+    uuid: str,
+    vv: str,
+    updated_at: datetime,
+    updated_by: str,
+    deleted_at: datetime | None,
+    values: dict[str, Any],
+    source: CellRef,
+) -> IncomingVersion:
+    """``IncomingVersion(...)`` (not a conflict head, no extra) built the same way as
+    :func:`cell_ref`: an equal object, made several times faster."""
+    version = object.__new__(IncomingVersion)
+    version.__dict__.update(
+        record_type=record_type,
+        uuid=uuid,
+        vv=vv,
+        updated_at=updated_at,
+        updated_by=updated_by,
+        deleted_at=deleted_at,
+        values=values,
+        source=source,
+        is_conflict_head=False,
+        extra={},
+    )
+    return version

@@ -58,7 +58,7 @@ from qidesk.sync.record_types import (
     spec_for,
 )
 from qidesk.sync.validate import MAX_PROBLEMS_PER_FILE, Problem
-from qidesk.sync.versions import CellRef, IncomingVersion
+from qidesk.sync.versions import CellRef, IncomingVersion, cell_ref, incoming_version
 
 #: Caps on what is read of one sheet (QI Desk's widest sheet has about 25 columns).
 MAX_ROWS = 1_048_576  # Excel's own limit
@@ -712,15 +712,15 @@ def read_data_sheet(
             vv, updated_at, updated_by = edited_version(vv, meta, new_hash)
             edited += 1
         versions.append(
-            IncomingVersion(
-                record_type=spec.record_type,
-                uuid=uuid,
-                vv=vv,
-                updated_at=updated_at,
-                updated_by=updated_by,
-                deleted_at=deleted_at,
-                values=values,
-                source=CellRef(file, sheet, offset, None),
+            incoming_version(
+                spec.record_type,
+                uuid,
+                vv,
+                updated_at,
+                updated_by,
+                deleted_at,
+                values,
+                cell_ref(file, sheet, offset),
             )
         )
     return versions, edited
