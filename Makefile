@@ -1,7 +1,7 @@
 # QI Desk developer commands. Quick start (fresh machine):
 #   make demo   - set everything up and open the app on a demo database
 #   make test   - set everything up and run ruff, mypy and the whole test suite
-.PHONY: demo test setup system-deps lint typecheck pytest screenshots bench clean
+.PHONY: demo test setup system-deps lint typecheck pytest screenshots bench installer clean
 
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -50,6 +50,9 @@ test: setup system-deps lint typecheck pytest
 
 screenshots: setup
 	QT_QPA_PLATFORM=offscreen $(PY) -m qidesk.tools.screenshots screenshots-out
+
+installer: setup
+	$(PY) installer/build.py
 
 bench: setup
 	for b in bench/*.py; do echo "== $$b"; $(PY) $$b; done

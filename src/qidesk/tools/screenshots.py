@@ -150,15 +150,24 @@ def _run(args: argparse.Namespace, work: Path) -> int:
         if teams:
             window.select(Selection("team", teams[0].uuid))
             shot("team-overview")
-            if args.readme:
-                args.readme.parent.mkdir(parents=True, exist_ok=True)
-                window.grab().save(str(args.readme))
-                saved.append(args.readme)
             page = window.current_page()
             tabs = page.tabs  # type: ignore[attr-defined]
             for index in range(1, tabs.count()):
                 tabs.setCurrentIndex(index)
                 shot(f"team-{_slug(tabs.tabText(index))}")
+            tabs.setCurrentIndex(0)
+        if args.readme and teams:
+            # The README shows what coaches show teams: a spider chart of all three stages,
+            # so it uses a team of the oldest cohort (the one that has finished).
+            window.select(Selection("team", tree[-1].teams[0].uuid))
+            page = window.current_page()
+            tabs = page.tabs  # type: ignore[attr-defined]
+            titles = [tabs.tabText(i) for i in range(tabs.count())]
+            tabs.setCurrentIndex(titles.index("Self-assessment"))
+            _settle(app)
+            args.readme.parent.mkdir(parents=True, exist_ok=True)
+            window.grab().save(str(args.readme))
+            saved.append(args.readme)
             tabs.setCurrentIndex(0)
         for row in range(window.navigator.fixed.count()):
             key = window.navigator.fixed.item(row).data(window.navigator.fixed_key_role)
