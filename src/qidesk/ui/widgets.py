@@ -1,11 +1,13 @@
-"""Small widgets the pages share: self-saving text boxes, optional dates, empty states, marks."""
+"""Small widgets the pages share: self-saving text boxes, optional dates, empty states, marks,
+read-only tables and button rows."""
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QAbstractItemModel, QDate, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFocusEvent,
@@ -16,7 +18,15 @@ from PySide6.QtGui import (
     QPalette,
     QPixmap,
 )
-from PySide6.QtWidgets import QDateEdit, QLabel, QPlainTextEdit, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDateEdit,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QTableView,
+    QWidget,
+)
 
 #: Status marks (Okabe–Ito): active green, completed blue, withdrawn grey; cohorts alike.
 STATUS_COLOURS = {
@@ -145,3 +155,33 @@ class OptionalDateEdit(QDateEdit):
 
 def format_date(value: date | None) -> str:
     return f"{value.day} {value:%b %Y}" if value else ""
+
+
+def read_only_table(
+    model: QAbstractItemModel,
+    accessible_name: str,
+    *,
+    sortable: bool = True,
+    stretch: Iterable[int] = (),
+    fit: Iterable[int] = (),
+) -> QTableView:
+    """A table of whole rows, one selectable at a time, never edited in place; alternating
+    colours, no row numbers. ``sortable``: a header click sorts (no column sorted at first).
+    Columns in ``stretch`` share the spare width; those in ``fit`` fit their contents."""
+    view = QTableView()
+    view.setModel(model)
+    view.setAccessibleName(accessible_name)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.verticalHeader().hide()
+    header = view.horizontalHeader()
+    if sortable:
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        view.setSortingEnabled(True)  # click a header to sort
+    for column in stretch:
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+    for column in fit:
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+    return view

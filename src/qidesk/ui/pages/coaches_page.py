@@ -7,15 +7,12 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -27,7 +24,7 @@ from qidesk.ui.dialogs.coach_dialog import CoachDialog
 from qidesk.ui.pages.base import Page
 from qidesk.ui.pages.team_page import muted_label, page_title_label
 from qidesk.ui.table_model import RowsTableModel
-from qidesk.ui.widgets import EmptyState, format_date
+from qidesk.ui.widgets import EmptyState, format_date, read_only_table
 
 
 class CoachesTableModel(RowsTableModel[CoachInfo]):
@@ -91,25 +88,17 @@ class CoachesPage(Page):
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         self.model = CoachesTableModel(self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setAccessibleName("Coaches")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self.table.setSortingEnabled(True)  # click a header to sort
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(CoachesTableModel.NAME, QHeaderView.ResizeMode.Stretch)
-        for column in (
-            CoachesTableModel.ROLE,
-            CoachesTableModel.IIP,
-            CoachesTableModel.ACTIVE,
-            CoachesTableModel.TEAMS,
-        ):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.table = read_only_table(
+            self.model,
+            "Coaches",
+            stretch=(CoachesTableModel.NAME,),
+            fit=(
+                CoachesTableModel.ROLE,
+                CoachesTableModel.IIP,
+                CoachesTableModel.ACTIVE,
+                CoachesTableModel.TEAMS,
+            ),
+        )
         self.table.doubleClicked.connect(lambda _index: self.edit_coach())
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         splitter.addWidget(self.table)

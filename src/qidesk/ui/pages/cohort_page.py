@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +29,7 @@ from qidesk.ui.widgets import (
     EmptyState,
     OptionalDateEdit,
     format_date,
+    read_only_table,
     status_icon,
 )
 
@@ -90,21 +87,12 @@ class CohortTeamsTab(QWidget):
         buttons.addWidget(self.remove_button)
         layout.addLayout(buttons)
         self.model = TeamsTableModel(self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setAccessibleName("Teams of the cohort")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self.table.setSortingEnabled(True)  # click a header to sort
-        header = self.table.horizontalHeader()
-        for column in (TeamsTableModel.NAME, TeamsTableModel.SERVICE, TeamsTableModel.SITE):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
-        for column in (TeamsTableModel.COACH, TeamsTableModel.MEMBERS, TeamsTableModel.STATUS):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.table = read_only_table(
+            self.model,
+            "Teams of the cohort",
+            stretch=(TeamsTableModel.NAME, TeamsTableModel.SERVICE, TeamsTableModel.SITE),
+            fit=(TeamsTableModel.COACH, TeamsTableModel.MEMBERS, TeamsTableModel.STATUS),
+        )
         self.table.doubleClicked.connect(lambda _index: self.open_team())
         self.table.activated.connect(lambda _index: self.open_team())
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)

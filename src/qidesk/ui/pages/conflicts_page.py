@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
-    QTableView,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -27,7 +26,7 @@ from qidesk.ui.context import UiContext
 from qidesk.ui.pages.base import Page
 from qidesk.ui.pages.team_page import muted_label, page_title_label
 from qidesk.ui.table_model import RowsTableModel
-from qidesk.ui.widgets import EmptyState
+from qidesk.ui.widgets import EmptyState, read_only_table
 
 #: Okabe–Ito orange, faint, behind values that differ between versions.
 DIFFERS_COLOUR = QColor(230, 159, 0, 70)
@@ -86,18 +85,13 @@ class ConflictsPage(Page):
         layout.addSpacing(8)
 
         self.list_model = ConflictListModel(self)
-        self.list = QTableView()
-        self.list.setModel(self.list_model)
-        self.list.setAccessibleName("Records in conflict")
-        self.list.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.list.setAlternatingRowColors(True)
-        self.list.verticalHeader().hide()
-        header = self.list.horizontalHeader()
-        header.setSectionResizeMode(ConflictListModel.WHAT, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(ConflictListModel.NAME, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(ConflictListModel.DIFFERS, QHeaderView.ResizeMode.Stretch)
+        self.list = read_only_table(
+            self.list_model,
+            "Records in conflict",
+            sortable=False,
+            stretch=(ConflictListModel.NAME, ConflictListModel.DIFFERS),
+            fit=(ConflictListModel.WHAT,),
+        )
         self.list.selectionModel().selectionChanged.connect(self._show_selected)
 
         detail = QWidget()

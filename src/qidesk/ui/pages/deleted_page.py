@@ -5,13 +5,9 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -21,7 +17,7 @@ from qidesk.ui.context import UiContext
 from qidesk.ui.pages.base import Page
 from qidesk.ui.pages.team_page import muted_label, page_title_label
 from qidesk.ui.table_model import RowsTableModel
-from qidesk.ui.widgets import EmptyState
+from qidesk.ui.widgets import EmptyState, read_only_table
 
 
 def local_time_text(record: DeletedRecord) -> str:
@@ -82,21 +78,12 @@ class DeletedPage(Page):
         layout.addLayout(buttons)
         layout.addSpacing(4)
         self.model = DeletedTableModel(self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setAccessibleName("Deleted records")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self.table.setSortingEnabled(True)  # click a header to sort
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(DeletedTableModel.NAME, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(DeletedTableModel.WHERE, QHeaderView.ResizeMode.Stretch)
-        for column in (DeletedTableModel.WHAT, DeletedTableModel.WITH, DeletedTableModel.WHEN):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.table = read_only_table(
+            self.model,
+            "Deleted records",
+            stretch=(DeletedTableModel.NAME, DeletedTableModel.WHERE),
+            fit=(DeletedTableModel.WHAT, DeletedTableModel.WITH, DeletedTableModel.WHEN),
+        )
         self.table.doubleClicked.connect(lambda _index: self.restore_selected())
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         layout.addWidget(self.table, 1)

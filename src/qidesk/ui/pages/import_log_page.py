@@ -7,11 +7,9 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHeaderView,
     QLabel,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -21,7 +19,7 @@ from qidesk.ui.context import UiContext
 from qidesk.ui.pages.base import Page
 from qidesk.ui.pages.team_page import muted_label, page_title_label
 from qidesk.ui.table_model import RowsTableModel
-from qidesk.ui.widgets import EmptyState
+from qidesk.ui.widgets import EmptyState, read_only_table
 
 
 def local_time(moment: datetime) -> str:
@@ -67,18 +65,6 @@ class ReceivedModel(RowsTableModel[ReceivedVersion]):
         return local_time(row.updated_at)
 
 
-def _table(model: Any, name: str) -> QTableView:
-    view = QTableView()
-    view.setModel(model)
-    view.setAccessibleName(name)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.verticalHeader().hide()
-    return view
-
-
 class ImportLogPage(Page):
     """Imports on top; below, the chosen import's counts per record type and what it brought."""
 
@@ -100,12 +86,13 @@ class ImportLogPage(Page):
         layout.addSpacing(8)
 
         self.imports_model = ImportsModel(self)
-        self.imports = _table(self.imports_model, "Imported workbooks")
-        header = self.imports.horizontalHeader()
-        header.setSectionResizeMode(ImportsModel.WHEN, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(ImportsModel.FILE, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(ImportsModel.KIND, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(ImportsModel.CHANGES, QHeaderView.ResizeMode.Stretch)
+        self.imports = read_only_table(
+            self.imports_model,
+            "Imported workbooks",
+            sortable=False,
+            stretch=(ImportsModel.FILE, ImportsModel.CHANGES),
+            fit=(ImportsModel.WHEN, ImportsModel.KIND),
+        )
         self.imports.selectionModel().selectionChanged.connect(self._show_selected)
 
         detail = QWidget()
@@ -116,17 +103,17 @@ class ImportLogPage(Page):
         self.detail_title.setWordWrap(True)
         self.detail_title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.counts_model = TypeCountsModel(self)
-        self.counts = _table(self.counts_model, "Counts per kind of record")
+        self.counts = read_only_table(
+            self.counts_model, "Counts per kind of record", sortable=False
+        )
         self.counts.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.received_model = ReceivedModel(self)
-        self.received = _table(self.received_model, "Versions this import brought")
-        received_header = self.received.horizontalHeader()
-        received_header.setSectionResizeMode(
-            ReceivedModel.WHAT, QHeaderView.ResizeMode.ResizeToContents
-        )
-        received_header.setSectionResizeMode(ReceivedModel.NAME, QHeaderView.ResizeMode.Stretch)
-        received_header.setSectionResizeMode(
-            ReceivedModel.WHEN, QHeaderView.ResizeMode.ResizeToContents
+        self.received = read_only_table(
+            self.received_model,
+            "Versions this import brought",
+            sortable=False,
+            stretch=(ReceivedModel.NAME,),
+            fit=(ReceivedModel.WHAT, ReceivedModel.WHEN),
         )
         lower = QSplitter(Qt.Orientation.Horizontal)
         lower.addWidget(self.counts)

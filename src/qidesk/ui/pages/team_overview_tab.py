@@ -5,22 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QScrollArea,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -31,7 +27,7 @@ from qidesk.services.team_service import TeamDetail
 from qidesk.ui.context import UiContext
 from qidesk.ui.dialogs.member_dialog import MemberDialog
 from qidesk.ui.table_model import RowsTableModel
-from qidesk.ui.widgets import CommitTextEdit, EmptyState, muted_colour
+from qidesk.ui.widgets import CommitTextEdit, EmptyState, muted_colour, read_only_table
 
 #: Fields whose change alters the navigator (name, coach, status are shown there).
 STRUCTURE_FIELDS = frozenset({"name", "service", "site", "coach_uuid", "status", "cohort_uuid"})
@@ -207,22 +203,11 @@ class TeamOverviewTab(QWidget):
             buttons.addWidget(button)
         members_layout.addLayout(buttons)
         self.members_model = MembersTableModel(self)
-        self.members_table = QTableView()
-        self.members_table.setModel(self.members_model)
-        self.members_table.setAccessibleName("Team members")
-        self.members_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.members_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.members_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.members_table.verticalHeader().hide()
-        self.members_table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self.members_table.setSortingEnabled(True)  # click a header to sort
-        self.members_table.setAlternatingRowColors(True)
-        header = self.members_table.horizontalHeader()
-        header.setSectionResizeMode(MembersTableModel.NAME, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(MembersTableModel.ROLE, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(MembersTableModel.EMAIL, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(
-            MembersTableModel.ACTIVE, QHeaderView.ResizeMode.ResizeToContents
+        self.members_table = read_only_table(
+            self.members_model,
+            "Team members",
+            stretch=(MembersTableModel.NAME, MembersTableModel.ROLE, MembersTableModel.EMAIL),
+            fit=(MembersTableModel.ACTIVE,),
         )
         self.members_table.doubleClicked.connect(lambda _index: self.edit_member())
         self.members_table.setMinimumHeight(220)
