@@ -72,6 +72,31 @@ def muted_colour(widget: QWidget) -> QColor:
     return widget.palette().color(QPalette.ColorRole.PlaceholderText)
 
 
+def bold_label(text: str = "", size_delta: float = 0.0) -> QLabel:
+    """A bold label (a heading or caption), ``size_delta`` points larger than the default font."""
+    label = QLabel(text)
+    font = label.font()
+    if size_delta:
+        font.setPointSizeF(font.pointSizeF() + size_delta)
+    font.setBold(True)
+    label.setFont(font)
+    return label
+
+
+def page_title_label(size_delta: float = 5.0) -> QLabel:
+    """The big bold title of a page (its text set later)."""
+    return bold_label(size_delta=size_delta)
+
+
+def muted_label(parent: QWidget) -> QLabel:
+    """A label in the secondary text colour of ``parent``'s palette."""
+    label = QLabel()
+    palette = label.palette()
+    palette.setColor(label.foregroundRole(), muted_colour(parent))
+    label.setPalette(palette)
+    return label
+
+
 class EmptyState(QLabel):
     """Centred, muted text that says what to do next."""
 

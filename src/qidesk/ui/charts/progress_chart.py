@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVB
 from qidesk.core.progress_scale import MAX_SCORE, MIN_SCORE, RATER_LABELS, RATERS
 from qidesk.core.timeline_layout import DAY, date_x
 from qidesk.ui.charts.timeline_chart import MonthAxis, export_png, export_svg
+from qidesk.ui.widgets import bold_label
 
 #: Team: blue solid line with circles; coach: reddish purple dashed line with squares
 #: (Okabe-Ito; the line styles keep a grey-scale print readable).
@@ -51,10 +52,7 @@ class ProgressChart(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(4)
         bar = QHBoxLayout()
-        self.caption = QLabel(title)
-        font = self.caption.font()
-        font.setBold(True)
-        self.caption.setFont(font)
+        self.caption = bold_label(title)
         bar.addWidget(self.caption)
         bar.addStretch(1)
         self.legend_label = QLabel(
@@ -228,10 +226,7 @@ class LatestScoresChart(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(4)
         bar = QHBoxLayout()
-        self.caption = QLabel(title)
-        font = self.caption.font()
-        font.setBold(True)
-        self.caption.setFont(font)
+        self.caption = bold_label(title)
         bar.addWidget(self.caption)
         bar.addStretch(1)
         legend = "&nbsp;&nbsp; ".join(

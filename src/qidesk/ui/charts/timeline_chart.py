@@ -46,6 +46,7 @@ from qidesk.core.timeline_layout import (
     cycle_tooltip,
     month_ticks,
 )
+from qidesk.ui.widgets import bold_label
 
 TODAY_COLOUR = "#0072B2"
 STALLED_BAND = "#E69F00"
@@ -338,10 +339,7 @@ class TimelineChart(QWidget):
         outer.setSpacing(4)
         bar = QHBoxLayout()
         bar.setSpacing(8)
-        self.caption = QLabel(title)
-        font = self.caption.font()
-        font.setBold(True)
-        self.caption.setFont(font)
+        self.caption = bold_label(title)
         bar.addWidget(self.caption)
         bar.addStretch(1)
         self.legend_label = QLabel(legend_html())

@@ -8,7 +8,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -21,10 +20,9 @@ from qidesk.services.coach_service import CoachInfo
 from qidesk.services.reference_service import COACH_ROLE_LABELS
 from qidesk.ui.context import UiContext
 from qidesk.ui.dialogs.coach_dialog import CoachDialog
-from qidesk.ui.pages.base import Page
-from qidesk.ui.pages.team_page import muted_label, page_title_label
+from qidesk.ui.pages.base import Page, page_header
 from qidesk.ui.table_model import RowsTableModel
-from qidesk.ui.widgets import EmptyState, format_date, read_only_table
+from qidesk.ui.widgets import EmptyState, bold_label, format_date, muted_label, read_only_table
 
 
 class CoachesTableModel(RowsTableModel[CoachInfo]):
@@ -62,15 +60,7 @@ class CoachesPage(Page):
 
     def __init__(self, context: UiContext, parent: QWidget | None = None):
         super().__init__(context, parent)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 12, 16, 8)
-        layout.setSpacing(4)
-        title = page_title_label()
-        title.setText("Coaches")
-        self.subtitle = muted_label(self)
-        layout.addWidget(title)
-        layout.addWidget(self.subtitle)
-        layout.addSpacing(8)
+        layout, _title, self.subtitle = page_header(self, "Coaches")
         buttons = QHBoxLayout()
         self.add_button = QPushButton("Add coach…")
         self.add_button.setToolTip("Add a coach (Ctrl+N)")
@@ -107,10 +97,7 @@ class CoachesPage(Page):
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(8, 0, 0, 0)
         side_layout.setSpacing(4)
-        self.teams_heading = QLabel("Teams")
-        font = self.teams_heading.font()
-        font.setBold(True)
-        self.teams_heading.setFont(font)
+        self.teams_heading = bold_label("Teams")
         side_layout.addWidget(self.teams_heading)
         self.teams_list = QListWidget()
         self.teams_list.setAccessibleName("Teams of the selected coach")

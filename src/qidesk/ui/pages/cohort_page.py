@@ -20,9 +20,8 @@ from qidesk.services.reference_service import COHORT_STATUS_LABELS, TEAM_STATUS_
 from qidesk.services.team_service import TeamSummary
 from qidesk.ui.context import UiContext
 from qidesk.ui.dialogs.team_dialog import TeamDialog
-from qidesk.ui.pages.base import Page
+from qidesk.ui.pages.base import Page, page_header
 from qidesk.ui.pages.tabs import LazyTabs, TabFactory
-from qidesk.ui.pages.team_page import muted_label, page_title_label
 from qidesk.ui.table_model import RowsTableModel
 from qidesk.ui.widgets import (
     CommitTextEdit,
@@ -158,14 +157,7 @@ class CohortPage(Page):
     def __init__(self, context: UiContext, parent: QWidget | None = None):
         super().__init__(context, parent)
         self.cohort: CohortInfo | None = None
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 12, 16, 8)
-        layout.setSpacing(4)
-        self.title = page_title_label()
-        self.subtitle = muted_label(self)
-        layout.addWidget(self.title)
-        layout.addWidget(self.subtitle)
-        layout.addSpacing(8)
+        layout, self.title, self.subtitle = page_header(self)
 
         details = QGridLayout()
         details.setHorizontalSpacing(12)

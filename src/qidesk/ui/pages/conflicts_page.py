@@ -23,10 +23,9 @@ from PySide6.QtWidgets import (
 
 from qidesk.services.conflict_service import ConflictSummary, ConflictVersion
 from qidesk.ui.context import UiContext
-from qidesk.ui.pages.base import Page
-from qidesk.ui.pages.team_page import muted_label, page_title_label
+from qidesk.ui.pages.base import Page, page_header
 from qidesk.ui.table_model import RowsTableModel
-from qidesk.ui.widgets import EmptyState, read_only_table
+from qidesk.ui.widgets import EmptyState, page_title_label, read_only_table
 
 #: Okabe–Ito orange, faint, behind values that differ between versions.
 DIFFERS_COLOUR = QColor(230, 159, 0, 70)
@@ -68,21 +67,14 @@ class ConflictsPage(Page):
         super().__init__(context, parent)
         self.current: ConflictSummary | None = None
         self.keep_buttons: list[QPushButton] = []
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 12, 16, 8)
-        layout.setSpacing(4)
-        title = page_title_label()
-        title.setText("Conflicts")
-        self.subtitle = muted_label(self)
-        self.subtitle.setWordWrap(True)
-        self.subtitle.setText(
+        layout, _title, self.subtitle = page_header(
+            self,
+            "Conflicts",
             "A record changed in two places before they shared their changes. QI Desk shows one "
             "version everywhere and keeps the others here: nothing is lost. Keep the right one "
-            "and the conflict closes on every computer you export to."
+            "and the conflict closes on every computer you export to.",
+            wrap=True,
         )
-        layout.addWidget(title)
-        layout.addWidget(self.subtitle)
-        layout.addSpacing(8)
 
         self.list_model = ConflictListModel(self)
         self.list = read_only_table(

@@ -8,14 +8,12 @@ from typing import Any
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from qidesk.services.deleted_service import DeletedRecord
 from qidesk.ui.context import UiContext
-from qidesk.ui.pages.base import Page
-from qidesk.ui.pages.team_page import muted_label, page_title_label
+from qidesk.ui.pages.base import Page, page_header
 from qidesk.ui.table_model import RowsTableModel
 from qidesk.ui.widgets import EmptyState, read_only_table
 
@@ -56,20 +54,13 @@ class DeletedTableModel(RowsTableModel[DeletedRecord]):
 class DeletedPage(Page):
     def __init__(self, context: UiContext, parent: QWidget | None = None):
         super().__init__(context, parent)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 12, 16, 8)
-        layout.setSpacing(4)
-        title = page_title_label()
-        title.setText("Recently deleted")
-        self.subtitle = muted_label(self)
-        self.subtitle.setText(
+        layout, _title, self.subtitle = page_header(
+            self,
+            "Recently deleted",
             "Deleting never destroys anything: restore brings a record back with everything "
-            "deleted together with it."
+            "deleted together with it.",
+            wrap=True,
         )
-        self.subtitle.setWordWrap(True)
-        layout.addWidget(title)
-        layout.addWidget(self.subtitle)
-        layout.addSpacing(8)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         self.restore_button = QPushButton("Restore")

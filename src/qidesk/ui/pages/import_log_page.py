@@ -16,8 +16,7 @@ from PySide6.QtWidgets import (
 
 from qidesk.services.import_log_service import COUNT_KEYS, ImportEntry, ReceivedVersion
 from qidesk.ui.context import UiContext
-from qidesk.ui.pages.base import Page
-from qidesk.ui.pages.team_page import muted_label, page_title_label
+from qidesk.ui.pages.base import Page, page_header
 from qidesk.ui.table_model import RowsTableModel
 from qidesk.ui.widgets import EmptyState, read_only_table
 
@@ -70,20 +69,13 @@ class ImportLogPage(Page):
 
     def __init__(self, context: UiContext, parent: QWidget | None = None):
         super().__init__(context, parent)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 12, 16, 8)
-        layout.setSpacing(4)
-        title = page_title_label()
-        title.setText("Import log")
-        subtitle = muted_label(self)
-        subtitle.setWordWrap(True)
-        subtitle.setText(
+        layout, _title, _subtitle = page_header(
+            self,
+            "Import log",
             "Every workbook imported into this database. Each import was applied in one go after "
-            "a backup; the versions it brought are kept in the history of each record."
+            "a backup; the versions it brought are kept in the history of each record.",
+            wrap=True,
         )
-        layout.addWidget(title)
-        layout.addWidget(subtitle)
-        layout.addSpacing(8)
 
         self.imports_model = ImportsModel(self)
         self.imports = read_only_table(

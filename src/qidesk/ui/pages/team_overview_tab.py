@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QScrollArea,
@@ -27,7 +26,13 @@ from qidesk.services.team_service import TeamDetail
 from qidesk.ui.context import UiContext
 from qidesk.ui.dialogs.member_dialog import MemberDialog
 from qidesk.ui.table_model import RowsTableModel
-from qidesk.ui.widgets import CommitTextEdit, EmptyState, muted_colour, read_only_table
+from qidesk.ui.widgets import (
+    CommitTextEdit,
+    EmptyState,
+    bold_label,
+    muted_label,
+    read_only_table,
+)
 
 #: Fields whose change alters the navigator (name, coach, status are shown there).
 STRUCTURE_FIELDS = frozenset({"name", "service", "site", "coach_uuid", "status", "cohort_uuid"})
@@ -170,11 +175,7 @@ class TeamOverviewTab(QWidget):
             ("Strategic objectives", self.objective_checks),
             ("Quality domains", self.domain_checks),
         ):
-            heading = QLabel(title)
-            font = heading.font()
-            font.setBold(True)
-            heading.setFont(font)
-            align_layout.addWidget(heading)
+            align_layout.addWidget(bold_label(title))
             align_layout.addWidget(widget)
         align_layout.addStretch(1)
         layout.addWidget(alignment, 0, 1)
@@ -193,10 +194,7 @@ class TeamOverviewTab(QWidget):
         self.add_member_button.clicked.connect(self.add_member)
         self.edit_member_button.clicked.connect(self.edit_member)
         self.remove_member_button.clicked.connect(self.remove_member)
-        self.member_count = QLabel()
-        palette = self.member_count.palette()
-        palette.setColor(self.member_count.foregroundRole(), muted_colour(self))
-        self.member_count.setPalette(palette)
+        self.member_count = muted_label(self)
         buttons.addWidget(self.member_count)
         buttons.addStretch(1)
         for button in (self.add_member_button, self.edit_member_button, self.remove_member_button):
