@@ -7,7 +7,6 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -22,7 +21,14 @@ from qidesk.ui.context import UiContext
 from qidesk.ui.dialogs.coach_dialog import CoachDialog
 from qidesk.ui.pages.base import Page, page_header
 from qidesk.ui.table_model import RowsTableModel
-from qidesk.ui.widgets import EmptyState, bold_label, format_date, muted_label, read_only_table
+from qidesk.ui.widgets import (
+    EmptyState,
+    bold_label,
+    button_row,
+    format_date,
+    muted_label,
+    read_only_table,
+)
 
 
 class CoachesTableModel(RowsTableModel[CoachInfo]):
@@ -61,7 +67,6 @@ class CoachesPage(Page):
     def __init__(self, context: UiContext, parent: QWidget | None = None):
         super().__init__(context, parent)
         layout, _title, self.subtitle = page_header(self, "Coaches")
-        buttons = QHBoxLayout()
         self.add_button = QPushButton("Add coach…")
         self.add_button.setToolTip("Add a coach (Ctrl+N)")
         self.edit_button = QPushButton("Edit…")
@@ -69,11 +74,7 @@ class CoachesPage(Page):
         self.add_button.clicked.connect(self.new_item)
         self.edit_button.clicked.connect(self.edit_coach)
         self.delete_button.clicked.connect(self.delete_item)
-        buttons.addWidget(self.add_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.edit_button)
-        buttons.addWidget(self.delete_button)
-        layout.addLayout(buttons)
+        layout.addLayout(button_row([self.add_button], [self.edit_button, self.delete_button]))
         layout.addSpacing(4)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)

@@ -7,7 +7,6 @@ from typing import Any
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -27,6 +26,7 @@ from qidesk.ui.widgets import (
     CommitTextEdit,
     EmptyState,
     OptionalDateEdit,
+    button_row,
     format_date,
     read_only_table,
     status_icon,
@@ -72,7 +72,6 @@ class CohortTeamsTab(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 8, 0, 0)
         layout.setSpacing(8)
-        buttons = QHBoxLayout()
         self.add_button = QPushButton("Add team…")
         self.add_button.setToolTip("Add a team to this cohort (Ctrl+N)")
         self.open_button = QPushButton("Open")
@@ -80,11 +79,7 @@ class CohortTeamsTab(QWidget):
         self.add_button.clicked.connect(self.add_team)
         self.open_button.clicked.connect(self.open_team)
         self.remove_button.clicked.connect(self.remove_team)
-        buttons.addWidget(self.add_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.open_button)
-        buttons.addWidget(self.remove_button)
-        layout.addLayout(buttons)
+        layout.addLayout(button_row([self.add_button], [self.open_button, self.remove_button]))
         self.model = TeamsTableModel(self)
         self.table = read_only_table(
             self.model,

@@ -6,7 +6,6 @@ from datetime import UTC
 from typing import Any
 
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QPushButton,
     QWidget,
 )
@@ -15,7 +14,7 @@ from qidesk.services.deleted_service import DeletedRecord
 from qidesk.ui.context import UiContext
 from qidesk.ui.pages.base import Page, page_header
 from qidesk.ui.table_model import RowsTableModel
-from qidesk.ui.widgets import EmptyState, read_only_table
+from qidesk.ui.widgets import EmptyState, button_row, read_only_table
 
 
 def local_time_text(record: DeletedRecord) -> str:
@@ -61,12 +60,9 @@ class DeletedPage(Page):
             "deleted together with it.",
             wrap=True,
         )
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
         self.restore_button = QPushButton("Restore")
         self.restore_button.clicked.connect(self.restore_selected)
-        buttons.addWidget(self.restore_button)
-        layout.addLayout(buttons)
+        layout.addLayout(button_row(right=[self.restore_button]))
         layout.addSpacing(4)
         self.model = DeletedTableModel(self)
         self.table = read_only_table(

@@ -42,7 +42,7 @@ from qidesk.core.pdsa_rules import (
 from qidesk.core.timeline_layout import DECISION_COLOURS
 from qidesk.services.base import ServiceError
 from qidesk.services.pdsa_service import ChangeIdeaInfo, CycleInfo, CycleRuleError
-from qidesk.ui.widgets import CommitTextEdit, bold_label
+from qidesk.ui.widgets import CommitTextEdit, bold_label, button_row
 
 PROBLEM_COLOUR = "#D55E00"
 SECTIONS = (
@@ -319,15 +319,11 @@ class PdsaEditor(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
         layout.addWidget(table)
-        buttons = QHBoxLayout()
         add = QPushButton(f"Add {what}")
         add.clicked.connect(lambda: self._add_row(table))
         remove = QPushButton("Remove")
         remove.clicked.connect(lambda: self._remove_row(table))
-        buttons.addWidget(add)
-        buttons.addWidget(remove)
-        buttons.addStretch(1)
-        layout.addLayout(buttons)
+        layout.addLayout(button_row([add, remove]))
         self.sections[section].form.addRow(label, box)
         return table
 

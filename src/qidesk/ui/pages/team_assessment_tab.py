@@ -51,6 +51,7 @@ from qidesk.services.assessment_service import (
 from qidesk.services.base import ServiceError
 from qidesk.ui.charts.radar_paint import team_radar_data
 from qidesk.ui.charts.spider_chart import SpiderChart
+from qidesk.ui.widgets import button_row
 
 log = logging.getLogger(__name__)
 
@@ -392,11 +393,7 @@ class TeamAssessmentTab(QWidget):
         areas.addRow(QLabel("Responses:"), self.responses_label)
         side_layout.addLayout(areas)
         side_layout.addWidget(self.note_label)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.export_button)
-        buttons.addWidget(self.report_button)
-        side_layout.addLayout(buttons)
+        side_layout.addLayout(button_row(right=[self.export_button, self.report_button]))
         chart_box = QWidget()
         chart_layout = QVBoxLayout(chart_box)
         chart_layout.setContentsMargins(0, 0, 0, 0)

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
     QGroupBox,
-    QHBoxLayout,
     QLineEdit,
     QPushButton,
     QScrollArea,
@@ -30,6 +29,7 @@ from qidesk.ui.widgets import (
     CommitTextEdit,
     EmptyState,
     bold_label,
+    button_row,
     muted_label,
     read_only_table,
 )
@@ -186,7 +186,6 @@ class TeamOverviewTab(QWidget):
         members = QGroupBox("Members")
         members_layout = QVBoxLayout(members)
         members_layout.setSpacing(8)
-        buttons = QHBoxLayout()
         self.add_member_button = QPushButton("Add member…")
         self.add_member_button.setToolTip("Add a member (Ctrl+N)")
         self.edit_member_button = QPushButton("Edit…")
@@ -195,11 +194,12 @@ class TeamOverviewTab(QWidget):
         self.edit_member_button.clicked.connect(self.edit_member)
         self.remove_member_button.clicked.connect(self.remove_member)
         self.member_count = muted_label(self)
-        buttons.addWidget(self.member_count)
-        buttons.addStretch(1)
-        for button in (self.add_member_button, self.edit_member_button, self.remove_member_button):
-            buttons.addWidget(button)
-        members_layout.addLayout(buttons)
+        members_layout.addLayout(
+            button_row(
+                [self.member_count],
+                [self.add_member_button, self.edit_member_button, self.remove_member_button],
+            )
+        )
         self.members_model = MembersTableModel(self)
         self.members_table = read_only_table(
             self.members_model,
