@@ -10,11 +10,11 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from qidesk.core.progress_scale import MAX_SCORE, MIN_SCORE, RATER_LABELS, RATERS
 from qidesk.core.timeline_layout import DAY, date_x
-from qidesk.ui.charts.timeline_chart import MonthAxis, export_png, export_svg
+from qidesk.ui.charts.timeline_chart import MonthAxis, ask_picture_path, export_png, export_svg
 from qidesk.ui.widgets import bold_label
 
 #: Team: blue solid line with circles; coach: reddish purple dashed line with squares
@@ -202,15 +202,8 @@ class ProgressChart(QWidget):
             self.graphics.ci.layout.activate()
 
     def _export_clicked(self) -> None:
-        name, chosen = QFileDialog.getSaveFileName(
-            self,
-            "Export progress chart",
-            "progress.png",
-            "PNG picture (*.png);;SVG drawing (*.svg)",
-        )
+        name = ask_picture_path(self, "Export progress chart", "progress.png")
         if name:
-            if "svg" in chosen and not name.lower().endswith(".svg"):
-                name += ".svg"
             self.export(name)
 
 
@@ -304,10 +297,6 @@ class LatestScoresChart(QWidget):
         return export_scene(self.graphics, path, self.accessibleName(), self.palette())
 
     def _export_clicked(self) -> None:
-        name, chosen = QFileDialog.getSaveFileName(
-            self, "Export chart", "latest-scores.png", "PNG picture (*.png);;SVG drawing (*.svg)"
-        )
+        name = ask_picture_path(self, "Export chart", "latest-scores.png")
         if name:
-            if "svg" in chosen and not name.lower().endswith(".svg"):
-                name += ".svg"
             self.export(name)

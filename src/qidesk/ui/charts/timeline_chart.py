@@ -85,6 +85,19 @@ def export_svg(scene: QGraphicsScene, rect: QRectF, path: Path, title: str) -> N
         painter.end()
 
 
+def ask_picture_path(parent: QWidget, caption: str, default_name: str) -> str | None:
+    """Ask where to save a chart as a PNG picture or an SVG drawing (None: cancelled); a name
+    given for an SVG drawing without its suffix gets ``.svg``."""
+    name, chosen = QFileDialog.getSaveFileName(
+        parent, caption, default_name, "PNG picture (*.png);;SVG drawing (*.svg)"
+    )
+    if not name:
+        return None
+    if "svg" in chosen and not name.lower().endswith(".svg"):
+        name += ".svg"
+    return name
+
+
 def export_png(
     scene: QGraphicsScene, rect: QRectF, path: Path, background: QColor, scale: float = 2.0
 ) -> None:
@@ -517,17 +530,9 @@ class TimelineChart(QWidget):
         return path
 
     def _export_clicked(self) -> None:
-        name, chosen = QFileDialog.getSaveFileName(
-            self,
-            "Export timeline",
-            "pdsa-timeline.png",
-            "PNG picture (*.png);;SVG drawing (*.svg)",
-        )
-        if not name:
-            return
-        if "svg" in chosen and not name.lower().endswith(".svg"):
-            name += ".svg"
-        self.export(name)
+        name = ask_picture_path(self, "Export timeline", "pdsa-timeline.png")
+        if name:
+            self.export(name)
 
     # --- mouse ------------------------------------------------------------------------------
 
