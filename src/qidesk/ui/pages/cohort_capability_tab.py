@@ -28,6 +28,7 @@ from qidesk.services.assessment_service import CohortCapability
 from qidesk.services.base import ServiceError
 from qidesk.ui.charts.radar_paint import cohort_radar_data
 from qidesk.ui.charts.spider_chart import SpiderChart
+from qidesk.ui.pages.tabs import services_and_context
 
 
 def _fmt(value: float | None) -> str:
@@ -40,8 +41,7 @@ class CohortCapabilityTab(QWidget):
     def __init__(self, services: Any, parent: QWidget | None = None):
         """``services`` is the Services registry, or the window's UiContext (which holds it)."""
         super().__init__(parent)
-        self.context = services if hasattr(services, "notify_saved") else None
-        self.services = services.services if self.context is not None else services
+        self.services, self.context = services_and_context(services)
         self.cohort_uuid: str | None = None
         self.capability: CohortCapability | None = None
         self.stage_checks = {stage: QCheckBox(STAGE_LABELS[stage]) for stage in STAGES}

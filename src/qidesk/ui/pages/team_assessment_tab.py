@@ -51,6 +51,7 @@ from qidesk.services.assessment_service import (
 from qidesk.services.base import ServiceError
 from qidesk.ui.charts.radar_paint import team_radar_data
 from qidesk.ui.charts.spider_chart import SpiderChart
+from qidesk.ui.pages.tabs import services_and_context
 from qidesk.ui.widgets import button_row
 
 log = logging.getLogger(__name__)
@@ -257,8 +258,7 @@ class TeamAssessmentTab(QWidget):
     def __init__(self, services: Any, parent: QWidget | None = None):
         """``services`` is the Services registry, or the window's UiContext (which holds it)."""
         super().__init__(parent)
-        self.context = services if hasattr(services, "notify_saved") else None
-        self.services = services.services if self.context is not None else services
+        self.services, self.context = services_and_context(services)
         self.team_uuid: str | None = None
         self.sheet: StageSheet | None = None
         self.results: TeamResults | None = None

@@ -37,7 +37,7 @@ from qidesk.services.pdsa_service import (
 )
 from qidesk.ui.charts.timeline_chart import TimelineChart
 from qidesk.ui.pages.pdsa_editor import PdsaEditor
-from qidesk.ui.pages.team_progress_tab import services_and_context
+from qidesk.ui.pages.tabs import services_and_context
 from qidesk.ui.table_model import Index, RowsTableModel
 from qidesk.ui.widgets import CommitTextEdit, EmptyState, button_row, format_date
 

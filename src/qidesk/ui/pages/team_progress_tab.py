@@ -29,17 +29,11 @@ from qidesk.core.progress_scale import RATER_LABELS, RATERS
 from qidesk.services.base import ServiceError
 from qidesk.services.progress_service import ProgressScoreInfo, ScaleLevel
 from qidesk.ui.charts.progress_chart import ProgressChart
+from qidesk.ui.pages.tabs import services_and_context
 from qidesk.ui.table_model import RowsTableModel
 from qidesk.ui.widgets import button_row
 
 PROBLEM_COLOUR = "#D55E00"
-
-
-def services_and_context(owner: Any) -> tuple[Any, Any]:
-    """Tabs are made with a UiContext (the team page) or with the Services (tests, tools)."""
-    if hasattr(owner, "notify_saved"):
-        return owner.services, owner
-    return owner, None
 
 
 def month_text(month: date | None) -> str:
