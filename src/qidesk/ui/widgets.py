@@ -29,6 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from qidesk.ui.table_model import RowsTableModel
+
 #: Status marks (Okabe–Ito): active green, completed blue, withdrawn grey; cohorts alike.
 STATUS_COLOURS = {
     "active": "#009E73",
@@ -222,3 +224,9 @@ def button_row(left: Iterable[QWidget] = (), right: Iterable[QWidget] = ()) -> Q
     for widget in right:
         row.addWidget(widget)
     return row
+
+
+def selected_row[RowT](view: QTableView, model: RowsTableModel[RowT]) -> RowT | None:
+    """The row (DTO) of ``model`` selected in ``view``, or None."""
+    rows = view.selectionModel().selectedRows()
+    return model.row_at(rows[0].row()) if rows else None

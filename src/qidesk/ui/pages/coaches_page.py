@@ -28,6 +28,7 @@ from qidesk.ui.widgets import (
     format_date,
     muted_label,
     read_only_table,
+    selected_row,
 )
 
 
@@ -134,8 +135,7 @@ class CoachesPage(Page):
         self._selection_changed()
 
     def selected_coach(self) -> CoachInfo | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.model.row_at(rows[0].row()) if rows else None
+        return selected_row(self.table, self.model)
 
     def _selection_changed(self) -> None:
         coach = self.selected_coach()

@@ -29,6 +29,7 @@ from qidesk.ui.widgets import (
     button_row,
     format_date,
     read_only_table,
+    selected_row,
     status_icon,
 )
 
@@ -104,8 +105,7 @@ class CohortTeamsTab(QWidget):
         self._update_buttons()
 
     def selected_team(self) -> TeamSummary | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.model.row_at(rows[0].row()) if rows else None
+        return selected_row(self.table, self.model)
 
     def _update_buttons(self) -> None:
         has = self.selected_team() is not None

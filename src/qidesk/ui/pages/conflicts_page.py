@@ -25,7 +25,7 @@ from qidesk.services.conflict_service import ConflictSummary, ConflictVersion
 from qidesk.ui.context import UiContext
 from qidesk.ui.pages.base import Page, page_header
 from qidesk.ui.table_model import RowsTableModel
-from qidesk.ui.widgets import EmptyState, page_title_label, read_only_table
+from qidesk.ui.widgets import EmptyState, page_title_label, read_only_table, selected_row
 
 #: Okabe–Ito orange, faint, behind values that differ between versions.
 DIFFERS_COLOUR = QColor(230, 159, 0, 70)
@@ -145,8 +145,7 @@ class ConflictsPage(Page):
             self._show(rows[index])
 
     def _show_selected(self, *_args: Any) -> None:
-        selected = self.list.selectionModel().selectedRows()
-        row = self.list_model.row_at(selected[0].row()) if selected else None
+        row = selected_row(self.list, self.list_model)
         self._show(row)
 
     def _show(self, conflict: ConflictSummary | None) -> None:

@@ -14,7 +14,7 @@ from qidesk.services.deleted_service import DeletedRecord
 from qidesk.ui.context import UiContext
 from qidesk.ui.pages.base import Page, page_header
 from qidesk.ui.table_model import RowsTableModel
-from qidesk.ui.widgets import EmptyState, button_row, read_only_table
+from qidesk.ui.widgets import EmptyState, button_row, read_only_table, selected_row
 
 
 def local_time_text(record: DeletedRecord) -> str:
@@ -91,8 +91,7 @@ class DeletedPage(Page):
         self._update_buttons()
 
     def selected(self) -> DeletedRecord | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.model.row_at(rows[0].row()) if rows else None
+        return selected_row(self.table, self.model)
 
     def _update_buttons(self) -> None:
         self.restore_button.setEnabled(self.selected() is not None)

@@ -18,7 +18,7 @@ from qidesk.services.import_log_service import COUNT_KEYS, ImportEntry, Received
 from qidesk.ui.context import UiContext
 from qidesk.ui.pages.base import Page, page_header
 from qidesk.ui.table_model import RowsTableModel
-from qidesk.ui.widgets import EmptyState, read_only_table
+from qidesk.ui.widgets import EmptyState, read_only_table, selected_row
 
 
 def local_time(moment: datetime) -> str:
@@ -139,8 +139,7 @@ class ImportLogPage(Page):
             self._show(None)
 
     def _show_selected(self, *_args: Any) -> None:
-        selected = self.imports.selectionModel().selectedRows()
-        self._show(self.imports_model.row_at(selected[0].row()) if selected else None)
+        self._show(selected_row(self.imports, self.imports_model))
 
     def _show(self, entry: ImportEntry | None) -> None:
         if entry is None:

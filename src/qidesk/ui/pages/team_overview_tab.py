@@ -32,6 +32,7 @@ from qidesk.ui.widgets import (
     button_row,
     muted_label,
     read_only_table,
+    selected_row,
 )
 
 #: Fields whose change alters the navigator (name, coach, status are shown there).
@@ -290,8 +291,7 @@ class TeamOverviewTab(QWidget):
 
     # members ---------------------------------------------------------------------------------
     def selected_member(self) -> MemberInfo | None:
-        rows = self.members_table.selectionModel().selectedRows()
-        return self.members_model.row_at(rows[0].row()) if rows else None
+        return selected_row(self.members_table, self.members_model)
 
     def _update_buttons(self) -> None:
         has = self.selected_member() is not None
