@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPlainTextEdit,
+    QSplitter,
     QTableView,
     QWidget,
 )
@@ -230,3 +231,17 @@ def selected_row[RowT](view: QTableView, model: RowsTableModel[RowT]) -> RowT | 
     """The row (DTO) of ``model`` selected in ``view``, or None."""
     rows = view.selectionModel().selectedRows()
     return model.row_at(rows[0].row()) if rows else None
+
+
+def firm_splitter(
+    orientation: Qt.Orientation, widgets: Iterable[QWidget], stretch: Iterable[int] = ()
+) -> QSplitter:
+    """A splitter holding ``widgets``, none of which can be collapsed away; ``stretch`` gives
+    their stretch factors in order (none given: Qt's default)."""
+    splitter = QSplitter(orientation)
+    for widget in widgets:
+        splitter.addWidget(widget)
+    for index, factor in enumerate(stretch):
+        splitter.setStretchFactor(index, factor)
+    splitter.setChildrenCollapsible(False)
+    return splitter

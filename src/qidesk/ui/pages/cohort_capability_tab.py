@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
-    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -29,6 +28,7 @@ from qidesk.services.base import ServiceError
 from qidesk.ui.charts.radar_paint import cohort_radar_data
 from qidesk.ui.charts.spider_chart import SpiderChart
 from qidesk.ui.pages.tabs import services_and_context
+from qidesk.ui.widgets import firm_splitter
 
 
 def _fmt(value: float | None) -> str:
@@ -81,10 +81,7 @@ class CohortCapabilityTab(QWidget):
         side_layout.addWidget(self.table, 1)
         side_layout.addWidget(self.summary_label)
         side_layout.addWidget(self.note_label)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(self.chart)
-        self.splitter.addWidget(side)
-        self.splitter.setChildrenCollapsible(False)
+        self.splitter = firm_splitter(Qt.Orientation.Horizontal, [self.chart, side])
         self.splitter.setSizes([560, 480])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
-    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -25,7 +24,13 @@ from qidesk.services.conflict_service import ConflictSummary, ConflictVersion
 from qidesk.ui.context import UiContext
 from qidesk.ui.pages.base import Page, page_header
 from qidesk.ui.table_model import RowsTableModel
-from qidesk.ui.widgets import EmptyState, page_title_label, read_only_table, selected_row
+from qidesk.ui.widgets import (
+    EmptyState,
+    firm_splitter,
+    page_title_label,
+    read_only_table,
+    selected_row,
+)
 
 #: Okabe–Ito orange, faint, behind values that differ between versions.
 DIFFERS_COLOUR = QColor(230, 159, 0, 70)
@@ -115,12 +120,9 @@ class ConflictsPage(Page):
         detail_layout.addWidget(self.versions, 1)
         detail_layout.addLayout(self.buttons_row)
 
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(self.list)
-        self.splitter.addWidget(detail)
-        self.splitter.setStretchFactor(0, 2)
-        self.splitter.setStretchFactor(1, 3)
-        self.splitter.setChildrenCollapsible(False)
+        self.splitter = firm_splitter(
+            Qt.Orientation.Horizontal, [self.list, detail], stretch=(2, 3)
+        )
         layout.addWidget(self.splitter, 1)
         self.empty = EmptyState(
             "No conflicts. When the same record was changed on two computers before they "

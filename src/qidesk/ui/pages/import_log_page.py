@@ -9,7 +9,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -18,7 +17,7 @@ from qidesk.services.import_log_service import COUNT_KEYS, ImportEntry, Received
 from qidesk.ui.context import UiContext
 from qidesk.ui.pages.base import Page, page_header
 from qidesk.ui.table_model import RowsTableModel
-from qidesk.ui.widgets import EmptyState, read_only_table, selected_row
+from qidesk.ui.widgets import EmptyState, firm_splitter, read_only_table, selected_row
 
 
 def local_time(moment: datetime) -> str:
@@ -107,19 +106,13 @@ class ImportLogPage(Page):
             stretch=(ReceivedModel.NAME,),
             fit=(ReceivedModel.WHAT, ReceivedModel.WHEN),
         )
-        lower = QSplitter(Qt.Orientation.Horizontal)
-        lower.addWidget(self.counts)
-        lower.addWidget(self.received)
-        lower.setChildrenCollapsible(False)
+        lower = firm_splitter(Qt.Orientation.Horizontal, [self.counts, self.received])
         detail_layout.addWidget(self.detail_title)
         detail_layout.addWidget(lower, 1)
 
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.addWidget(self.imports)
-        self.splitter.addWidget(detail)
-        self.splitter.setStretchFactor(0, 1)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setChildrenCollapsible(False)
+        self.splitter = firm_splitter(
+            Qt.Orientation.Vertical, [self.imports, detail], stretch=(1, 1)
+        )
         layout.addWidget(self.splitter, 1)
         self.empty = EmptyState(
             "Nothing imported yet. Import a workbook with File → Import workbooks… (Ctrl+I) or "

@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPushButton,
-    QSplitter,
     QTableView,
     QTableWidget,
     QTableWidgetItem,
@@ -52,7 +51,7 @@ from qidesk.services.base import ServiceError
 from qidesk.ui.charts.radar_paint import team_radar_data
 from qidesk.ui.charts.spider_chart import SpiderChart
 from qidesk.ui.pages.tabs import services_and_context
-from qidesk.ui.widgets import button_row
+from qidesk.ui.widgets import button_row, firm_splitter
 
 log = logging.getLogger(__name__)
 
@@ -399,12 +398,9 @@ class TeamAssessmentTab(QWidget):
         chart_layout.setContentsMargins(0, 0, 0, 0)
         chart_layout.addWidget(self.chart, 1)
         chart_layout.addWidget(self.scale_label)
-        self.results_splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.results_splitter.addWidget(chart_box)
-        self.results_splitter.addWidget(side)
-        self.results_splitter.setStretchFactor(0, 3)
-        self.results_splitter.setStretchFactor(1, 2)
-        self.results_splitter.setChildrenCollapsible(False)
+        self.results_splitter = firm_splitter(
+            Qt.Orientation.Horizontal, [chart_box, side], stretch=(3, 2)
+        )
         self.results_splitter.setSizes([560, 480])
 
         self.views = QTabWidget()
