@@ -10,11 +10,9 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -26,7 +24,7 @@ from qidesk.core.assessment_stats import STAGE_LABELS, STAGES
 from qidesk.services.assessment_service import CohortCapability
 from qidesk.services.base import ServiceError
 from qidesk.ui.charts.radar_paint import cohort_radar_data
-from qidesk.ui.charts.spider_chart import SpiderChart
+from qidesk.ui.charts.spider_chart import SpiderChart, export_chart_dialog
 from qidesk.ui.pages.tabs import services_and_context
 from qidesk.ui.widgets import firm_splitter
 
@@ -187,12 +185,4 @@ class CohortCapabilityTab(QWidget):
         if self.capability is None:
             return
         name = f"{self.capability.cohort_name} capability.png"
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Export chart", name, "PNG image (*.png);;SVG drawing (*.svg)"
-        )
-        if not path:
-            return
-        try:
-            self.export_chart_to(Path(path))
-        except OSError as exc:
-            QMessageBox.warning(self, "Export chart", f"The chart could not be saved: {exc}")
+        export_chart_dialog(self, name, self.export_chart_to)

@@ -49,7 +49,7 @@ from qidesk.services.assessment_service import (
 )
 from qidesk.services.base import ServiceError
 from qidesk.ui.charts.radar_paint import team_radar_data
-from qidesk.ui.charts.spider_chart import SpiderChart
+from qidesk.ui.charts.spider_chart import SpiderChart, export_chart_dialog
 from qidesk.ui.pages.tabs import services_and_context
 from qidesk.ui.widgets import button_row, firm_splitter
 
@@ -756,17 +756,9 @@ class TeamAssessmentTab(QWidget):
         if self.results is None:
             return
         name = f"{self.results.team_name} self-assessment.png"
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Export chart", name, "PNG image (*.png);;SVG drawing (*.svg)"
-        )
-        if not path:
-            return
-        try:
-            saved = self.export_chart_to(Path(path))
-        except OSError as exc:
-            QMessageBox.warning(self, "Export chart", f"The chart could not be saved: {exc}")
-            return
-        self._show_message(f"Chart saved to {saved}")
+        saved = export_chart_dialog(self, name, self.export_chart_to)
+        if saved is not None:
+            self._show_message(f"Chart saved to {saved}")
 
     def _report_clicked(self) -> None:
         if self.team_uuid is None:
