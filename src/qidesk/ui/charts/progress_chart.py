@@ -10,12 +10,17 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
 from qidesk.core.progress_scale import MAX_SCORE, MIN_SCORE, RATER_LABELS, RATERS
 from qidesk.core.timeline_layout import DAY, date_x
-from qidesk.ui.charts.timeline_chart import MonthAxis, ask_picture_path, export_png, export_svg
-from qidesk.ui.widgets import bold_label
+from qidesk.ui.charts.timeline_chart import (
+    MonthAxis,
+    ask_picture_path,
+    chart_title_bar,
+    export_png,
+    export_svg,
+)
 
 #: Team: blue solid line with circles; coach: reddish purple dashed line with squares
 #: (Okabe-Ito; the line styles keep a grey-scale print readable).
@@ -48,13 +53,7 @@ class ProgressChart(QWidget):
         self.setAccessibleName(title)
         self._series: dict[str, list[tuple[date, float]]] = {r: [] for r in RATERS}
         self._labels: list[tuple[float, str]] = []
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.setSpacing(4)
-        bar = QHBoxLayout()
-        self.caption = bold_label(title)
-        bar.addWidget(self.caption)
-        bar.addStretch(1)
+        outer, bar, self.caption = chart_title_bar(self, title)
         self.legend_label = QLabel(
             "&nbsp;&nbsp; ".join(
                 f"<span style='color:{SERIES_STYLE[r][0]}'>{'●' if r == 'team' else '■'}</span>"
@@ -215,13 +214,7 @@ class LatestScoresChart(QWidget):
         super().__init__(parent)
         self.setAccessibleName(title)
         self._rows: list[tuple[str, float | None, float | None]] = []
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.setSpacing(4)
-        bar = QHBoxLayout()
-        self.caption = bold_label(title)
-        bar.addWidget(self.caption)
-        bar.addStretch(1)
+        outer, bar, self.caption = chart_title_bar(self, title)
         legend = "&nbsp;&nbsp; ".join(
             f"<span style='color:{SERIES_STYLE[r][0]}'>{'●' if r == 'team' else '■'}</span>"
             f"&nbsp;{RATER_LABELS[r]}"

@@ -85,6 +85,19 @@ def export_svg(scene: QGraphicsScene, rect: QRectF, path: Path, title: str) -> N
         painter.end()
 
 
+def chart_title_bar(chart: QWidget, title: str) -> tuple[QVBoxLayout, QHBoxLayout, QLabel]:
+    """Give ``chart`` its outer layout and a title row (not yet added): the bold ``title``, then
+    a stretch; the caller adds the legend and buttons and then the row. Returns all three."""
+    outer = QVBoxLayout(chart)
+    outer.setContentsMargins(0, 0, 0, 0)
+    outer.setSpacing(4)
+    bar = QHBoxLayout()
+    caption = bold_label(title)
+    bar.addWidget(caption)
+    bar.addStretch(1)
+    return outer, bar, caption
+
+
 def ask_picture_path(parent: QWidget, caption: str, default_name: str) -> str | None:
     """Ask where to save a chart as a PNG picture or an SVG drawing (None: cancelled); a name
     given for an SVG drawing without its suffix gets ``.svg``."""
@@ -347,14 +360,8 @@ class TimelineChart(QWidget):
         self._empty_message = ""
         self.hover_text = ""
 
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.setSpacing(4)
-        bar = QHBoxLayout()
+        outer, bar, self.caption = chart_title_bar(self, title)
         bar.setSpacing(8)
-        self.caption = bold_label(title)
-        bar.addWidget(self.caption)
-        bar.addStretch(1)
         self.legend_label = QLabel(legend_html())
         self.legend_label.setAccessibleName("Legend")
         bar.addSpacing(12)
