@@ -215,3 +215,18 @@ def test_a_merge_killed_at_any_moment_leaves_before_or_after(source, tmp_path: P
         assert teams in (0, all_teams), teams
         outcomes.add(teams)
     assert 0 in outcomes  # at least one kill landed before the commit
+
+
+def test_import_creates_a_missing_database_but_a_dry_run_does_not(capsys, tmp_path: Path) -> None:
+    a = small_db(tmp_path / "a.sqlite")
+    workbook = tmp_path / "a.xlsx"
+    assert run(capsys, "export", "--db", str(a), "--out", str(workbook))[0] == 0
+    target = tmp_path / "new" / "lead.sqlite"
+    status, text, _ = run(
+        capsys, "merge", "--db", str(target), "--dry-run", "--json", str(workbook)
+    )
+    assert status == 0 and json.loads(text)["created"] == 3
+    assert not target.exists()
+    status, text, _ = run(capsys, "import", "--db", str(target), "--json", str(workbook))
+    assert status == 0 and json.loads(text)["created"] == 3
+    assert check_database(target).ok

@@ -179,3 +179,16 @@ def test_main_window_gets_import_export_and_drop(qtbot, context, team_export, mo
     assert window._workbook_drop_filter.eventFilter(window, drop)
     assert opened == [[str(team_export)]]
     assert window.acceptDrops()
+
+
+def test_status_words_cover_every_file_status() -> None:
+    from qidesk.services import import_service
+    from qidesk.ui.dialogs.import_dialog import STATUS_TEXT
+
+    statuses = {
+        import_service.APPLIED,
+        import_service.UNCHANGED,
+        import_service.REJECTED,
+        import_service.VALID,
+    }
+    assert set(STATUS_TEXT) == statuses

@@ -7,8 +7,10 @@ Exit status: 0 applied or nothing to do; 3 applied and conflicts recorded; 2 inp
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from qidesk.cli.common import add_db_argument, resolve_db
@@ -138,13 +140,24 @@ def _print_human(result: Any, *, dry_run: bool, applied: bool) -> None:
 
 
 def _run(files: list[str], args: argparse.Namespace) -> int:
+    import tempfile
+
     from qidesk.cli import CommandError
     from qidesk.services.base import ServiceError
     from qidesk.services.import_service import ImportService
     from qidesk.store.engine import Database
 
-    path = resolve_db(args, must_exist=True)
-    with Database.open(path) as db:
+    path = resolve_db(args)
+    scratch = None
+    if not path.exists():
+        if args.dry_run:
+            # A dry run changes nothing, not even by creating the database: it plans against a
+            # new, empty database of its own.
+            scratch = tempfile.TemporaryDirectory(prefix="qidesk-dry-run-")
+            path = Path(scratch.name) / "empty.sqlite"
+        elif not args.json:
+            print(f"Creating a new database at {path}", file=sys.stderr)
+    with scratch or contextlib.nullcontext(), Database.open(path) as db:
         service = ImportService(db.unit_of_work, db.path)
         try:
             if args.dry_run:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QThread, Signal
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
@@ -35,23 +35,21 @@ from PySide6.QtWidgets import (
 )
 
 from qidesk.services.base import ServiceError
-from qidesk.services.import_service import (
-    APPLIED,
-    REJECTED,
-    UNCHANGED,
-    ImportCancelled,
-    ImportPreview,
-    ImportResult,
-)
 from qidesk.ui.context import UiContext
+
+if TYPE_CHECKING:
+    # The import service pulls in the workbook reader (openpyxl, numpy): this module is loaded
+    # while the window is built, so the service is imported only when an import starts.
+    from qidesk.services.import_service import ImportPreview, ImportResult
 
 WORKBOOK_FILTER = "Excel workbooks (*.xlsx *.xlsm);;All files (*)"
 PLAN_COLUMNS = ("Record type", "Created", "Updated", "Deleted", "Unchanged", "Conflicts")
 PROBLEM_COLUMNS = ("File", "Sheet", "Row", "Column", "Problem")
+#: File statuses of services.import_service (APPLIED, UNCHANGED, REJECTED, VALID) in words.
 STATUS_TEXT = {
-    APPLIED: "applied",
-    UNCHANGED: "nothing new",
-    REJECTED: "rejected",
+    "applied": "applied",
+    "unchanged": "nothing new",
+    "rejected": "rejected",
     "valid": "ready",
 }
 TYPE_NAMES = {
@@ -400,6 +398,8 @@ class ImportDialog(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         self._busy(False)
+        from qidesk.services.import_service import ImportCancelled
+
         if isinstance(exc, ImportCancelled):
             self.summary.setText("Cancelled: nothing was changed.")
         elif isinstance(exc, ServiceError):
