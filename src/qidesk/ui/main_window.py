@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPushButton,
-    QSplitter,
     QStackedWidget,
     QToolBar,
     QWidget,
@@ -26,6 +25,7 @@ from qidesk import APP_NAME
 from qidesk.ui.context import UiContext
 from qidesk.ui.navigator import Navigator, Selection
 from qidesk.ui.pages.welcome_page import WelcomePage
+from qidesk.ui.widgets import firm_splitter
 
 if TYPE_CHECKING:  # the pages are imported when first shown
     from qidesk.ui.pages.cohort_page import CohortPage
@@ -97,13 +97,10 @@ class MainWindow(QMainWindow):
             self.new_cohort, host.open_database_dialog if host is not None else None
         )
         self.stack.addWidget(self.welcome)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.navigator)
-        splitter.addWidget(self.stack)
-        splitter.setStretchFactor(0, 0)
-        splitter.setStretchFactor(1, 1)
+        splitter = firm_splitter(
+            Qt.Orientation.Horizontal, [self.navigator, self.stack], stretch=(0, 1)
+        )
         splitter.setSizes([300, 1066])
-        splitter.setChildrenCollapsible(False)
         self.setCentralWidget(splitter)
 
         self._build_actions()

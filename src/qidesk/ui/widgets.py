@@ -1,11 +1,13 @@
-"""Small widgets the pages share: self-saving text boxes, optional dates, empty states, marks."""
+"""Small widgets the pages share: self-saving text boxes, optional dates, empty states, marks,
+read-only tables and button rows."""
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QAbstractItemModel, QDate, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFocusEvent,
@@ -16,7 +18,19 @@ from PySide6.QtGui import (
     QPalette,
     QPixmap,
 )
-from PySide6.QtWidgets import QDateEdit, QLabel, QPlainTextEdit, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDateEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QSplitter,
+    QTableView,
+    QWidget,
+)
+
+from qidesk.ui.table_model import RowsTableModel
 
 #: Status marks (Okabe–Ito): active green, completed blue, withdrawn grey; cohorts alike.
 STATUS_COLOURS = {
@@ -60,6 +74,31 @@ def status_icon(status: str, size: int = 10) -> QIcon:
 def muted_colour(widget: QWidget) -> QColor:
     """Secondary text colour that follows the light or dark palette."""
     return widget.palette().color(QPalette.ColorRole.PlaceholderText)
+
+
+def bold_label(text: str = "", size_delta: float = 0.0) -> QLabel:
+    """A bold label (a heading or caption), ``size_delta`` points larger than the default font."""
+    label = QLabel(text)
+    font = label.font()
+    if size_delta:
+        font.setPointSizeF(font.pointSizeF() + size_delta)
+    font.setBold(True)
+    label.setFont(font)
+    return label
+
+
+def page_title_label(size_delta: float = 5.0) -> QLabel:
+    """The big bold title of a page (its text set later)."""
+    return bold_label(size_delta=size_delta)
+
+
+def muted_label(parent: QWidget) -> QLabel:
+    """A label in the secondary text colour of ``parent``'s palette."""
+    label = QLabel()
+    palette = label.palette()
+    palette.setColor(label.foregroundRole(), muted_colour(parent))
+    label.setPalette(palette)
+    return label
 
 
 class EmptyState(QLabel):
@@ -145,3 +184,64 @@ class OptionalDateEdit(QDateEdit):
 
 def format_date(value: date | None) -> str:
     return f"{value.day} {value:%b %Y}" if value else ""
+
+
+def read_only_table(
+    model: QAbstractItemModel,
+    accessible_name: str,
+    *,
+    sortable: bool = True,
+    stretch: Iterable[int] = (),
+    fit: Iterable[int] = (),
+) -> QTableView:
+    """A table of whole rows, one selectable at a time, never edited in place; alternating
+    colours, no row numbers. ``sortable``: a header click sorts (no column sorted at first).
+    Columns in ``stretch`` share the spare width; those in ``fit`` fit their contents."""
+    view = QTableView()
+    view.setModel(model)
+    view.setAccessibleName(accessible_name)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.verticalHeader().hide()
+    header = view.horizontalHeader()
+    if sortable:
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        view.setSortingEnabled(True)  # click a header to sort
+    for column in stretch:
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+    for column in fit:
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+    return view
+
+
+def button_row(left: Iterable[QWidget] = (), right: Iterable[QWidget] = ()) -> QHBoxLayout:
+    """A row of buttons: ``left`` ones, then a stretch, then ``right`` ones."""
+    row = QHBoxLayout()
+    for widget in left:
+        row.addWidget(widget)
+    row.addStretch(1)
+    for widget in right:
+        row.addWidget(widget)
+    return row
+
+
+def selected_row[RowT](view: QTableView, model: RowsTableModel[RowT]) -> RowT | None:
+    """The row (DTO) of ``model`` selected in ``view``, or None."""
+    rows = view.selectionModel().selectedRows()
+    return model.row_at(rows[0].row()) if rows else None
+
+
+def firm_splitter(
+    orientation: Qt.Orientation, widgets: Iterable[QWidget], stretch: Iterable[int] = ()
+) -> QSplitter:
+    """A splitter holding ``widgets``, none of which can be collapsed away; ``stretch`` gives
+    their stretch factors in order (none given: Qt's default)."""
+    splitter = QSplitter(orientation)
+    for widget in widgets:
+        splitter.addWidget(widget)
+    for index, factor in enumerate(stretch):
+        splitter.setStretchFactor(index, factor)
+    splitter.setChildrenCollapsible(False)
+    return splitter

@@ -10,11 +10,17 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
 from qidesk.core.progress_scale import MAX_SCORE, MIN_SCORE, RATER_LABELS, RATERS
 from qidesk.core.timeline_layout import DAY, date_x
-from qidesk.ui.charts.timeline_chart import MonthAxis, export_png, export_svg
+from qidesk.ui.charts.timeline_chart import (
+    MonthAxis,
+    ask_picture_path,
+    chart_title_bar,
+    export_png,
+    export_svg,
+)
 
 #: Team: blue solid line with circles; coach: reddish purple dashed line with squares
 #: (Okabe-Ito; the line styles keep a grey-scale print readable).
@@ -47,16 +53,7 @@ class ProgressChart(QWidget):
         self.setAccessibleName(title)
         self._series: dict[str, list[tuple[date, float]]] = {r: [] for r in RATERS}
         self._labels: list[tuple[float, str]] = []
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.setSpacing(4)
-        bar = QHBoxLayout()
-        self.caption = QLabel(title)
-        font = self.caption.font()
-        font.setBold(True)
-        self.caption.setFont(font)
-        bar.addWidget(self.caption)
-        bar.addStretch(1)
+        outer, bar, self.caption = chart_title_bar(self, title)
         self.legend_label = QLabel(
             "&nbsp;&nbsp; ".join(
                 f"<span style='color:{SERIES_STYLE[r][0]}'>{'●' if r == 'team' else '■'}</span>"
@@ -204,15 +201,8 @@ class ProgressChart(QWidget):
             self.graphics.ci.layout.activate()
 
     def _export_clicked(self) -> None:
-        name, chosen = QFileDialog.getSaveFileName(
-            self,
-            "Export progress chart",
-            "progress.png",
-            "PNG picture (*.png);;SVG drawing (*.svg)",
-        )
+        name = ask_picture_path(self, "Export progress chart", "progress.png")
         if name:
-            if "svg" in chosen and not name.lower().endswith(".svg"):
-                name += ".svg"
             self.export(name)
 
 
@@ -224,16 +214,7 @@ class LatestScoresChart(QWidget):
         super().__init__(parent)
         self.setAccessibleName(title)
         self._rows: list[tuple[str, float | None, float | None]] = []
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.setSpacing(4)
-        bar = QHBoxLayout()
-        self.caption = QLabel(title)
-        font = self.caption.font()
-        font.setBold(True)
-        self.caption.setFont(font)
-        bar.addWidget(self.caption)
-        bar.addStretch(1)
+        outer, bar, self.caption = chart_title_bar(self, title)
         legend = "&nbsp;&nbsp; ".join(
             f"<span style='color:{SERIES_STYLE[r][0]}'>{'●' if r == 'team' else '■'}</span>"
             f"&nbsp;{RATER_LABELS[r]}"
@@ -309,10 +290,6 @@ class LatestScoresChart(QWidget):
         return export_scene(self.graphics, path, self.accessibleName(), self.palette())
 
     def _export_clicked(self) -> None:
-        name, chosen = QFileDialog.getSaveFileName(
-            self, "Export chart", "latest-scores.png", "PNG picture (*.png);;SVG drawing (*.svg)"
-        )
+        name = ask_picture_path(self, "Export chart", "latest-scores.png")
         if name:
-            if "svg" in chosen and not name.lower().endswith(".svg"):
-                name += ".svg"
             self.export(name)

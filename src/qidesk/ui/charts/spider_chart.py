@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QCursor, QFontMetricsF, QPainterPath, QPalette, QPen
-from PySide6.QtWidgets import QGraphicsPathItem, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QGraphicsPathItem,
+    QMessageBox,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
 
 from qidesk.core import radar_geometry as geo
 from qidesk.ui.charts.radar_paint import (
@@ -367,3 +375,20 @@ class SpiderChart(QWidget):
                 QToolTip.showText(QCursor.pos(), text, self.plot)
             else:
                 QToolTip.hideText()
+
+
+def export_chart_dialog(
+    parent: QWidget, default_name: str, export: Callable[[Path], Path]
+) -> Path | None:
+    """Ask where to save a chart (PNG or SVG) and save it with ``export``; a failure is shown
+    in a message box. Returns the saved file, or None (cancelled or failed)."""
+    path, _ = QFileDialog.getSaveFileName(
+        parent, "Export chart", default_name, "PNG image (*.png);;SVG drawing (*.svg)"
+    )
+    if not path:
+        return None
+    try:
+        return export(Path(path))
+    except OSError as exc:
+        QMessageBox.warning(parent, "Export chart", f"The chart could not be saved: {exc}")
+        return None

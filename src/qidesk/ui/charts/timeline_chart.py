@@ -46,6 +46,7 @@ from qidesk.core.timeline_layout import (
     cycle_tooltip,
     month_ticks,
 )
+from qidesk.ui.widgets import bold_label
 
 TODAY_COLOUR = "#0072B2"
 STALLED_BAND = "#E69F00"
@@ -82,6 +83,32 @@ def export_svg(scene: QGraphicsScene, rect: QRectF, path: Path, title: str) -> N
         scene.render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
     finally:
         painter.end()
+
+
+def chart_title_bar(chart: QWidget, title: str) -> tuple[QVBoxLayout, QHBoxLayout, QLabel]:
+    """Give ``chart`` its outer layout and a title row (not yet added): the bold ``title``, then
+    a stretch; the caller adds the legend and buttons and then the row. Returns all three."""
+    outer = QVBoxLayout(chart)
+    outer.setContentsMargins(0, 0, 0, 0)
+    outer.setSpacing(4)
+    bar = QHBoxLayout()
+    caption = bold_label(title)
+    bar.addWidget(caption)
+    bar.addStretch(1)
+    return outer, bar, caption
+
+
+def ask_picture_path(parent: QWidget, caption: str, default_name: str) -> str | None:
+    """Ask where to save a chart as a PNG picture or an SVG drawing (None: cancelled); a name
+    given for an SVG drawing without its suffix gets ``.svg``."""
+    name, chosen = QFileDialog.getSaveFileName(
+        parent, caption, default_name, "PNG picture (*.png);;SVG drawing (*.svg)"
+    )
+    if not name:
+        return None
+    if "svg" in chosen and not name.lower().endswith(".svg"):
+        name += ".svg"
+    return name
 
 
 def export_png(
@@ -333,17 +360,8 @@ class TimelineChart(QWidget):
         self._empty_message = ""
         self.hover_text = ""
 
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.setSpacing(4)
-        bar = QHBoxLayout()
+        outer, bar, self.caption = chart_title_bar(self, title)
         bar.setSpacing(8)
-        self.caption = QLabel(title)
-        font = self.caption.font()
-        font.setBold(True)
-        self.caption.setFont(font)
-        bar.addWidget(self.caption)
-        bar.addStretch(1)
         self.legend_label = QLabel(legend_html())
         self.legend_label.setAccessibleName("Legend")
         bar.addSpacing(12)
@@ -519,17 +537,9 @@ class TimelineChart(QWidget):
         return path
 
     def _export_clicked(self) -> None:
-        name, chosen = QFileDialog.getSaveFileName(
-            self,
-            "Export timeline",
-            "pdsa-timeline.png",
-            "PNG picture (*.png);;SVG drawing (*.svg)",
-        )
-        if not name:
-            return
-        if "svg" in chosen and not name.lower().endswith(".svg"):
-            name += ".svg"
-        self.export(name)
+        name = ask_picture_path(self, "Export timeline", "pdsa-timeline.png")
+        if name:
+            self.export(name)
 
     # --- mouse ------------------------------------------------------------------------------
 

@@ -7,15 +7,10 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -24,10 +19,17 @@ from qidesk.services.coach_service import CoachInfo
 from qidesk.services.reference_service import COACH_ROLE_LABELS
 from qidesk.ui.context import UiContext
 from qidesk.ui.dialogs.coach_dialog import CoachDialog
-from qidesk.ui.pages.base import Page
-from qidesk.ui.pages.team_page import muted_label, page_title_label
+from qidesk.ui.pages.base import Page, page_header
 from qidesk.ui.table_model import RowsTableModel
-from qidesk.ui.widgets import EmptyState, format_date
+from qidesk.ui.widgets import (
+    EmptyState,
+    bold_label,
+    button_row,
+    format_date,
+    muted_label,
+    read_only_table,
+    selected_row,
+)
 
 
 class CoachesTableModel(RowsTableModel[CoachInfo]):
@@ -65,16 +67,7 @@ class CoachesPage(Page):
 
     def __init__(self, context: UiContext, parent: QWidget | None = None):
         super().__init__(context, parent)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 12, 16, 8)
-        layout.setSpacing(4)
-        title = page_title_label()
-        title.setText("Coaches")
-        self.subtitle = muted_label(self)
-        layout.addWidget(title)
-        layout.addWidget(self.subtitle)
-        layout.addSpacing(8)
-        buttons = QHBoxLayout()
+        layout, _title, self.subtitle = page_header(self, "Coaches")
         self.add_button = QPushButton("Add coach…")
         self.add_button.setToolTip("Add a coach (Ctrl+N)")
         self.edit_button = QPushButton("Edit…")
@@ -82,34 +75,22 @@ class CoachesPage(Page):
         self.add_button.clicked.connect(self.new_item)
         self.edit_button.clicked.connect(self.edit_coach)
         self.delete_button.clicked.connect(self.delete_item)
-        buttons.addWidget(self.add_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.edit_button)
-        buttons.addWidget(self.delete_button)
-        layout.addLayout(buttons)
+        layout.addLayout(button_row([self.add_button], [self.edit_button, self.delete_button]))
         layout.addSpacing(4)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         self.model = CoachesTableModel(self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setAccessibleName("Coaches")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self.table.setSortingEnabled(True)  # click a header to sort
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(CoachesTableModel.NAME, QHeaderView.ResizeMode.Stretch)
-        for column in (
-            CoachesTableModel.ROLE,
-            CoachesTableModel.IIP,
-            CoachesTableModel.ACTIVE,
-            CoachesTableModel.TEAMS,
-        ):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.table = read_only_table(
+            self.model,
+            "Coaches",
+            stretch=(CoachesTableModel.NAME,),
+            fit=(
+                CoachesTableModel.ROLE,
+                CoachesTableModel.IIP,
+                CoachesTableModel.ACTIVE,
+                CoachesTableModel.TEAMS,
+            ),
+        )
         self.table.doubleClicked.connect(lambda _index: self.edit_coach())
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         splitter.addWidget(self.table)
@@ -118,10 +99,7 @@ class CoachesPage(Page):
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(8, 0, 0, 0)
         side_layout.setSpacing(4)
-        self.teams_heading = QLabel("Teams")
-        font = self.teams_heading.font()
-        font.setBold(True)
-        self.teams_heading.setFont(font)
+        self.teams_heading = bold_label("Teams")
         side_layout.addWidget(self.teams_heading)
         self.teams_list = QListWidget()
         self.teams_list.setAccessibleName("Teams of the selected coach")
@@ -157,8 +135,7 @@ class CoachesPage(Page):
         self._selection_changed()
 
     def selected_coach(self) -> CoachInfo | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.model.row_at(rows[0].row()) if rows else None
+        return selected_row(self.table, self.model)
 
     def _selection_changed(self) -> None:
         coach = self.selected_coach()

@@ -10,13 +10,10 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QMessageBox,
     QPushButton,
-    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -27,7 +24,9 @@ from qidesk.core.assessment_stats import STAGE_LABELS, STAGES
 from qidesk.services.assessment_service import CohortCapability
 from qidesk.services.base import ServiceError
 from qidesk.ui.charts.radar_paint import cohort_radar_data
-from qidesk.ui.charts.spider_chart import SpiderChart
+from qidesk.ui.charts.spider_chart import SpiderChart, export_chart_dialog
+from qidesk.ui.pages.tabs import services_and_context
+from qidesk.ui.widgets import firm_splitter
 
 
 def _fmt(value: float | None) -> str:
@@ -40,8 +39,7 @@ class CohortCapabilityTab(QWidget):
     def __init__(self, services: Any, parent: QWidget | None = None):
         """``services`` is the Services registry, or the window's UiContext (which holds it)."""
         super().__init__(parent)
-        self.context = services if hasattr(services, "notify_saved") else None
-        self.services = services.services if self.context is not None else services
+        self.services, self.context = services_and_context(services)
         self.cohort_uuid: str | None = None
         self.capability: CohortCapability | None = None
         self.stage_checks = {stage: QCheckBox(STAGE_LABELS[stage]) for stage in STAGES}
@@ -81,10 +79,7 @@ class CohortCapabilityTab(QWidget):
         side_layout.addWidget(self.table, 1)
         side_layout.addWidget(self.summary_label)
         side_layout.addWidget(self.note_label)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(self.chart)
-        self.splitter.addWidget(side)
-        self.splitter.setChildrenCollapsible(False)
+        self.splitter = firm_splitter(Qt.Orientation.Horizontal, [self.chart, side])
         self.splitter.setSizes([560, 480])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
@@ -190,12 +185,4 @@ class CohortCapabilityTab(QWidget):
         if self.capability is None:
             return
         name = f"{self.capability.cohort_name} capability.png"
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Export chart", name, "PNG image (*.png);;SVG drawing (*.svg)"
-        )
-        if not path:
-            return
-        try:
-            self.export_chart_to(Path(path))
-        except OSError as exc:
-            QMessageBox.warning(self, "Export chart", f"The chart could not be saved: {exc}")
+        export_chart_dialog(self, name, self.export_chart_to)

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QGridLayout,
-    QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -24,15 +19,17 @@ from qidesk.services.reference_service import COHORT_STATUS_LABELS, TEAM_STATUS_
 from qidesk.services.team_service import TeamSummary
 from qidesk.ui.context import UiContext
 from qidesk.ui.dialogs.team_dialog import TeamDialog
-from qidesk.ui.pages.base import Page
+from qidesk.ui.pages.base import Page, page_header
 from qidesk.ui.pages.tabs import LazyTabs, TabFactory
-from qidesk.ui.pages.team_page import muted_label, page_title_label
 from qidesk.ui.table_model import RowsTableModel
 from qidesk.ui.widgets import (
     CommitTextEdit,
     EmptyState,
     OptionalDateEdit,
+    button_row,
     format_date,
+    read_only_table,
+    selected_row,
     status_icon,
 )
 
@@ -76,7 +73,6 @@ class CohortTeamsTab(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 8, 0, 0)
         layout.setSpacing(8)
-        buttons = QHBoxLayout()
         self.add_button = QPushButton("Add team…")
         self.add_button.setToolTip("Add a team to this cohort (Ctrl+N)")
         self.open_button = QPushButton("Open")
@@ -84,27 +80,14 @@ class CohortTeamsTab(QWidget):
         self.add_button.clicked.connect(self.add_team)
         self.open_button.clicked.connect(self.open_team)
         self.remove_button.clicked.connect(self.remove_team)
-        buttons.addWidget(self.add_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.open_button)
-        buttons.addWidget(self.remove_button)
-        layout.addLayout(buttons)
+        layout.addLayout(button_row([self.add_button], [self.open_button, self.remove_button]))
         self.model = TeamsTableModel(self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setAccessibleName("Teams of the cohort")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self.table.setSortingEnabled(True)  # click a header to sort
-        header = self.table.horizontalHeader()
-        for column in (TeamsTableModel.NAME, TeamsTableModel.SERVICE, TeamsTableModel.SITE):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
-        for column in (TeamsTableModel.COACH, TeamsTableModel.MEMBERS, TeamsTableModel.STATUS):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.table = read_only_table(
+            self.model,
+            "Teams of the cohort",
+            stretch=(TeamsTableModel.NAME, TeamsTableModel.SERVICE, TeamsTableModel.SITE),
+            fit=(TeamsTableModel.COACH, TeamsTableModel.MEMBERS, TeamsTableModel.STATUS),
+        )
         self.table.doubleClicked.connect(lambda _index: self.open_team())
         self.table.activated.connect(lambda _index: self.open_team())
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
@@ -122,8 +105,7 @@ class CohortTeamsTab(QWidget):
         self._update_buttons()
 
     def selected_team(self) -> TeamSummary | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.model.row_at(rows[0].row()) if rows else None
+        return selected_row(self.table, self.model)
 
     def _update_buttons(self) -> None:
         has = self.selected_team() is not None
@@ -170,14 +152,7 @@ class CohortPage(Page):
     def __init__(self, context: UiContext, parent: QWidget | None = None):
         super().__init__(context, parent)
         self.cohort: CohortInfo | None = None
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 12, 16, 8)
-        layout.setSpacing(4)
-        self.title = page_title_label()
-        self.subtitle = muted_label(self)
-        layout.addWidget(self.title)
-        layout.addWidget(self.subtitle)
-        layout.addSpacing(8)
+        layout, self.title, self.subtitle = page_header(self)
 
         details = QGridLayout()
         details.setHorizontalSpacing(12)

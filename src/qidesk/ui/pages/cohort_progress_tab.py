@@ -17,11 +17,11 @@ from PySide6.QtWidgets import (
 
 from qidesk.services.progress_service import TeamLatest
 from qidesk.ui.charts.progress_chart import LatestScoresChart
+from qidesk.ui.pages.tabs import services_and_context
 from qidesk.ui.pages.team_progress_tab import (
     gap_text,
     month_text,
     score_text,
-    services_and_context,
 )
 from qidesk.ui.table_model import Index, RowsTableModel
 

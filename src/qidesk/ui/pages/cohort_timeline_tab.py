@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from qidesk.core.timeline_layout import TimelineLayout
 from qidesk.services.pdsa_service import CohortPdsa
 from qidesk.ui.charts.timeline_chart import TimelineChart
-from qidesk.ui.pages.team_progress_tab import services_and_context
+from qidesk.ui.pages.tabs import services_and_context
 from qidesk.ui.table_model import Index, RowsTableModel
 from qidesk.ui.widgets import format_date
 

@@ -14,8 +14,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
-    QSplitter,
-    QTableView,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -24,10 +22,15 @@ from PySide6.QtWidgets import (
 
 from qidesk.services.conflict_service import ConflictSummary, ConflictVersion
 from qidesk.ui.context import UiContext
-from qidesk.ui.pages.base import Page
-from qidesk.ui.pages.team_page import muted_label, page_title_label
+from qidesk.ui.pages.base import Page, page_header
 from qidesk.ui.table_model import RowsTableModel
-from qidesk.ui.widgets import EmptyState
+from qidesk.ui.widgets import (
+    EmptyState,
+    firm_splitter,
+    page_title_label,
+    read_only_table,
+    selected_row,
+)
 
 #: Okabe–Ito orange, faint, behind values that differ between versions.
 DIFFERS_COLOUR = QColor(230, 159, 0, 70)
@@ -69,35 +72,23 @@ class ConflictsPage(Page):
         super().__init__(context, parent)
         self.current: ConflictSummary | None = None
         self.keep_buttons: list[QPushButton] = []
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 12, 16, 8)
-        layout.setSpacing(4)
-        title = page_title_label()
-        title.setText("Conflicts")
-        self.subtitle = muted_label(self)
-        self.subtitle.setWordWrap(True)
-        self.subtitle.setText(
+        layout, _title, self.subtitle = page_header(
+            self,
+            "Conflicts",
             "A record changed in two places before they shared their changes. QI Desk shows one "
             "version everywhere and keeps the others here: nothing is lost. Keep the right one "
-            "and the conflict closes on every computer you export to."
+            "and the conflict closes on every computer you export to.",
+            wrap=True,
         )
-        layout.addWidget(title)
-        layout.addWidget(self.subtitle)
-        layout.addSpacing(8)
 
         self.list_model = ConflictListModel(self)
-        self.list = QTableView()
-        self.list.setModel(self.list_model)
-        self.list.setAccessibleName("Records in conflict")
-        self.list.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.list.setAlternatingRowColors(True)
-        self.list.verticalHeader().hide()
-        header = self.list.horizontalHeader()
-        header.setSectionResizeMode(ConflictListModel.WHAT, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(ConflictListModel.NAME, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(ConflictListModel.DIFFERS, QHeaderView.ResizeMode.Stretch)
+        self.list = read_only_table(
+            self.list_model,
+            "Records in conflict",
+            sortable=False,
+            stretch=(ConflictListModel.NAME, ConflictListModel.DIFFERS),
+            fit=(ConflictListModel.WHAT,),
+        )
         self.list.selectionModel().selectionChanged.connect(self._show_selected)
 
         detail = QWidget()
@@ -129,12 +120,9 @@ class ConflictsPage(Page):
         detail_layout.addWidget(self.versions, 1)
         detail_layout.addLayout(self.buttons_row)
 
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(self.list)
-        self.splitter.addWidget(detail)
-        self.splitter.setStretchFactor(0, 2)
-        self.splitter.setStretchFactor(1, 3)
-        self.splitter.setChildrenCollapsible(False)
+        self.splitter = firm_splitter(
+            Qt.Orientation.Horizontal, [self.list, detail], stretch=(2, 3)
+        )
         layout.addWidget(self.splitter, 1)
         self.empty = EmptyState(
             "No conflicts. When the same record was changed on two computers before they "
@@ -159,8 +147,7 @@ class ConflictsPage(Page):
             self._show(rows[index])
 
     def _show_selected(self, *_args: Any) -> None:
-        selected = self.list.selectionModel().selectedRows()
-        row = self.list_model.row_at(selected[0].row()) if selected else None
+        row = selected_row(self.list, self.list_model)
         self._show(row)
 
     def _show(self, conflict: ConflictSummary | None) -> None:

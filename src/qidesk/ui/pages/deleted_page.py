@@ -5,23 +5,16 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHBoxLayout,
-    QHeaderView,
     QPushButton,
-    QTableView,
-    QVBoxLayout,
     QWidget,
 )
 
 from qidesk.services.deleted_service import DeletedRecord
 from qidesk.ui.context import UiContext
-from qidesk.ui.pages.base import Page
-from qidesk.ui.pages.team_page import muted_label, page_title_label
+from qidesk.ui.pages.base import Page, page_header
 from qidesk.ui.table_model import RowsTableModel
-from qidesk.ui.widgets import EmptyState
+from qidesk.ui.widgets import EmptyState, button_row, read_only_table, selected_row
 
 
 def local_time_text(record: DeletedRecord) -> str:
@@ -60,43 +53,24 @@ class DeletedTableModel(RowsTableModel[DeletedRecord]):
 class DeletedPage(Page):
     def __init__(self, context: UiContext, parent: QWidget | None = None):
         super().__init__(context, parent)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 12, 16, 8)
-        layout.setSpacing(4)
-        title = page_title_label()
-        title.setText("Recently deleted")
-        self.subtitle = muted_label(self)
-        self.subtitle.setText(
+        layout, _title, self.subtitle = page_header(
+            self,
+            "Recently deleted",
             "Deleting never destroys anything: restore brings a record back with everything "
-            "deleted together with it."
+            "deleted together with it.",
+            wrap=True,
         )
-        self.subtitle.setWordWrap(True)
-        layout.addWidget(title)
-        layout.addWidget(self.subtitle)
-        layout.addSpacing(8)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
         self.restore_button = QPushButton("Restore")
         self.restore_button.clicked.connect(self.restore_selected)
-        buttons.addWidget(self.restore_button)
-        layout.addLayout(buttons)
+        layout.addLayout(button_row(right=[self.restore_button]))
         layout.addSpacing(4)
         self.model = DeletedTableModel(self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setAccessibleName("Deleted records")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self.table.setSortingEnabled(True)  # click a header to sort
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(DeletedTableModel.NAME, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(DeletedTableModel.WHERE, QHeaderView.ResizeMode.Stretch)
-        for column in (DeletedTableModel.WHAT, DeletedTableModel.WITH, DeletedTableModel.WHEN):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.table = read_only_table(
+            self.model,
+            "Deleted records",
+            stretch=(DeletedTableModel.NAME, DeletedTableModel.WHERE),
+            fit=(DeletedTableModel.WHAT, DeletedTableModel.WITH, DeletedTableModel.WHEN),
+        )
         self.table.doubleClicked.connect(lambda _index: self.restore_selected())
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         layout.addWidget(self.table, 1)
@@ -117,8 +91,7 @@ class DeletedPage(Page):
         self._update_buttons()
 
     def selected(self) -> DeletedRecord | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.model.row_at(rows[0].row()) if rows else None
+        return selected_row(self.table, self.model)
 
     def _update_buttons(self) -> None:
         self.restore_button.setEnabled(self.selected() is not None)

@@ -7,21 +7,17 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHeaderView,
     QLabel,
-    QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from qidesk.services.import_log_service import COUNT_KEYS, ImportEntry, ReceivedVersion
 from qidesk.ui.context import UiContext
-from qidesk.ui.pages.base import Page
-from qidesk.ui.pages.team_page import muted_label, page_title_label
+from qidesk.ui.pages.base import Page, page_header
 from qidesk.ui.table_model import RowsTableModel
-from qidesk.ui.widgets import EmptyState
+from qidesk.ui.widgets import EmptyState, firm_splitter, read_only_table, selected_row
 
 
 def local_time(moment: datetime) -> str:
@@ -67,45 +63,27 @@ class ReceivedModel(RowsTableModel[ReceivedVersion]):
         return local_time(row.updated_at)
 
 
-def _table(model: Any, name: str) -> QTableView:
-    view = QTableView()
-    view.setModel(model)
-    view.setAccessibleName(name)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.verticalHeader().hide()
-    return view
-
-
 class ImportLogPage(Page):
     """Imports on top; below, the chosen import's counts per record type and what it brought."""
 
     def __init__(self, context: UiContext, parent: QWidget | None = None):
         super().__init__(context, parent)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 12, 16, 8)
-        layout.setSpacing(4)
-        title = page_title_label()
-        title.setText("Import log")
-        subtitle = muted_label(self)
-        subtitle.setWordWrap(True)
-        subtitle.setText(
+        layout, _title, _subtitle = page_header(
+            self,
+            "Import log",
             "Every workbook imported into this database. Each import was applied in one go after "
-            "a backup; the versions it brought are kept in the history of each record."
+            "a backup; the versions it brought are kept in the history of each record.",
+            wrap=True,
         )
-        layout.addWidget(title)
-        layout.addWidget(subtitle)
-        layout.addSpacing(8)
 
         self.imports_model = ImportsModel(self)
-        self.imports = _table(self.imports_model, "Imported workbooks")
-        header = self.imports.horizontalHeader()
-        header.setSectionResizeMode(ImportsModel.WHEN, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(ImportsModel.FILE, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(ImportsModel.KIND, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(ImportsModel.CHANGES, QHeaderView.ResizeMode.Stretch)
+        self.imports = read_only_table(
+            self.imports_model,
+            "Imported workbooks",
+            sortable=False,
+            stretch=(ImportsModel.FILE, ImportsModel.CHANGES),
+            fit=(ImportsModel.WHEN, ImportsModel.KIND),
+        )
         self.imports.selectionModel().selectionChanged.connect(self._show_selected)
 
         detail = QWidget()
@@ -116,31 +94,25 @@ class ImportLogPage(Page):
         self.detail_title.setWordWrap(True)
         self.detail_title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.counts_model = TypeCountsModel(self)
-        self.counts = _table(self.counts_model, "Counts per kind of record")
+        self.counts = read_only_table(
+            self.counts_model, "Counts per kind of record", sortable=False
+        )
         self.counts.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.received_model = ReceivedModel(self)
-        self.received = _table(self.received_model, "Versions this import brought")
-        received_header = self.received.horizontalHeader()
-        received_header.setSectionResizeMode(
-            ReceivedModel.WHAT, QHeaderView.ResizeMode.ResizeToContents
+        self.received = read_only_table(
+            self.received_model,
+            "Versions this import brought",
+            sortable=False,
+            stretch=(ReceivedModel.NAME,),
+            fit=(ReceivedModel.WHAT, ReceivedModel.WHEN),
         )
-        received_header.setSectionResizeMode(ReceivedModel.NAME, QHeaderView.ResizeMode.Stretch)
-        received_header.setSectionResizeMode(
-            ReceivedModel.WHEN, QHeaderView.ResizeMode.ResizeToContents
-        )
-        lower = QSplitter(Qt.Orientation.Horizontal)
-        lower.addWidget(self.counts)
-        lower.addWidget(self.received)
-        lower.setChildrenCollapsible(False)
+        lower = firm_splitter(Qt.Orientation.Horizontal, [self.counts, self.received])
         detail_layout.addWidget(self.detail_title)
         detail_layout.addWidget(lower, 1)
 
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.addWidget(self.imports)
-        self.splitter.addWidget(detail)
-        self.splitter.setStretchFactor(0, 1)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setChildrenCollapsible(False)
+        self.splitter = firm_splitter(
+            Qt.Orientation.Vertical, [self.imports, detail], stretch=(1, 1)
+        )
         layout.addWidget(self.splitter, 1)
         self.empty = EmptyState(
             "Nothing imported yet. Import a workbook with File → Import workbooks… (Ctrl+I) or "
@@ -160,8 +132,7 @@ class ImportLogPage(Page):
             self._show(None)
 
     def _show_selected(self, *_args: Any) -> None:
-        selected = self.imports.selectionModel().selectedRows()
-        self._show(self.imports_model.row_at(selected[0].row()) if selected else None)
+        self._show(selected_row(self.imports, self.imports_model))
 
     def _show(self, entry: ImportEntry | None) -> None:
         if entry is None:

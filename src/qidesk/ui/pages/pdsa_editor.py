@@ -42,7 +42,7 @@ from qidesk.core.pdsa_rules import (
 from qidesk.core.timeline_layout import DECISION_COLOURS
 from qidesk.services.base import ServiceError
 from qidesk.services.pdsa_service import ChangeIdeaInfo, CycleInfo, CycleRuleError
-from qidesk.ui.widgets import CommitTextEdit
+from qidesk.ui.widgets import CommitTextEdit, bold_label, button_row
 
 PROBLEM_COLOUR = "#D55E00"
 SECTIONS = (
@@ -151,11 +151,7 @@ class Section(QFrame):
             "font-weight: bold;"
         )
         head.addWidget(badge)
-        name = QLabel(title)
-        font = name.font()
-        font.setPointSizeF(font.pointSizeF() + 3)
-        font.setBold(True)
-        name.setFont(font)
+        name = bold_label(title, 3)
         head.addWidget(name)
         hint_label = QLabel(hint)
         hint_label.setEnabled(False)
@@ -225,11 +221,7 @@ class PdsaEditor(QWidget):
         outer.setSpacing(8)
         header = QHBoxLayout()
         header.setSpacing(8)
-        self.number_label = QLabel()
-        font = self.number_label.font()
-        font.setPointSizeF(font.pointSizeF() + 2)
-        font.setBold(True)
-        self.number_label.setFont(font)
+        self.number_label = bold_label(size_delta=2)
         header.addWidget(self.number_label)
         self.title_edit = QLineEdit()
         self.title_edit.setAccessibleName("Cycle title")
@@ -327,15 +319,11 @@ class PdsaEditor(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
         layout.addWidget(table)
-        buttons = QHBoxLayout()
         add = QPushButton(f"Add {what}")
         add.clicked.connect(lambda: self._add_row(table))
         remove = QPushButton("Remove")
         remove.clicked.connect(lambda: self._remove_row(table))
-        buttons.addWidget(add)
-        buttons.addWidget(remove)
-        buttons.addStretch(1)
-        layout.addLayout(buttons)
+        layout.addLayout(button_row([add, remove]))
         self.sections[section].form.addRow(label, box)
         return table
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
@@ -12,6 +13,13 @@ from qidesk.ui.context import UiContext
 #: Makes a tab's widget: a callable taking the UiContext, or "package.module:ClassName" (imported
 #: only when the tab is first shown, so start-up does not pay for it).
 TabFactory = Callable[[UiContext], QWidget] | str
+
+
+def services_and_context(owner: Any) -> tuple[Any, Any]:
+    """Tabs are made with a UiContext (the team page) or with the Services (tests, tools)."""
+    if hasattr(owner, "notify_saved"):
+        return owner.services, owner
+    return owner, None
 
 
 def make_tab(factory: TabFactory, context: UiContext) -> QWidget:

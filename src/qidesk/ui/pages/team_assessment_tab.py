@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPushButton,
-    QSplitter,
     QTableView,
     QTableWidget,
     QTableWidgetItem,
@@ -50,7 +49,9 @@ from qidesk.services.assessment_service import (
 )
 from qidesk.services.base import ServiceError
 from qidesk.ui.charts.radar_paint import team_radar_data
-from qidesk.ui.charts.spider_chart import SpiderChart
+from qidesk.ui.charts.spider_chart import SpiderChart, export_chart_dialog
+from qidesk.ui.pages.tabs import services_and_context
+from qidesk.ui.widgets import button_row, firm_splitter
 
 log = logging.getLogger(__name__)
 
@@ -256,8 +257,7 @@ class TeamAssessmentTab(QWidget):
     def __init__(self, services: Any, parent: QWidget | None = None):
         """``services`` is the Services registry, or the window's UiContext (which holds it)."""
         super().__init__(parent)
-        self.context = services if hasattr(services, "notify_saved") else None
-        self.services = services.services if self.context is not None else services
+        self.services, self.context = services_and_context(services)
         self.team_uuid: str | None = None
         self.sheet: StageSheet | None = None
         self.results: TeamResults | None = None
@@ -392,22 +392,15 @@ class TeamAssessmentTab(QWidget):
         areas.addRow(QLabel("Responses:"), self.responses_label)
         side_layout.addLayout(areas)
         side_layout.addWidget(self.note_label)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.export_button)
-        buttons.addWidget(self.report_button)
-        side_layout.addLayout(buttons)
+        side_layout.addLayout(button_row(right=[self.export_button, self.report_button]))
         chart_box = QWidget()
         chart_layout = QVBoxLayout(chart_box)
         chart_layout.setContentsMargins(0, 0, 0, 0)
         chart_layout.addWidget(self.chart, 1)
         chart_layout.addWidget(self.scale_label)
-        self.results_splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.results_splitter.addWidget(chart_box)
-        self.results_splitter.addWidget(side)
-        self.results_splitter.setStretchFactor(0, 3)
-        self.results_splitter.setStretchFactor(1, 2)
-        self.results_splitter.setChildrenCollapsible(False)
+        self.results_splitter = firm_splitter(
+            Qt.Orientation.Horizontal, [chart_box, side], stretch=(3, 2)
+        )
         self.results_splitter.setSizes([560, 480])
 
         self.views = QTabWidget()
@@ -763,17 +756,9 @@ class TeamAssessmentTab(QWidget):
         if self.results is None:
             return
         name = f"{self.results.team_name} self-assessment.png"
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Export chart", name, "PNG image (*.png);;SVG drawing (*.svg)"
-        )
-        if not path:
-            return
-        try:
-            saved = self.export_chart_to(Path(path))
-        except OSError as exc:
-            QMessageBox.warning(self, "Export chart", f"The chart could not be saved: {exc}")
-            return
-        self._show_message(f"Chart saved to {saved}")
+        saved = export_chart_dialog(self, name, self.export_chart_to)
+        if saved is not None:
+            self._show_message(f"Chart saved to {saved}")
 
     def _report_clicked(self) -> None:
         if self.team_uuid is None:

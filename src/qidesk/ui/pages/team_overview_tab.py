@@ -5,22 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
     QLineEdit,
     QPushButton,
     QScrollArea,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -31,7 +25,15 @@ from qidesk.services.team_service import TeamDetail
 from qidesk.ui.context import UiContext
 from qidesk.ui.dialogs.member_dialog import MemberDialog
 from qidesk.ui.table_model import RowsTableModel
-from qidesk.ui.widgets import CommitTextEdit, EmptyState, muted_colour
+from qidesk.ui.widgets import (
+    CommitTextEdit,
+    EmptyState,
+    bold_label,
+    button_row,
+    muted_label,
+    read_only_table,
+    selected_row,
+)
 
 #: Fields whose change alters the navigator (name, coach, status are shown there).
 STRUCTURE_FIELDS = frozenset({"name", "service", "site", "coach_uuid", "status", "cohort_uuid"})
@@ -174,11 +176,7 @@ class TeamOverviewTab(QWidget):
             ("Strategic objectives", self.objective_checks),
             ("Quality domains", self.domain_checks),
         ):
-            heading = QLabel(title)
-            font = heading.font()
-            font.setBold(True)
-            heading.setFont(font)
-            align_layout.addWidget(heading)
+            align_layout.addWidget(bold_label(title))
             align_layout.addWidget(widget)
         align_layout.addStretch(1)
         layout.addWidget(alignment, 0, 1)
@@ -189,7 +187,6 @@ class TeamOverviewTab(QWidget):
         members = QGroupBox("Members")
         members_layout = QVBoxLayout(members)
         members_layout.setSpacing(8)
-        buttons = QHBoxLayout()
         self.add_member_button = QPushButton("Add member…")
         self.add_member_button.setToolTip("Add a member (Ctrl+N)")
         self.edit_member_button = QPushButton("Edit…")
@@ -197,32 +194,19 @@ class TeamOverviewTab(QWidget):
         self.add_member_button.clicked.connect(self.add_member)
         self.edit_member_button.clicked.connect(self.edit_member)
         self.remove_member_button.clicked.connect(self.remove_member)
-        self.member_count = QLabel()
-        palette = self.member_count.palette()
-        palette.setColor(self.member_count.foregroundRole(), muted_colour(self))
-        self.member_count.setPalette(palette)
-        buttons.addWidget(self.member_count)
-        buttons.addStretch(1)
-        for button in (self.add_member_button, self.edit_member_button, self.remove_member_button):
-            buttons.addWidget(button)
-        members_layout.addLayout(buttons)
+        self.member_count = muted_label(self)
+        members_layout.addLayout(
+            button_row(
+                [self.member_count],
+                [self.add_member_button, self.edit_member_button, self.remove_member_button],
+            )
+        )
         self.members_model = MembersTableModel(self)
-        self.members_table = QTableView()
-        self.members_table.setModel(self.members_model)
-        self.members_table.setAccessibleName("Team members")
-        self.members_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.members_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.members_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.members_table.verticalHeader().hide()
-        self.members_table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self.members_table.setSortingEnabled(True)  # click a header to sort
-        self.members_table.setAlternatingRowColors(True)
-        header = self.members_table.horizontalHeader()
-        header.setSectionResizeMode(MembersTableModel.NAME, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(MembersTableModel.ROLE, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(MembersTableModel.EMAIL, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(
-            MembersTableModel.ACTIVE, QHeaderView.ResizeMode.ResizeToContents
+        self.members_table = read_only_table(
+            self.members_model,
+            "Team members",
+            stretch=(MembersTableModel.NAME, MembersTableModel.ROLE, MembersTableModel.EMAIL),
+            fit=(MembersTableModel.ACTIVE,),
         )
         self.members_table.doubleClicked.connect(lambda _index: self.edit_member())
         self.members_table.setMinimumHeight(220)
@@ -307,8 +291,7 @@ class TeamOverviewTab(QWidget):
 
     # members ---------------------------------------------------------------------------------
     def selected_member(self) -> MemberInfo | None:
-        rows = self.members_table.selectionModel().selectedRows()
-        return self.members_model.row_at(rows[0].row()) if rows else None
+        return selected_row(self.members_table, self.members_model)
 
     def _update_buttons(self) -> None:
         has = self.selected_member() is not None

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from qidesk.services.reference_service import TEAM_STATUS_LABELS
 from qidesk.ui.context import UiContext
-from qidesk.ui.pages.base import Page
+from qidesk.ui.pages.base import Page, page_header
 from qidesk.ui.pages.tabs import LazyTabs, TabFactory
 from qidesk.ui.pages.team_overview_tab import TeamOverviewTab
-from qidesk.ui.widgets import muted_colour
 
 #: Extra tabs of the team page, after Overview: (title, factory). Each tab widget has
 #: ``show_team(team_uuid: str)``; it is built the first time the user opens it. Features add
@@ -21,37 +20,13 @@ TEAM_TABS: list[tuple[str, TabFactory]] = [
 ]
 
 
-def page_title_label(size_delta: float = 5.0) -> QLabel:
-    label = QLabel()
-    font = label.font()
-    font.setPointSizeF(font.pointSizeF() + size_delta)
-    font.setBold(True)
-    label.setFont(font)
-    return label
-
-
-def muted_label(parent: QWidget) -> QLabel:
-    label = QLabel()
-    palette = label.palette()
-    palette.setColor(label.foregroundRole(), muted_colour(parent))
-    label.setPalette(palette)
-    return label
-
-
 class TeamPage(Page):
     NEW_LABEL = "New member…"
 
     def __init__(self, context: UiContext, parent: QWidget | None = None):
         super().__init__(context, parent)
         self.team_uuid: str | None = None
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 12, 16, 8)
-        layout.setSpacing(4)
-        self.title = page_title_label()
-        self.subtitle = muted_label(self)
-        layout.addWidget(self.title)
-        layout.addWidget(self.subtitle)
-        layout.addSpacing(4)
+        layout, self.title, self.subtitle = page_header(self, gap=4)
         self.tabs = LazyTabs(context, "show_team", TEAM_TABS)
         self.overview = TeamOverviewTab(context)
         self.tabs.addTab(self.overview, "Overview")

@@ -37,9 +37,9 @@ from qidesk.services.pdsa_service import (
 )
 from qidesk.ui.charts.timeline_chart import TimelineChart
 from qidesk.ui.pages.pdsa_editor import PdsaEditor
-from qidesk.ui.pages.team_progress_tab import services_and_context
+from qidesk.ui.pages.tabs import services_and_context
 from qidesk.ui.table_model import Index, RowsTableModel
-from qidesk.ui.widgets import CommitTextEdit, EmptyState, format_date
+from qidesk.ui.widgets import CommitTextEdit, EmptyState, button_row, format_date
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 ALL = "__all__"
@@ -373,17 +373,13 @@ class TeamPdsaTab(QWidget):
             "No cycles yet. Add a change idea under Change ideas, then press New cycle."
         )
         cycles_layout.addWidget(self.empty)
-        buttons = QHBoxLayout()
         self.new_button = QPushButton("New cycle")
         self.new_button.setToolTip("Start a new cycle (Ctrl+N)")
         self.new_button.clicked.connect(self.new_cycle)
         self.next_button = QPushButton("Next cycle")
         self.next_button.setToolTip("The following cycle of the selected cycle's ramp")
         self.next_button.clicked.connect(lambda: self.editor.create_next_cycle())
-        buttons.addWidget(self.new_button)
-        buttons.addWidget(self.next_button)
-        buttons.addStretch(1)
-        cycles_layout.addLayout(buttons)
+        cycles_layout.addLayout(button_row([self.new_button, self.next_button]))
         self.left_tabs.addTab(cycles_page, "Cycles")
         self.ideas_panel = ChangeIdeasPanel(self)
         self.left_tabs.addTab(self.ideas_panel, "Change ideas")

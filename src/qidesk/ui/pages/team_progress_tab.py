@@ -29,16 +29,11 @@ from qidesk.core.progress_scale import RATER_LABELS, RATERS
 from qidesk.services.base import ServiceError
 from qidesk.services.progress_service import ProgressScoreInfo, ScaleLevel
 from qidesk.ui.charts.progress_chart import ProgressChart
+from qidesk.ui.pages.tabs import services_and_context
 from qidesk.ui.table_model import RowsTableModel
+from qidesk.ui.widgets import button_row
 
 PROBLEM_COLOUR = "#D55E00"
-
-
-def services_and_context(owner: Any) -> tuple[Any, Any]:
-    """Tabs are made with a UiContext (the team page) or with the Services (tests, tools)."""
-    if hasattr(owner, "notify_saved"):
-        return owner.services, owner
-    return owner, None
 
 
 def month_text(month: date | None) -> str:
@@ -170,16 +165,12 @@ class TeamProgressTab(QWidget):
         self.note_edit = QLineEdit()
         self.note_edit.setPlaceholderText("Optional: why this score")
         form.addRow("Note", self.note_edit)
-        buttons = QHBoxLayout()
         self.save_button = QPushButton("Save score")
         self.save_button.setDefault(True)
         self.save_button.clicked.connect(self.save_score)
         self.delete_button = QPushButton("Delete score")
         self.delete_button.clicked.connect(self.delete_score)
-        buttons.addWidget(self.save_button)
-        buttons.addWidget(self.delete_button)
-        buttons.addStretch(1)
-        form.addRow(buttons)
+        form.addRow(button_row([self.save_button, self.delete_button]))
         self.message = QLabel()
         self.message.setWordWrap(True)
         form.addRow(self.message)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
-from qidesk.ui.widgets import EmptyState
+from qidesk.ui.widgets import EmptyState, bold_label
 
 
 class WelcomePage(QWidget):
@@ -22,11 +22,7 @@ class WelcomePage(QWidget):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.addStretch(2)
-        title = QLabel("Welcome to QI Desk")
-        font = title.font()
-        font.setPointSizeF(font.pointSizeF() + 6)
-        font.setBold(True)
-        title.setFont(font)
+        title = bold_label("Welcome to QI Desk", 6)
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(title)
         self.message = EmptyState(
