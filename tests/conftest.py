@@ -64,3 +64,17 @@ def demo_db(tmp_path: Path) -> Iterator[Database]:
         yield database
     finally:
         database.close()
+
+
+@pytest.fixture
+def pair(tmp_path: Path) -> Iterator[tuple[Database, Database]]:
+    """Two installations' databases (installation ids aaaa1111 and bbbb2222) for merge tests."""
+    from test_merge_support import fresh_database
+
+    a = fresh_database(tmp_path, "a", "aaaa1111")
+    b = fresh_database(tmp_path, "b", "bbbb2222")
+    try:
+        yield a, b
+    finally:
+        a.close()
+        b.close()

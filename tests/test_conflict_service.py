@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from qidesk.services.base import ServiceError
@@ -17,22 +14,12 @@ from test_merge import add, delete, edit, row, team_tree
 from test_merge_support import export, fresh_database, merge, state
 
 
-@pytest.fixture
-def pair(tmp_path: Path) -> Iterator[tuple[Database, Database]]:
-    a = fresh_database(tmp_path, "a", "aaaa1111")
-    b = fresh_database(tmp_path, "b", "bbbb2222")
-    try:
-        yield a, b
-    finally:
-        a.close()
-        b.close()
-
-
-def _team_conflict(a: Database, b: Database) -> str:
+def team_conflict(a: Database, b: Database, *, site: str = "Glangwili") -> str:
+    """A team edited on both installations since they shared it; ``a`` then receives ``b``'s."""
     _, team, _ = team_tree(a)
     coach = add(a, Coach(name="Dr Siân Morgan"))
     merge(b, export(a))
-    edit(a, Team, team, name="ED Carmarthen (A)", site="Glangwili")
+    edit(a, Team, team, name="ED Carmarthen (A)", site=site)
     edit(b, Team, team, name="ED Carmarthen (B)", coach_uuid=coach)
     merge(a, export(b))
     return team
@@ -40,7 +27,7 @@ def _team_conflict(a: Database, b: Database) -> str:
 
 def test_conflicts_are_listed_with_both_versions_side_by_side(pair) -> None:
     a, b = pair
-    team = _team_conflict(a, b)
+    team = team_conflict(a, b)
     service = ConflictService(a.unit_of_work)
     assert service.count() == 1
     (conflict,) = service.list_conflicts()
@@ -63,7 +50,7 @@ def test_conflicts_are_listed_with_both_versions_side_by_side(pair) -> None:
 
 def test_keeping_a_version_resolves_the_conflict_everywhere(pair) -> None:
     a, b = pair
-    team = _team_conflict(a, b)
+    team = team_conflict(a, b)
     service = ConflictService(a.unit_of_work)
     (conflict,) = service.list_conflicts()
     other = conflict.versions[1]
@@ -177,7 +164,7 @@ def test_keeping_a_version_whose_reference_is_missing_is_refused(pair) -> None:
     from qidesk.store.models.sync import ConflictHead
 
     a, b = pair
-    team = _team_conflict(a, b)
+    team = team_conflict(a, b)
     with a.unit_of_work() as session:
         head = session.query(ConflictHead).one()
         data = head.data.replace(head.data.split('"cohort_uuid": "')[1][:36], "0" * 36)

@@ -2,44 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 
 from qidesk.services.registry import Services
 from qidesk.store.engine import Database
-from qidesk.store.models import Coach, Team
+from qidesk.store.models import Team
 from qidesk.sync.merge import apply_plan, log_import, plan_merge
 from qidesk.ui.context import UiContext
 from qidesk.ui.pages.conflicts_page import DIFFERS_COLOUR, ConflictsPage
 from qidesk.ui.pages.import_log_page import ImportLogPage
-from test_merge import add, edit, row, team_tree
-from test_merge_support import export, fresh_database, merge
+from test_conflict_service import team_conflict
+from test_merge import row, team_tree
+from test_merge_support import export
 
 SHOTS = Path("/tmp/qidesk-syncmerge-shots")
 
 
-@pytest.fixture
-def pair(tmp_path: Path) -> Iterator[tuple[Database, Database]]:
-    a = fresh_database(tmp_path, "a", "aaaa1111")
-    b = fresh_database(tmp_path, "b", "bbbb2222")
-    try:
-        yield a, b
-    finally:
-        a.close()
-        b.close()
-
-
 def _conflict(a: Database, b: Database) -> str:
-    _, team, _ = team_tree(a)
-    coach = add(a, Coach(name="Dr Siân Morgan"))
-    merge(b, export(a))
-    edit(a, Team, team, name="ED Carmarthen (A)", site="Glangwili General Hospital")
-    edit(b, Team, team, name="ED Carmarthen (B)", coach_uuid=coach)
-    merge(a, export(b))
-    return team
+    return team_conflict(a, b, site="Glangwili General Hospital")
 
 
 def _save(widget, name: str) -> None:
