@@ -302,22 +302,20 @@ def _canon_plan(spec: RecordSpec) -> _CanonPlan:
 
 def canonical_values(spec: RecordSpec, values: Mapping[str, Any]) -> dict[str, Any]:
     """The record's values normalised by column type (KeyError names a missing column)."""
-    canon: dict[str, Any] = {}
-    for key, _, fast, column in _canon_plan(spec):
-        value = values[key]
-        # A value of the column's own type is canonical as it is (empty text excepted).
-        if type(value) is fast and (value != "" or fast is not str):
-            canon[key] = value
-        else:
-            canon[key] = _canon(column, value)
-    return canon
+    return _canonicalise(spec, values, by_name=False)
 
 
 def _canonical_row(spec: RecordSpec, row: Mapping[str, Any]) -> dict[str, Any]:
     """Canonical values of a row of the record's own table (by column name)."""
+    return _canonicalise(spec, row, by_name=True)
+
+
+def _canonicalise(spec: RecordSpec, source: Mapping[str, Any], *, by_name: bool) -> dict[str, Any]:
+    """Values keyed by column key, read from ``source`` by key or by table column name."""
     canon: dict[str, Any] = {}
     for key, name, fast, column in _canon_plan(spec):
-        value = row[name]
+        value = source[name if by_name else key]
+        # A value of the column's own type is canonical as it is (empty text excepted).
         if type(value) is fast and (value != "" or fast is not str):
             canon[key] = value
         else:
