@@ -328,9 +328,56 @@ def test_registered_fixed_page_shows_its_count(qtbot, demo_window: MainWindow) -
     assert demo_window.current_page().text() == "example page"
 
 
-def test_status_bar_counts_unexported_changes(demo_window: MainWindow) -> None:
-    text = demo_window.unexported_label.text()
-    assert text.endswith("changes not yet exported") and int(text.split()[0]) > 0
+def type_aim_and_press_enter(qtbot, window: MainWindow, team_uuid: str, text: str) -> None:
+    window.select(Selection("team", team_uuid))
+    aim = window.current_page().overview.aim_edit
+    window.activateWindow()
+    aim.setFocus()
+    qtbot.waitUntil(aim.hasFocus)
+    aim.selectAll()
+    qtbot.keyClicks(aim, text)
+    qtbot.keyClick(aim, Qt.Key.Key_Return)
+
+
+def test_status_bar_counts_changed_records_until_an_export_includes_them(
+    qtbot, demo_window: MainWindow, tmp_path: Path
+) -> None:
+    from qidesk.ui.dialogs.export_dialog import UUID_ROLE
+    from qidesk.ui.dialogs.import_dialog import open_export_dialog
+
+    label = demo_window.unexported_label
+    # The demo's own records are the starting point: nothing of the coach's to send yet.
+    assert label.text() == "No changes to export"
+    assert "since the demo data was built" in label.toolTip()
+    first, second = demo_window.context.services.teams.navigator()[:2]
+    type_aim_and_press_enter(qtbot, demo_window, first.teams[0].uuid, "Halve the waits")
+    assert label.text() == "1 changed record not yet exported"
+    type_aim_and_press_enter(qtbot, demo_window, first.teams[0].uuid, "Halve the waits by May")
+    type_aim_and_press_enter(qtbot, demo_window, second.teams[0].uuid, "No falls at night")
+    assert label.text() == "2 changed records not yet exported"
+    assert "Not yet exported: 2 teams." in label.toolTip()
+
+    def export_first_cohort(dialog: QDialog) -> None:
+        tree = dialog.tree
+        item = next(
+            tree.topLevelItem(i)
+            for i in range(tree.topLevelItemCount())
+            if tree.topLevelItem(i).data(0, UUID_ROLE) == first.uuid
+        )
+        item.setCheckState(0, Qt.CheckState.Checked)
+        dialog.path_edit.setText(str(tmp_path / "first.xlsx"))
+        qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: dialog.summary is not None, timeout=20000)
+        dialog.reject()
+
+    fill_dialog(qtbot, lambda: open_export_dialog(demo_window), export_first_cohort)
+    # The other cohort's team is still waiting for an export that includes it.
+    assert label.text() == "1 changed record not yet exported"
+    assert "Not yet exported: 1 team." in label.toolTip()
+    assert "Last export from this database" in label.toolTip()
+    demo_window.context.services.workbook_export.export_full(tmp_path / "all.xlsx")
+    demo_window.refresh_counts()
+    assert label.text() == "All changes exported"
 
 
 def test_about_dialog_names_version_and_files(qtbot, db: Database) -> None:
