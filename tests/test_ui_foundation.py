@@ -20,6 +20,7 @@ from qidesk.store.models import Cohort, Member, Team
 from qidesk.ui.context import UiContext
 from qidesk.ui.main_window import MainWindow
 from qidesk.ui.navigator import KIND_ROLE, Selection
+from qidesk.ui.widgets import format_date
 
 
 @pytest.fixture(scope="module")
@@ -663,6 +664,7 @@ def test_clearing_a_cohort_date_stores_no_date(
         stored = session.get(Cohort, cohort.uuid)
         assert stored.end_date is None and stored.start_date is not None
     assert page.end_edit.text() == "Not set"
+    assert page.subtitle.text().startswith(f"From {format_date(stored.start_date)}  ·")
 
     page.start_edit.setFocus()
     qtbot.waitUntil(page.start_edit.hasFocus)
