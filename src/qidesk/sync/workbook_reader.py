@@ -550,6 +550,9 @@ def _convert_row(
                 elif kind == ENUM and raw in choices:
                     values[key] = raw
                     continue
+            elif kind == TEXT:  # an empty cell (calamine gives "")
+                values[key] = None if col.nullable else ""
+                continue
         elif raw_type is float:
             if kind == INT:
                 if raw.is_integer():
@@ -638,9 +641,10 @@ def _fast_version_fields(
     text, empty deletion mark); None means "use the general path" (which reports problems).
     ``vectors`` caches vector text seen before (its canonical form, or None if not valid)."""
     vv_i, at_i, by_i, del_i = cols
-    if len(row) <= max(cols):
+    try:
+        vv_raw, at_raw, by_raw, deleted = row[vv_i], row[at_i], row[by_i], row[del_i]
+    except IndexError:  # a short row (the indexes are never negative)
         return None
-    vv_raw, at_raw, by_raw, deleted = row[vv_i], row[at_i], row[by_i], row[del_i]
     if type(vv_raw) is not str or type(at_raw) is not str or type(by_raw) is not str:
         return None
     if deleted is not None and deleted != "":
