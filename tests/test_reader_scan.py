@@ -27,6 +27,7 @@ from qidesk.sync.workbook_reader import (
     _convert_row,
     _decimal_below,
     _digits_at_most,
+    _two_digits_down,
     is_uuid_text,
     scan_sheet_xml,
 )
@@ -60,6 +61,16 @@ def test_decimal_below_at_the_edges(limit: int, delta: int) -> None:
 def test_digits_at_most_compares_equal_length_digit_strings(top: str, data: Any) -> None:
     text = data.draw(st.from_regex(rf"\A[0-9]{{{len(top)}}}\Z"))
     assert (re.fullmatch(_digits_at_most(top), text) is not None) == (int(text) <= int(top))
+
+
+@given(number=st.integers(0, 10**9))
+def test_two_digits_down_rounds_down_by_less_than_a_tenth(number: int) -> None:
+    rounded = _two_digits_down(number)
+    assert rounded <= number and 10 * rounded >= 9 * number
+    assert len(str(rounded).rstrip("0") or "0") <= 2
+    for dense_rows in (number // 2, number // 3):  # rows 1..n: the last stays below the limit
+        limit = 2 * dense_rows + SPARSE_ROW_ALLOWANCE + 1
+        assert _two_digits_down(limit) > dense_rows
 
 
 @given(
