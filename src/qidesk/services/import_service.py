@@ -19,6 +19,7 @@ from typing import Any
 from qidesk.services.base import ServiceError, UnitOfWork
 from qidesk.store.base import APPLYING_RECEIVED_VERSIONS
 from qidesk.sync.preflight import PreflightError, check_file
+from qidesk.sync.received import ReceivedSheets
 from qidesk.sync.validate import Problem, check_ranges, check_references
 from qidesk.sync.versions import IncomingVersion
 from qidesk.sync.workbook_reader import ParsedWorkbook, ReadCancelled, WorkbookMeta, read_workbook
@@ -190,6 +191,8 @@ class ImportService:
     def __init__(self, unit_of_work: UnitOfWork, db_path: Path | None):
         self._unit_of_work = unit_of_work
         self._db_path = db_path
+        #: Lets the reader skip sheets this database has merged before.
+        self._received = ReceivedSheets(db_path) if db_path is not None else None
 
     # -- reading and checking
     def _read_all(
@@ -214,7 +217,13 @@ class ImportService:
                 )
                 continue
             try:
-                parsed = read_workbook(path, result, display_name=display, cancelled=cancelled)
+                parsed = read_workbook(
+                    path,
+                    result,
+                    display_name=display,
+                    cancelled=cancelled,
+                    known_sheets=self._received,
+                )
             except ReadCancelled:
                 raise ImportCancelled("Import cancelled: nothing was changed.") from None
             prepared.parsed.append(parsed)
@@ -254,7 +263,11 @@ class ImportService:
         else:
             to_apply = [p for p in prepared.parsed if not problems[str(p.path)]]
         merge = _merge_api()
-        plan = merge.plan_merge(session, [v for p in to_apply for v in p.versions])
+        plan = merge.plan_merge(
+            session,
+            [v for p in to_apply for v in p.versions],
+            already_known=[r for p in to_apply for r in p.known_records],
+        )
         if plan.problems:
             # Problems only the merge engine sees: those files are rejected too.
             extra = _plan_problems(plan, to_apply)
@@ -288,7 +301,9 @@ class ImportService:
                 status = REJECTED
             elif key not in apply_set:
                 status = VALID  # valid, but not applied because another file was rejected
-            elif any((v.record_type, v.uuid) in touched for v in parsed.versions):
+            elif any((v.record_type, v.uuid) in touched for v in parsed.versions) or any(
+                record in touched for record in parsed.known_records
+            ):
                 status = APPLIED if applied else VALID
             else:
                 status = UNCHANGED
@@ -298,7 +313,7 @@ class ImportService:
                     status=status,
                     problems=tuple(file_problems),
                     warnings=tuple(parsed.warnings),
-                    rows=len(parsed.versions),
+                    rows=len(parsed.versions) + len(parsed.known_records),
                     edited_rows=parsed.edited_rows,
                     export_id=parsed.meta.export_id,
                     kind=parsed.meta.kind,
@@ -388,6 +403,9 @@ class ImportService:
                     session.info.pop(APPLYING_RECEIVED_VERSIONS, None)
                 applied = True
             if to_apply:
+                _merge_api().remember_received(
+                    session, (sheet for p in to_apply for sheet in p.read_sheets)
+                )
                 self._log(session, to_apply, plan, import_id)
         reports, by_type, totals = self._report(
             prepared, problems, plan, to_apply, applied=applied, skip_invalid=skip_invalid
@@ -416,6 +434,7 @@ class ImportService:
             totals = totals + counts
         for parsed in to_apply:
             mine = {(v.record_type, v.uuid) for v in parsed.versions}
+            mine.update(parsed.known_records)
             summary: dict[str, Any] = {
                 "merge": {**totals.as_json(), "by_type": {t: c.as_json() for t, c in by_type}},
                 "file_records": len(mine),
