@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
+import pytest
 import python_calamine
 from sqlalchemy import select
 
@@ -67,8 +69,10 @@ def _data_sheets(path: Path) -> set[str]:
 
 
 def test_the_export_records_each_sheet_digest_and_the_reader_computes_the_same(
-    team_export: Path,
+    team_export: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from qidesk.sync import workbook_reader
+
     workbook = python_calamine.CalamineWorkbook.from_path(str(team_export))
     meta = dict(r[:2] for r in workbook.get_sheet_by_name(META_SHEET).to_python()[1:])
     hashes = {(r[0], r[1]): r[2] for r in workbook.get_sheet_by_name(ROWS_SHEET).to_python()[1:]}
@@ -83,6 +87,12 @@ def test_the_export_records_each_sheet_digest_and_the_reader_computes_the_same(
             recorded[name] = versions
     assert set(recorded) == set(parts) - {META_SHEET}
     assert all(recorded[s] == "" for s in (ROWS_SHEET, "_conflicts"))
+    trusted = read_workbook(team_export, check_file(team_export))
+    assert {d for d, _, _ in trusted.read_sheets} == {
+        recorded[s] for s in _data_sheets(team_export)
+    }
+    # Read as if the sheets had been re-saved: every fingerprint computed from the cells.
+    monkeypatch.setattr(workbook_reader, "_sheets_as_exported", lambda meta, digests: set())
     parsed = read_workbook(team_export, check_file(team_export))
     assert parsed.versions and not parsed.problems
     read = {spec_for(t).sheet: (d, uuids) for d, t, uuids in parsed.read_sheets}
@@ -197,3 +207,26 @@ def test_a_dry_run_remembers_nothing(team_export: Path, tmp_path: Path) -> None:
         parsed = read_workbook(team_export, known_sheets=ReceivedSheets(db.path))
         assert parsed.skipped_sheets == ()
         assert len(parsed.versions) == preview.totals.created + preview.totals.deleted
+
+
+def test_rows_of_a_sheet_as_exported_take_their_hash_from_rows_with_the_same_result(
+    source: Source, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qidesk.sync import workbook_reader
+
+    calls = []
+    real_row_hash = workbook_reader.row_hash
+
+    def counting_row_hash(values, deleted_at):
+        calls.append(1)
+        return real_row_hash(values, deleted_at)
+
+    monkeypatch.setattr(workbook_reader, "row_hash", counting_row_hash)
+    trusted = read_workbook(source.full, check_file(source.full))
+    assert not trusted.problems and trusted.edited_rows == 0
+    assert calls == []  # every row's hash came from _rows
+    monkeypatch.setattr(workbook_reader, "_sheets_as_exported", lambda meta, digests: set())
+    recomputed = read_workbook(source.full, check_file(source.full))
+    assert len(calls) == len(recomputed.versions) > 5000
+    assert [replace(v, fingerprint="") for v in recomputed.versions] == trusted.versions
+    assert trusted.read_sheets == recomputed.read_sheets

@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 #: Per-file statuses.
 APPLIED, UNCHANGED, REJECTED, VALID = "applied", "unchanged", "rejected", "valid"
 COUNT_KEYS = ("created", "updated", "deleted", "unchanged", "conflicts")
+#: SQLite page cache while a merge is applied (negative: KiB), then set back.
+IMPORT_CACHE_KIB = -131072
 
 Progress = Callable[[int, int, str], None]
 Cancelled = Callable[[], bool]
@@ -394,6 +396,11 @@ class ImportService:
                     progress(len(prepared.paths), len(prepared.paths), "Applying")
                 merge = _merge_api()
                 session.info[APPLYING_RECEIVED_VERSIONS] = True
+                connection = session.connection()
+                (cache_pages,) = connection.exec_driver_sql("PRAGMA cache_size").one()
+                # A merge writes tens of megabytes in one transaction: with SQLite's default
+                # 2 MB page cache it spills pages to the WAL and reads them back many times.
+                connection.exec_driver_sql(f"PRAGMA cache_size={IMPORT_CACHE_KIB}")
                 try:
                     merge.apply_plan(session, plan, import_id=import_id)
                     if cancelled is not None and cancelled():
@@ -401,6 +408,7 @@ class ImportService:
                     session.flush()
                 finally:
                     session.info.pop(APPLYING_RECEIVED_VERSIONS, None)
+                    connection.exec_driver_sql(f"PRAGMA cache_size={int(cache_pages)}")
                 applied = True
             if to_apply:
                 _merge_api().remember_received(

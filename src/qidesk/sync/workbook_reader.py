@@ -765,8 +765,14 @@ def read_data_sheet(
     meta: WorkbookMeta,
     hashes: dict[tuple[str, str], str],
     out: _Collector,
+    as_exported: bool = False,
 ) -> tuple[list[IncomingVersion], int]:
-    """The versions of one data sheet; problems go to ``out``. Returns (versions, edited)."""
+    """The versions of one data sheet; problems go to ``out``. Returns (versions, edited).
+
+    ``as_exported`` says the sheet and ``_rows`` are byte for byte as the export wrote them
+    (see :func:`_sheets_as_exported`): a row's hash in ``_rows`` is then its hash, not
+    recomputed (the cells are still typed and checked), and its versions' fingerprints are
+    not computed (the sheet's digest is the one the export recorded)."""
     sheet = spec.sheet
     if not rows:
         out.add("the sheet is empty: its header row is missing", sheet, 1)
@@ -802,8 +808,9 @@ def read_data_sheet(
         if uuid is None or values is None or version is None:
             continue
         vv, updated_at, updated_by, deleted_at = version
-        new_hash = row_hash(values, deleted_at)
-        if hashes.get((sheet, uuid)) != new_hash:
+        exported = hashes.get((sheet, uuid))
+        new_hash = exported if as_exported and exported else row_hash(values, deleted_at)
+        if exported != new_hash:
             vv, updated_at, updated_by = edited_version(vv, meta, new_hash)
             edited += 1
         versions.append(
@@ -816,7 +823,9 @@ def read_data_sheet(
                 deleted_at,
                 values,
                 cell_ref(file, sheet, offset),
-                version_fingerprint(record_type, uuid, vv, updated_at, updated_by, new_hash),
+                ""
+                if as_exported  # the sheet's digest is the one the export recorded
+                else version_fingerprint(record_type, uuid, vv, updated_at, updated_by, new_hash),
             )
         )
     return versions, edited
@@ -933,6 +942,21 @@ def _exported_digests(meta: WorkbookMeta) -> dict[str, tuple[str, str]]:
     return out
 
 
+def _sheets_as_exported(meta: WorkbookMeta, digests: dict[str, str]) -> set[str]:
+    """Data sheets byte for byte as the export wrote them, with ``_rows`` (the CRC-32 and size
+    of their parts are those the export recorded). None when ``_rows`` was changed."""
+    exported = _exported_digests(meta)
+    if ROWS_SHEET not in exported or exported[ROWS_SHEET][0] != digests.get(ROWS_SHEET):
+        return set()
+    return {
+        spec.sheet
+        for spec in all_specs()
+        if spec.sheet in exported
+        and exported[spec.sheet][1]
+        and exported[spec.sheet][0] == digests.get(spec.sheet)
+    }
+
+
 def _unchanged_known_sheets(
     meta: WorkbookMeta,
     names: list[str],
@@ -947,15 +971,12 @@ def _unchanged_known_sheets(
     has merged, which changes nothing when done again: skipping it gives the result of reading
     it."""
     exported = _exported_digests(meta)
-    if ROWS_SHEET not in exported or exported[ROWS_SHEET][0] != digests.get(ROWS_SHEET):
-        return (), []  # changed row hashes would make rows read as edited: read everything
+    # (A changed _rows would make rows read as edited: then every sheet is read.)
+    unchanged = _sheets_as_exported(meta, digests)
     candidates = {
         spec.sheet: (spec.record_type, exported[spec.sheet][1])
         for spec in all_specs()
-        if spec.sheet in names
-        and spec.sheet in exported
-        and exported[spec.sheet][1]
-        and exported[spec.sheet][0] == digests.get(spec.sheet)
+        if spec.sheet in names and spec.sheet in unchanged and exported[spec.sheet][1]
     }
     if not candidates:
         return (), []
@@ -1010,9 +1031,11 @@ def read_workbook(
 
     workbook: Any = None
     sheets: _Sheets | None = None
+    parsed_digests: dict[str, str] = {}
     try:
         with zipfile.ZipFile(path) as archive:
             parts = _sheet_parts(archive)
+            parsed_digests = _zip_digests(archive, parts)
             if not parts:
                 out.add("the workbook's list of sheets cannot be read")
             skipped: tuple[str, ...] = ()
@@ -1027,7 +1050,7 @@ def read_workbook(
                     meta = _read_meta(sheets.rows(META_SHEET), _Collector(file))
                     if meta.kind == KIND_FULL and _check_meta(meta, _Collector(file)):
                         skipped, parsed.known_records = _unchanged_known_sheets(
-                            meta, sheets.names, _zip_digests(archive, parts), known_sheets
+                            meta, sheets.names, parsed_digests, known_sheets
                         )
             not_needed = set(first) | set(skipped)
             if skipped and all(s.sheet in skipped for s in all_specs() if s.sheet in parts):
@@ -1054,7 +1077,7 @@ def read_workbook(
             return parsed
         sheets = _Sheets(workbook)
     try:
-        _read_into(sheets, parsed, out, file, stop)
+        _read_into(sheets, parsed, out, file, stop, parsed_digests)
     except ReadCancelled:
         raise
     except Exception as exc:
@@ -1087,7 +1110,12 @@ def _column_key_of(letter: str, headers: list[str] | None) -> str | None:
 
 
 def _read_into(
-    sheets: _Sheets, parsed: ParsedWorkbook, out: _Collector, file: str, stop: Callable[[], None]
+    sheets: _Sheets,
+    parsed: ParsedWorkbook,
+    out: _Collector,
+    file: str,
+    stop: Callable[[], None],
+    digests: dict[str, str],
 ) -> None:
     names = sheets.names
     if META_SHEET not in names:
@@ -1105,6 +1133,7 @@ def _read_into(
 
         parsed.versions = read_pack(sheets.workbook, meta, file=file, out=out)
         return
+    as_exported = _sheets_as_exported(meta, digests)
     to_read = any(s.sheet in names and s.sheet not in parsed.skipped_sheets for s in all_specs())
     hashes = _read_hashes(sheets.rows(ROWS_SHEET)) if ROWS_SHEET in names and to_read else {}
     if ROWS_SHEET not in names:
@@ -1125,15 +1154,19 @@ def _read_into(
         if spec.sheet not in names or spec.sheet in parsed.skipped_sheets:
             continue
         versions, edited = read_data_sheet(
-            spec, sheets.rows(spec.sheet), file=file, meta=meta, hashes=hashes, out=out
+            spec,
+            sheets.rows(spec.sheet),
+            file=file,
+            meta=meta,
+            hashes=hashes,
+            out=out,
+            as_exported=spec.sheet in as_exported,
         )
-        parsed.read_sheets.append(
-            (
-                versions_digest(v.fingerprint for v in versions),
-                spec.record_type,
-                [v.uuid for v in versions],
-            )
-        )
+        if spec.sheet in as_exported:
+            digest = _exported_digests(meta)[spec.sheet][1]
+        else:
+            digest = versions_digest(v.fingerprint for v in versions)
+        parsed.read_sheets.append((digest, spec.record_type, [v.uuid for v in versions]))
         parsed.versions.extend(versions)
         parsed.edited_rows += edited
     if CONFLICTS_SHEET in names:
