@@ -28,6 +28,7 @@ from qidesk.sync.workbook_reader import (
     _convert_row,
     _decimal_below,
     _digits_at_most,
+    _rows_at_least,
     _rows_fit,
     _too_far,
     _two_digits_down,
@@ -145,11 +146,12 @@ def sheets(draw: Any) -> bytes:
     dense = draw(st.integers(0, 1600))
     per_row = draw(st.sampled_from([1, 1, 3]))
     gap = draw(st.sampled_from([0, 0, 0, 1, 2]))  # every (gap + 1)-th row
+    space = draw(st.sampled_from([b"", b"", b"\n  "]))  # pretty-printed XML or not
     parts = [HEAD]
     for i in range(1, dense + 1):
         row = i * (gap + 1)
         columns = (b"A", b"B", b"C")[:per_row]
-        cells = b"".join(b'<c r="%s%d" t="n"><v>1</v></c>' % (c, row) for c in columns)
+        cells = b"".join(space + b'<c r="%s%d" t="n"><v>1</v></c>' % (c, row) for c in columns)
         parts.append(b'<row r="%d">%s</row>' % (row, cells))
     for _ in range(draw(st.integers(0, 3))):
         form = draw(st.sampled_from(FORMS))
@@ -197,6 +199,13 @@ def _sheet_xml_of(workbook: openpyxl.Workbook) -> bytes:
     workbook.save(buffer)
     with zipfile.ZipFile(buffer) as archive:
         return archive.read("xl/worksheets/sheet1.xml")
+
+
+@given(rows=st.lists(st.integers(1, 3000), max_size=300), window=st.integers(1, 200))
+def test_rows_at_least_counts_distinct_rows_and_never_more(rows: list[int], window: int) -> None:
+    data = b"".join(b'<row r="%d"><c r="B%d" t="n"><v>1</v></c></row>' % (r, r) for r in rows)
+    assert _rows_at_least(data) == len(set(rows))
+    assert _rows_at_least(data, window) <= len(set(rows))
 
 
 def test_a_dense_sheet_is_decided_by_the_quick_proof() -> None:

@@ -99,6 +99,9 @@ _TOO_WIDE = re.compile(rb'<c r="(?:[A-Z]{3}|[C-Z][A-Z]|B[M-Z])')
 _TOO_LONG = re.compile(rb'<c r="[A-Z]{1,3}\d{8}')
 _CELL_ROW = re.compile(rb'<c r="[A-Z]{1,3}(\d+)"')
 _CELL_REF = re.compile(rb'r="([A-Z]+)(\d+)"')
+#: A cell tag the counts of ``<c `` and ``<c r="`` miss (``<c`` then a line break, a tab or
+#: ``/``), or whose position is not upper-case letters and digits.
+_ODD_CELL = re.compile(rb'<c(?:[\t\n\r\f\v/]| r="(?![A-Z]{1,3}[0-9]+"))')
 #: Slow path: any cell start tag, and its position attribute however it is quoted.
 _CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c(?=[\s>/])([^>]*)>")
 _POSITION = re.compile(rb"""\sr\s*=\s*["']([A-Za-z]+)(\d+)["']""")
@@ -353,9 +356,24 @@ def _cells_within_caps(data: bytes) -> bool:
     sheet all of whose cells have the plain form and a row below twice that plus the allowance
     (and within the cap) has no cell far beyond its rows: one search decides, without
     collecting every cell's row."""
-    rows_at_least = len(set(_FIRST_CELL_ROW.findall(data)))
-    limit = min(2 * rows_at_least + SPARSE_ROW_ALLOWANCE + 1, MAX_ROWS + 1)
-    return _cell_outside(_two_digits_down(limit)).search(data) is None
+    limit = _two_digits_down(2 * _rows_at_least(data) + SPARSE_ROW_ALLOWANCE + 1)
+    return _cell_outside(min(limit, MAX_ROWS + 1)).search(data) is None
+
+
+#: Enough distinct rows to make the limit of :func:`_cells_within_caps` the row cap itself.
+_ROWS_ENOUGH = (MAX_ROWS - SPARSE_ROW_ALLOWANCE + 1) // 2
+
+
+def _rows_at_least(data: bytes, window: int = 1 << 22) -> int:
+    """How many distinct rows the first cells of rows are in (a lower bound on the rows that
+    hold cells), read a window at a time: a huge sheet never makes a list of all its cells,
+    and a cell cut by a window's end is only left out (the count stays a lower bound)."""
+    rows: set[bytes] = set()
+    for start in range(0, len(data), window):
+        rows.update(_FIRST_CELL_ROW.findall(data, start, start + window))
+        if len(rows) >= _ROWS_ENOUGH:
+            break
+    return len(rows)
 
 
 def _two_digits_down(number: int) -> int:
@@ -386,11 +404,13 @@ def _check_extent_exactly(data: bytes, sheet: str, out: _Collector, *, prefixed:
             return False
         if not _rows_fit({int(r) for r in set(_CELL_ROW.findall(data))}, sheet, out):
             return False
+        if _ODD_CELL.search(data) is None:
+            return True  # those counts and searches saw every cell
     # any form, including cells those counts miss (``<c`` then a line break, lowercase
     # columns, no position)
     rows = set()
     for match in _CELL_TAG.finditer(data):
-        position = _POSITION.search(b" " + match.group(1))
+        position = _POSITION.search(data, match.start(1), match.end(1))
         if position is None:
             out.add("the sheet has cells without a position (r attribute); refused", sheet)
             return False
