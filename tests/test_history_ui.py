@@ -158,3 +158,24 @@ def test_restoring_a_deleted_members_version_from_recently_deleted_undeletes_it(
     assert column_texts(dialog, VersionsModel.CHANGES)[0] == "Restored"
     with db.unit_of_work() as session:
         assert session.get(Member, uuids["member"]).deleted_at is None
+
+
+def test_a_refused_restore_says_why_and_changes_nothing(
+    qtbot, db, edited, opened, monkeypatch
+) -> None:
+    context, uuids = edited
+    context.services.teams.update(uuids["team"], coach_uuid=None)
+    context.services.coaches.delete(uuids["coach"])
+    problems: list[str] = []
+    monkeypatch.setattr(context, "show_problem", lambda parent, message: problems.append(message))
+    dialog = HistoryDialog(context, "Team", uuids["team"])
+    qtbot.addWidget(dialog)
+    dialog.list.selectRow(2)  # name changed, coach set: the coach is deleted now
+    coach = {f.key: f.value for f in dialog.selected_version().fields}["coach_uuid"]
+    assert coach == "Dr Siân Morgan (deleted)"
+    qtbot.mouseClick(dialog.restore_button, Qt.MouseButton.LeftButton)
+    assert len(problems) == 1 and "Restore the coach" in problems[0]
+    assert not dialog.restored
+    assert dialog.model.rowCount() == 4
+    with db.unit_of_work() as session:
+        assert session.get(Team, uuids["team"]).coach_uuid is None
