@@ -269,6 +269,7 @@ class ImportService:
             session,
             [v for p in to_apply for v in p.versions],
             already_known=[r for p in to_apply for r in p.known_records],
+            references_checked=True,  # by _validate, across exactly these files
         )
         if plan.problems:
             # Problems only the merge engine sees: those files are rejected too.

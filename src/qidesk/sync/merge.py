@@ -824,6 +824,8 @@ def plan_merge(
     session: Session,
     versions: Sequence[IncomingVersion],
     already_known: Iterable[tuple[str, str]] = (),
+    *,
+    references_checked: bool = False,
 ) -> MergePlan:
     """What merging ``versions`` would do, without writing anything.
 
@@ -834,10 +836,13 @@ def plan_merge(
     ``already_known`` are the (record type, uuid) of records whose versions in the files the
     database has received before (sheets a reader skipped): they count as unchanged unless
     ``versions`` also holds a version of them (merging a received version changes nothing).
+    ``references_checked`` says the caller has already checked that every reference resolves
+    in the database or in ``versions`` (``sync.validate.check_references``, with locations).
     """
     problems: list[MergeProblem] = []
     received = _incoming_versions(versions, problems)
-    _check_references(session, received, problems)
+    if not references_checked:
+        _check_references(session, received, problems)
     specs = _specs()
     actions: list[RecordAction] = []
     by_type: dict[str, Counts] = {}
