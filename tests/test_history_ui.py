@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush
 
@@ -20,8 +22,9 @@ from qidesk.ui.pages.team_page import TeamPage
 
 
 @pytest.fixture
-def opened(monkeypatch: pytest.MonkeyPatch) -> list[HistoryDialog]:
-    """History dialogs the pages open (shown, not run modally, so the test can use them)."""
+def opened(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[HistoryDialog]]:
+    """History dialogs the pages open (shown, not run modally, so the test can use them; closed
+    when the test ends, so no window is left over the next test's widgets)."""
     dialogs: list[HistoryDialog] = []
 
     def fake_exec(self: HistoryDialog) -> int:
@@ -31,7 +34,10 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[HistoryDialog]:
 
     monkeypatch.setattr(HistoryDialog, "exec", fake_exec)
     monkeypatch.setattr(HistoryDialog, "confirm_restore", lambda self, version: True)
-    return dialogs
+    yield dialogs
+    for dialog in dialogs:
+        if shiboken6.isValid(dialog):
+            dialog.close()
 
 
 @pytest.fixture
