@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,10 +18,10 @@ from typing import Any
 
 from qidesk.services.base import ServiceError, UnitOfWork
 from qidesk.store.base import APPLYING_RECEIVED_VERSIONS
-from qidesk.sync.preflight import PreflightError, check_file
+from qidesk.sync.parallel_read import ReadJob, read_workbooks
 from qidesk.sync.validate import Problem, check_ranges, check_references
 from qidesk.sync.versions import IncomingVersion
-from qidesk.sync.workbook_reader import ParsedWorkbook, ReadCancelled, WorkbookMeta, read_workbook
+from qidesk.sync.workbook_reader import ParsedWorkbook, ReadCancelled
 
 log = logging.getLogger(__name__)
 
@@ -193,31 +193,37 @@ class ImportService:
 
     # -- reading and checking
     def _read_all(
-        self, paths: Sequence[Path | str], progress: Progress | None, cancelled: Cancelled | None
+        self,
+        paths: Sequence[Path | str],
+        progress: Progress | None,
+        cancelled: Cancelled | None,
+        reader_options: Mapping[str, Any] | None = None,
     ) -> _Prepared:
+        """Pre-flight and read every file, in worker processes when that pays
+        (:mod:`qidesk.sync.parallel_read`); ``reader_options`` are extra keyword arguments of
+        ``read_workbook``, passed through to the workers."""
         prepared = _Prepared(paths=[Path(p) for p in paths])
         total = len(prepared.paths)
         names = [p.name for p in prepared.paths]
         unique_names = len(set(names)) == len(names)
-        for number, path in enumerate(prepared.paths, start=1):
-            if cancelled is not None and cancelled():
-                raise ImportCancelled("Import cancelled: nothing was changed.")
+        jobs = [ReadJob(path, path.name if unique_names else str(path)) for path in prepared.paths]
+
+        def announce(finished: int, job: ReadJob) -> None:
             if progress is not None:
-                progress(number - 1, total, f"Reading {path.name}")
-            display = path.name if unique_names else str(path)
-            try:
-                result = check_file(path)
-            except PreflightError as exc:
-                prepared.preflight_problems[str(path)] = [Problem(display, str(exc))]
-                prepared.parsed.append(
-                    ParsedWorkbook(path=path, meta=WorkbookMeta(), display_name=display)
-                )
-                continue
-            try:
-                parsed = read_workbook(path, result, display_name=display, cancelled=cancelled)
-            except ReadCancelled:
-                raise ImportCancelled("Import cancelled: nothing was changed.") from None
-            prepared.parsed.append(parsed)
+                progress(finished, total, f"Reading {job.path.name}")
+
+        try:
+            outcomes = read_workbooks(
+                jobs, options=reader_options, cancelled=cancelled, announce=announce
+            )
+        except ReadCancelled:
+            raise ImportCancelled("Import cancelled: nothing was changed.") from None
+        for job, outcome in zip(jobs, outcomes, strict=True):
+            if outcome.preflight_error is not None:
+                prepared.preflight_problems[str(job.path)] = [
+                    Problem(job.display_name, outcome.preflight_error)
+                ]
+            prepared.parsed.append(outcome.parsed)
         if progress is not None:
             progress(total, total, "Checking references")
         return prepared

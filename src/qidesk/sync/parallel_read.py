@@ -1,0 +1,370 @@
+"""Read several workbooks (pre-flight and parse) in worker processes; results in the order given.
+
+Reading is CPU-bound Python and Rust under the GIL, so threads do not help; a process pool does
+once enough bytes are read to pay for starting it (measured by ``bench/parallel_read.py``). The
+workers use the ``forkserver`` start method where it exists (Linux, macOS) and ``spawn``
+elsewhere (Windows): never ``fork``, which is unsafe in a process with threads (the GUI reads in
+a QThread). The fork server preloads the reader once, so later pools in the same session start
+in milliseconds. A frozen (PyInstaller) build needs ``multiprocessing.freeze_support()`` at the
+start of its entry point, which ``installer/qidesk_entry.py`` and ``qidesk/__main__.py`` call.
+
+A worker only reads files: it never opens the database nor imports Qt. Its result travels back in
+a compact columnar form (:class:`_PackedVersions`) that the parent turns back into equal
+:class:`~qidesk.sync.versions.IncomingVersion` objects; pickling the dataclasses themselves costs
+the parent more than a third of what reading the file costs a worker.
+
+If no pool can be started (a sandbox that forbids processes or semaphores) or a worker dies, the
+files not yet read are read here, one after the other, as before.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from qidesk.sync.preflight import PreflightError, check_file
+from qidesk.sync.versions import CellRef, IncomingVersion
+from qidesk.sync.workbook_reader import ParsedWorkbook, ReadCancelled, WorkbookMeta, read_workbook
+
+log = logging.getLogger(__name__)
+
+#: A pool is used for at least this many files ...
+POOL_MIN_FILES = 2
+#: ... totalling at least this many bytes (the break-even measured by bench/parallel_read.py with
+#: a cold pool: below it, starting the workers costs more than sharing the reading saves).
+POOL_MIN_BYTES = 3 * 1024 * 1024
+#: How often the parent checks ``cancelled`` while it waits for the next result.
+POLL_SECONDS = 0.05
+#: Modules the fork server imports once, so that each worker forked from it starts warm.
+WORKER_PRELOAD = ("qidesk.sync.parallel_read",)
+
+Cancelled = Callable[[], bool]
+
+
+@dataclass(frozen=True)
+class ReadJob:
+    """One file to read and the name its problems and sources carry."""
+
+    path: Path
+    display_name: str
+
+
+@dataclass
+class ReadOutcome:
+    """One file read: its parsed workbook, or (when pre-flight refused the file) an empty one and
+    pre-flight's message."""
+
+    parsed: ParsedWorkbook
+    preflight_error: str | None = None
+
+
+#: Announces one file: (files finished before it, its job). Called before a file is read when
+#: reading in this process, and as its result arrives when reading in a pool.
+Announce = Callable[[int, ReadJob], None]
+
+
+def read_one(
+    job: ReadJob, options: Mapping[str, Any] | None = None, cancelled: Cancelled | None = None
+) -> ReadOutcome:
+    """Pre-flight and read one file here. ``options`` are extra keyword arguments of
+    :func:`read_workbook`."""
+    try:
+        result = check_file(job.path)
+    except PreflightError as exc:
+        empty = ParsedWorkbook(path=job.path, meta=WorkbookMeta(), display_name=job.display_name)
+        return ReadOutcome(empty, str(exc))
+    parsed = read_workbook(
+        job.path, result, display_name=job.display_name, cancelled=cancelled, **(options or {})
+    )
+    return ReadOutcome(parsed)
+
+
+def worker_count(jobs: Sequence[ReadJob]) -> int:
+    """Processes to read ``jobs`` with: 0 means "read them here" (too few files or bytes for a
+    pool to pay), else one per file up to the number of CPUs."""
+    cpus = os.cpu_count() or 1
+    if len(jobs) < POOL_MIN_FILES or cpus < 2:
+        return 0
+    if sum(_size(job.path) for job in jobs) < POOL_MIN_BYTES:
+        return 0
+    return min(len(jobs), cpus)
+
+
+def read_workbooks(
+    jobs: Sequence[ReadJob],
+    *,
+    options: Mapping[str, Any] | None = None,
+    cancelled: Cancelled | None = None,
+    announce: Announce | None = None,
+    workers: int | None = None,
+    start_method: str | None = None,
+) -> list[ReadOutcome]:
+    """Read ``jobs``; outcomes in the order of ``jobs``, the same as reading them one by one.
+
+    ``workers`` None chooses (:func:`worker_count`); 0 reads here; more uses a pool of that many
+    processes, started by ``start_method`` (None: :func:`pool_context`'s choice). Raises
+    :class:`ReadCancelled` when ``cancelled()`` turns true (checked before each file here; with
+    a pool, between results and every few hundredths of a second, and the workers are then
+    stopped at once).
+    """
+    jobs = list(jobs)
+    options = dict(options or {})
+    if workers is None:
+        workers = worker_count(jobs)
+    outcomes: list[ReadOutcome | None] = [None] * len(jobs)
+    finished = 0
+    if cancelled is not None and cancelled():
+        raise ReadCancelled()
+    if workers > 0 and jobs:
+        context = pool_context(start_method)
+        finished = _read_in_pool(jobs, options, cancelled, announce, workers, outcomes, context)
+    for index, job in enumerate(jobs):
+        if outcomes[index] is not None:
+            continue
+        if cancelled is not None and cancelled():
+            raise ReadCancelled()
+        if announce is not None:
+            announce(finished, job)
+        outcomes[index] = read_one(job, options, cancelled)
+        finished += 1
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+# ---- the pool -----------------------------------------------------------------------------------
+
+
+def pool_context(start_method: str | None = None) -> Any:
+    """The multiprocessing context for readers: forkserver where available, else spawn."""
+    if start_method is None:
+        methods = multiprocessing.get_all_start_methods()
+        start_method = "forkserver" if "forkserver" in methods else "spawn"
+    if start_method == "fork":
+        raise ValueError("readers never fork: the parent has threads (the GUI reads in a QThread)")
+    if start_method == "forkserver":
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(list(WORKER_PRELOAD))
+        return context
+    return multiprocessing.get_context(start_method)
+
+
+def _read_in_pool(
+    jobs: list[ReadJob],
+    options: dict[str, Any],
+    cancelled: Cancelled | None,
+    announce: Announce | None,
+    workers: int,
+    outcomes: list[ReadOutcome | None],
+    context: Any,
+) -> int:
+    """Fill ``outcomes`` from a pool; returns how many were read. Files left None (the pool could
+    not start, or broke) are for the caller to read here."""
+    try:
+        executor = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=_worker_start,
+            initargs=(options,),
+        )
+    except (OSError, ImportError, NotImplementedError, ValueError) as exc:
+        log.warning("cannot start reader processes (%s); reading the files one by one", exc)
+        return 0
+    finished = 0
+    try:
+        # The biggest files first: the last file to finish is then a small one.
+        order = sorted(range(len(jobs)), key=lambda i: -_size(jobs[i].path))
+        futures: dict[Future[Any], int] = {}
+        try:
+            for index in order:
+                futures[executor.submit(_worker_read, jobs[index])] = index
+        except OSError as exc:  # a process could not be started
+            raise BrokenProcessPool(str(exc)) from exc
+        pending = set(futures)
+        while pending:
+            if cancelled is not None and cancelled():
+                raise ReadCancelled()
+            done, pending = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
+            for number, future in enumerate(sorted(done, key=futures.__getitem__)):
+                if number and cancelled is not None and cancelled():
+                    raise ReadCancelled()
+                index = futures[future]
+                outcomes[index] = _unpack(future.result())
+                if announce is not None:
+                    announce(finished, jobs[index])
+                finished += 1
+    except BrokenProcessPool as exc:
+        log.warning(
+            "reader processes failed (%s); reading the remaining %d file(s) one by one",
+            exc,
+            len(jobs) - finished,
+        )
+        _stop(executor)
+        return finished
+    except BaseException:  # cancelled, or an error to pass on: stop the workers first
+        _stop(executor)
+        raise
+    executor.shutdown(wait=True)
+    return finished
+
+
+def _stop(executor: ProcessPoolExecutor) -> None:
+    """Cancel what has not started, stop the workers now, and do not wait for their results.
+
+    (``shutdown`` alone would let running workers finish their files; the executor forgets its
+    processes on shutdown, so they are taken first.)"""
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+# ---- in the worker ------------------------------------------------------------------------------
+
+_worker_options: dict[str, Any] = {}
+
+
+def _worker_start(options: dict[str, Any]) -> None:
+    """Worker set-up: the reader's extra options (sent once per worker, not per file), and the
+    cyclic garbage collector off, as in the parent during an import (reading makes many small
+    acyclic objects; reference counting frees them)."""
+    global _worker_options
+    _worker_options = options
+    gc.disable()
+
+
+def _worker_read(job: ReadJob) -> tuple[ReadOutcome, _PackedVersions]:
+    outcome = read_one(job, _worker_options)
+    packed = pack_versions(outcome.parsed.versions)
+    outcome.parsed.versions = []
+    return outcome, packed
+
+
+def _unpack(result: tuple[ReadOutcome, _PackedVersions]) -> ReadOutcome:
+    outcome, packed = result
+    outcome.parsed.versions = unpack_versions(packed)
+    return outcome
+
+
+# ---- the compact form of a file's versions -----------------------------------------------------
+
+#: Runs of plain versions (no conflict head, no extra, no source column) of one record type, one
+#: set of value keys and one file and sheet, as columns: (record_type, keys, file, sheet, uuids,
+#: vectors, updated_at, updated_by, deleted_at, rows, value tuples). Anything else travels as the
+#: object itself.
+_Run = tuple[
+    str,
+    tuple[str, ...],
+    str,
+    str,
+    list[str],
+    list[str],
+    list[datetime],
+    list[str],
+    list["datetime | None"],
+    list["int | None"],
+    list[tuple[Any, ...]],
+]
+_PackedVersions = list["_Run | IncomingVersion"]
+
+
+def pack_versions(versions: Sequence[IncomingVersion]) -> _PackedVersions:
+    """The compact, quickly pickled form of ``versions`` (see :func:`unpack_versions`).
+
+    Repeated vectors, authors, times and value texts become one shared object each (equal values
+    of the same type: the result compares equal), which halves the bytes to send."""
+    packed: _PackedVersions = []
+    shared: dict[Any, Any] = {}
+    share = shared.setdefault
+    run: Any = None
+    run_key: tuple[Any, ...] | None = None
+    for version in versions:
+        source = version.source
+        if version.is_conflict_head or version.extra or source.column is not None:
+            packed.append(version)
+            run_key = None
+            continue
+        values = version.values
+        keys = tuple(values)
+        key = (version.record_type, keys, source.file, source.sheet)
+        if key != run_key:
+            run = (*key, [], [], [], [], [], [], [])
+            packed.append(run)
+            run_key = key
+        updated_at = version.updated_at
+        deleted_at = version.deleted_at
+        run[4].append(version.uuid)
+        run[5].append(share(version.vv, version.vv))
+        run[6].append(share(_time_key(updated_at), updated_at))
+        run[7].append(share(version.updated_by, version.updated_by))
+        if deleted_at is not None:
+            deleted_at = share(_time_key(deleted_at), deleted_at)
+        run[8].append(deleted_at)
+        run[9].append(source.row)
+        run[10].append(tuple(_shared_value(v, share) for v in values.values()))
+    return packed
+
+
+def _time_key(value: datetime) -> tuple[Any, ...]:
+    # Equal datetimes may differ in zone or fold: share only truly identical ones.
+    return (datetime, value, value.tzinfo, value.fold)
+
+
+def _shared_value(value: Any, share: Callable[[Any, Any], Any]) -> Any:
+    kind = type(value)
+    if kind is str:
+        return share(value, value)
+    if kind is date:
+        return share((date, value), value)
+    if kind is datetime:
+        return share(_time_key(value), value)
+    return value
+
+
+def unpack_versions(packed: _PackedVersions) -> list[IncomingVersion]:
+    """The versions :func:`pack_versions` packed, equal to the originals and in their order."""
+    new = object.__new__
+    out: list[IncomingVersion] = []
+    append = out.append
+    for item in packed:
+        if isinstance(item, IncomingVersion):
+            append(item)
+            continue
+        record_type, keys, file, sheet, uuids, vectors, times, authors, deleted, rows, values = item
+        for uuid, vv, updated_at, updated_by, deleted_at, row, row_values in zip(
+            uuids, vectors, times, authors, deleted, rows, values, strict=True
+        ):
+            ref = new(CellRef)
+            ref.__dict__.update(file=file, sheet=sheet, row=row, column=None)
+            version = new(IncomingVersion)
+            version.__dict__.update(
+                record_type=record_type,
+                uuid=uuid,
+                vv=vv,
+                updated_at=updated_at,
+                updated_by=updated_by,
+                deleted_at=deleted_at,
+                values=dict(zip(keys, row_values, strict=True)),
+                source=ref,
+                is_conflict_head=False,
+                extra={},
+            )
+            append(version)
+    return out
