@@ -8,6 +8,8 @@ parallel / sequential:
 - ``pool, cold``: the first pool of a session (the fork server starts and imports the reader);
 - ``pool, warm``: a later pool in the same session (the fork server is running);
 - ``pool, spawn``: every worker a fresh interpreter, as on Windows;
+- ``cold, no help``: a cold pool while this process only waits (it normally reads the files no
+  worker has taken yet);
 - ``auto``: what ``read_workbooks`` chooses by itself (the pool only above the break-even).
 
 Then the break-even sweep (``--sweep``) reads 1..N files to find the total size from which a
@@ -87,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     gc.disable()  # as ImportService does around an import
     counts = sorted({n for n in (2, 5, len(files)) if n <= len(files)})
-    header = f"{'files':>5} {'MB':>6}  {'way':<13} {'seconds':>8}  {'ratio':>6}"
+    header = f"{'files':>5} {'MB':>6}  {'way':<14} {'seconds':>8}  {'ratio':>6}"
     print(header)
     print("-" * len(header))
     for count in counts:
@@ -114,11 +116,15 @@ def main(argv: list[str] | None = None) -> int:
             pool(jobs)
             rows.append(("pool, warm", median_time(pool, args.repeat, nothing)))
         rows.append(("pool, spawn", median_time(spawn, args.repeat, nothing)))
+        if has_fork_server:
+            parallel_read.PARENT_HELPS = False
+            rows.append(("cold, no help", median_time(pool, args.repeat, stop_fork_server)))
+            parallel_read.PARENT_HELPS = True
         chosen = worker_count(jobs)
         stop_fork_server()
         rows.append((f"auto ({chosen or 'here'})", median_time(auto, 1, nothing)))
         for way, seconds in rows:
-            print(f"{count:>5} {size:>6.1f}  {way:<13} {seconds:>8.3f}  {seconds / base:>5.2f}x")
+            print(f"{count:>5} {size:>6.1f}  {way:<14} {seconds:>8.3f}  {seconds / base:>5.2f}x")
 
     if args.sweep:
         print("\nbreak-even sweep (cold pool versus here, 1 run each, median of the repeat):")

@@ -86,7 +86,11 @@ def _facts(outcomes: list[parallel_read.ReadOutcome]) -> list[tuple[object, ...]
     return out
 
 
-def test_a_pool_reads_exactly_what_reading_here_reads(workbooks: dict[str, Path]) -> None:
+@pytest.mark.parametrize("parent_helps", [False, True], ids=["workers-only", "parent-helps"])
+def test_a_pool_reads_exactly_what_reading_here_reads(
+    workbooks: dict[str, Path], monkeypatch: pytest.MonkeyPatch, parent_helps: bool
+) -> None:
+    monkeypatch.setattr(parallel_read, "PARENT_HELPS", parent_helps)
     paths = [workbooks[k] for k in ("team", "csv", "full", "formula", "edited", "truncated")]
     here = read_workbooks(_jobs(paths), workers=0)
     announced: list[tuple[int, str]] = []

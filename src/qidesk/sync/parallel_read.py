@@ -8,10 +8,13 @@ a QThread). The fork server preloads the reader once, so later pools in the same
 in milliseconds. A frozen (PyInstaller) build needs ``multiprocessing.freeze_support()`` at the
 start of its entry point, which ``installer/qidesk_entry.py`` and ``qidesk/__main__.py`` call.
 
+While the workers read (and while they start), this process reads the files no worker has taken
+yet, the smallest first: a cold pool then costs little more than its start-up on an idle core.
+
 A worker only reads files: it never opens the database nor imports Qt. Its result travels back in
 a compact columnar form (:class:`_PackedVersions`) that the parent turns back into equal
-:class:`~qidesk.sync.versions.IncomingVersion` objects; pickling the dataclasses themselves costs
-the parent more than a third of what reading the file costs a worker.
+:class:`~qidesk.sync.versions.IncomingVersion` objects: a third of the bytes of the pickled
+dataclasses, and two thirds of the parent's time to receive them (bench/parallel_read.py).
 
 If no pool can be started (a sandbox that forbids processes or semaphores) or a worker dies, the
 files not yet read are read here, one after the other, as before.
@@ -44,6 +47,8 @@ POOL_MIN_FILES = 2
 POOL_MIN_BYTES = 3 * 1024 * 1024
 #: How often the parent checks ``cancelled`` while it waits for the next result.
 POLL_SECONDS = 0.05
+#: While a pool reads, this process reads the files no worker has taken yet (smallest first).
+PARENT_HELPS = True
 #: Modules the fork server imports once, so that each worker forked from it starts warm.
 WORKER_PRELOAD = ("qidesk.sync.parallel_read",)
 
@@ -188,15 +193,30 @@ def _read_in_pool(
         except OSError as exc:  # a process could not be started
             raise BrokenProcessPool(str(exc)) from exc
         pending = set(futures)
+        # Files no worker has taken yet, the smallest last: this process reads them itself
+        # while it would only wait (above all while the workers start).
+        untaken = list(futures) if PARENT_HELPS else []
         while pending:
             if cancelled is not None and cancelled():
                 raise ReadCancelled()
-            done, pending = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
+            timeout = 0 if untaken else POLL_SECONDS
+            done, pending = wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
             for number, future in enumerate(sorted(done, key=futures.__getitem__)):
                 if number and cancelled is not None and cancelled():
                     raise ReadCancelled()
                 index = futures[future]
                 outcomes[index] = _unpack(future.result())
+                if announce is not None:
+                    announce(finished, jobs[index])
+                finished += 1
+            if untaken and not done:
+                future = untaken.pop()
+                if not future.cancel():  # a worker has it, so has it every file before it
+                    untaken.clear()
+                    continue
+                pending.discard(future)
+                index = futures[future]
+                outcomes[index] = read_one(jobs[index], options, cancelled)
                 if announce is not None:
                     announce(finished, jobs[index])
                 finished += 1
