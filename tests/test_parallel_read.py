@@ -291,6 +291,7 @@ def test_the_compact_form_rebuilds_equal_versions_of_the_same_types() -> None:
         ),
         plain("u8", "a:1", "ann", None, {"when": one_pm_london}, 6),
         plain("u9", "a:1", "ann", None, {"when": noon_utc}, 7),
+        incoming_version("Team", "u10", "a:1", at, "a", None, {}, CellRef("f", "T", 8), "fp"),
     ]
     import pickle
 

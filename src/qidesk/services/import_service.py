@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +19,7 @@ from typing import Any
 from qidesk.services.base import ServiceError, UnitOfWork
 from qidesk.store.base import APPLYING_RECEIVED_VERSIONS
 from qidesk.sync.parallel_read import ReadJob, read_workbooks
+from qidesk.sync.received import ReceivedSheets
 from qidesk.sync.validate import Problem, check_ranges, check_references
 from qidesk.sync.versions import IncomingVersion
 from qidesk.sync.workbook_reader import ParsedWorkbook, ReadCancelled
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 #: Per-file statuses.
 APPLIED, UNCHANGED, REJECTED, VALID = "applied", "unchanged", "rejected", "valid"
 COUNT_KEYS = ("created", "updated", "deleted", "unchanged", "conflicts")
+#: SQLite page cache while a merge is applied (negative: KiB), then set back.
+IMPORT_CACHE_KIB = -131072
 
 Progress = Callable[[int, int, str], None]
 Cancelled = Callable[[], bool]
@@ -190,6 +193,8 @@ class ImportService:
     def __init__(self, unit_of_work: UnitOfWork, db_path: Path | None):
         self._unit_of_work = unit_of_work
         self._db_path = db_path
+        #: Lets the reader skip sheets this database has merged before.
+        self._received = ReceivedSheets(db_path) if db_path is not None else None
 
     # -- reading and checking
     def _read_all(
@@ -197,11 +202,10 @@ class ImportService:
         paths: Sequence[Path | str],
         progress: Progress | None,
         cancelled: Cancelled | None,
-        reader_options: Mapping[str, Any] | None = None,
     ) -> _Prepared:
         """Pre-flight and read every file, in worker processes when that pays
-        (:mod:`qidesk.sync.parallel_read`); ``reader_options`` are extra keyword arguments of
-        ``read_workbook``, passed through to the workers."""
+        (:mod:`qidesk.sync.parallel_read`, which hands ``reader_options`` to ``read_workbook``
+        wherever it runs: they must pickle)."""
         prepared = _Prepared(paths=[Path(p) for p in paths])
         total = len(prepared.paths)
         names = [p.name for p in prepared.paths]
@@ -214,7 +218,7 @@ class ImportService:
 
         try:
             outcomes = read_workbooks(
-                jobs, options=reader_options, cancelled=cancelled, announce=announce
+                jobs, options=self._reader_options(), cancelled=cancelled, announce=announce
             )
         except ReadCancelled:
             raise ImportCancelled("Import cancelled: nothing was changed.") from None
@@ -227,6 +231,10 @@ class ImportService:
         if progress is not None:
             progress(total, total, "Checking references")
         return prepared
+
+    def _reader_options(self) -> dict[str, Any]:
+        """Keyword arguments of ``read_workbook`` besides the file's own."""
+        return {"known_sheets": self._received}
 
     def _problems_of(self, prepared: _Prepared, parsed: ParsedWorkbook) -> list[Problem]:
         return prepared.preflight_problems.get(str(parsed.path), []) + list(parsed.problems)
@@ -260,7 +268,12 @@ class ImportService:
         else:
             to_apply = [p for p in prepared.parsed if not problems[str(p.path)]]
         merge = _merge_api()
-        plan = merge.plan_merge(session, [v for p in to_apply for v in p.versions])
+        plan = merge.plan_merge(
+            session,
+            [v for p in to_apply for v in p.versions],
+            already_known=[r for p in to_apply for r in p.known_records],
+            references_checked=True,  # by _validate, across exactly these files
+        )
         if plan.problems:
             # Problems only the merge engine sees: those files are rejected too.
             extra = _plan_problems(plan, to_apply)
@@ -294,7 +307,9 @@ class ImportService:
                 status = REJECTED
             elif key not in apply_set:
                 status = VALID  # valid, but not applied because another file was rejected
-            elif any((v.record_type, v.uuid) in touched for v in parsed.versions):
+            elif any((v.record_type, v.uuid) in touched for v in parsed.versions) or any(
+                record in touched for record in parsed.known_records
+            ):
                 status = APPLIED if applied else VALID
             else:
                 status = UNCHANGED
@@ -304,7 +319,7 @@ class ImportService:
                     status=status,
                     problems=tuple(file_problems),
                     warnings=tuple(parsed.warnings),
-                    rows=len(parsed.versions),
+                    rows=len(parsed.versions) + len(parsed.known_records),
                     edited_rows=parsed.edited_rows,
                     export_id=parsed.meta.export_id,
                     kind=parsed.meta.kind,
@@ -385,6 +400,11 @@ class ImportService:
                     progress(len(prepared.paths), len(prepared.paths), "Applying")
                 merge = _merge_api()
                 session.info[APPLYING_RECEIVED_VERSIONS] = True
+                connection = session.connection()
+                (cache_pages,) = connection.exec_driver_sql("PRAGMA cache_size").one()
+                # A merge writes tens of megabytes in one transaction: with SQLite's default
+                # 2 MB page cache it spills pages to the WAL and reads them back many times.
+                connection.exec_driver_sql(f"PRAGMA cache_size={IMPORT_CACHE_KIB}")
                 try:
                     merge.apply_plan(session, plan, import_id=import_id)
                     if cancelled is not None and cancelled():
@@ -392,8 +412,12 @@ class ImportService:
                     session.flush()
                 finally:
                     session.info.pop(APPLYING_RECEIVED_VERSIONS, None)
+                    connection.exec_driver_sql(f"PRAGMA cache_size={int(cache_pages)}")
                 applied = True
             if to_apply:
+                _merge_api().remember_received(
+                    session, (sheet for p in to_apply for sheet in p.read_sheets)
+                )
                 self._log(session, to_apply, plan, import_id)
         reports, by_type, totals = self._report(
             prepared, problems, plan, to_apply, applied=applied, skip_invalid=skip_invalid
@@ -422,6 +446,7 @@ class ImportService:
             totals = totals + counts
         for parsed in to_apply:
             mine = {(v.record_type, v.uuid) for v in parsed.versions}
+            mine.update(parsed.known_records)
             summary: dict[str, Any] = {
                 "merge": {**totals.as_json(), "by_type": {t: c.as_json() for t, c in by_type}},
                 "file_records": len(mine),

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from qidesk.services.assessment_service import AssessmentService
     from qidesk.services.conflict_service import ConflictService
     from qidesk.services.export_service import ExportService
+    from qidesk.services.history_service import HistoryService
     from qidesk.services.import_log_service import ImportLogService
     from qidesk.services.import_service import ImportService
     from qidesk.services.pdsa_service import PdsaService
@@ -115,3 +116,9 @@ class Services:
         from qidesk.services.import_service import ImportService
 
         return ImportService(self.db.unit_of_work, self.db.path)
+
+    @cached_property
+    def history(self) -> HistoryService:
+        from qidesk.services.history_service import HistoryService
+
+        return HistoryService(self.db.unit_of_work)

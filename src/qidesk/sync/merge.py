@@ -70,7 +70,13 @@ from qidesk.store.base import (
     utcnow,
 )
 from qidesk.store.models.history import RecordVersion
-from qidesk.store.models.sync import TIME_STEP, ConflictHead, ImportLog, vector_rev
+from qidesk.store.models.sync import (
+    TIME_STEP,
+    ConflictHead,
+    ImportLog,
+    ReceivedSheet,
+    vector_rev,
+)
 from qidesk.sync.versions import CellRef, IncomingVersion
 from qidesk.sync.winner import (
     KnownVersion,
@@ -814,16 +820,29 @@ def _check_references(
                 )
 
 
-def plan_merge(session: Session, versions: Sequence[IncomingVersion]) -> MergePlan:
+def plan_merge(
+    session: Session,
+    versions: Sequence[IncomingVersion],
+    already_known: Iterable[tuple[str, str]] = (),
+    *,
+    references_checked: bool = False,
+) -> MergePlan:
     """What merging ``versions`` would do, without writing anything.
 
     Several versions of one record (from several files) are fine; the result does not depend on
     their order. Problems (unknown types, missing values, bad vectors, dangling references) are
     listed in ``plan.problems``; :func:`apply_plan` refuses a plan that has any.
+
+    ``already_known`` are the (record type, uuid) of records whose versions in the files the
+    database has received before (sheets a reader skipped): they count as unchanged unless
+    ``versions`` also holds a version of them (merging a received version changes nothing).
+    ``references_checked`` says the caller has already checked that every reference resolves
+    in the database or in ``versions`` (``sync.validate.check_references``, with locations).
     """
     problems: list[MergeProblem] = []
     received = _incoming_versions(versions, problems)
-    _check_references(session, received, problems)
+    if not references_checked:
+        _check_references(session, received, problems)
     specs = _specs()
     actions: list[RecordAction] = []
     by_type: dict[str, Counts] = {}
@@ -868,8 +887,29 @@ def plan_merge(session: Session, versions: Sequence[IncomingVersion]) -> MergePl
             deleted=counts["deleted"],
             conflicts=counts["conflict"],
         )
+    known_only: dict[str, set[str]] = defaultdict(set)
+    for record_type, uuid in already_known:
+        if uuid not in received.get(record_type, ()):
+            known_only[record_type].add(uuid)
+    for record_type, known_uuids in known_only.items():
+        counts_before = by_type.get(record_type, Counts())
+        by_type[record_type] = counts_before + Counts(unchanged=len(known_uuids))
     problems.sort(key=lambda p: (p.source.file, p.source.sheet, p.source.row or 0, p.message))
     return MergePlan(actions=tuple(actions), problems=tuple(problems), by_type=by_type)
+
+
+def remember_received(session: Session, sheets: Iterable[tuple[str, str, Sequence[str]]]) -> None:
+    """Remember merged data sheets as (digest, record type, uuids), in the caller's
+    transaction, so a re-import can skip them (see ``ReceivedSheet``)."""
+    params = {
+        digest: (digest, record_type, ",".join(uuids)) for digest, record_type, uuids in sheets
+    }
+    if params:
+        session.connection().exec_driver_sql(
+            f'INSERT OR IGNORE INTO "{_RECEIVED_TABLE.name}" ("digest", "record_type", "uuids") '
+            "VALUES (?, ?, ?)",
+            list(params.values()),
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -1075,6 +1115,7 @@ def _upsert_live(session: Session, spec: RecordSpec, rows: list[dict[str, Any]])
 
 
 _CONFLICT_TABLE = cast(Table, ConflictHead.__table__)
+_RECEIVED_TABLE = cast(Table, ReceivedSheet.__table__)
 _HISTORY_TABLE = cast(Table, RecordVersion.__table__)
 
 

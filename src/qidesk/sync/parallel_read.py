@@ -29,7 +29,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -285,23 +285,18 @@ def _unpack(result: tuple[ReadOutcome, _PackedVersions]) -> ReadOutcome:
 
 # ---- the compact form of a file's versions -----------------------------------------------------
 
-#: Runs of plain versions (no conflict head, no extra, no source column) of one record type, one
-#: set of value keys and one file and sheet, as columns: (record_type, keys, file, sheet, uuids,
-#: vectors, updated_at, updated_by, deleted_at, rows, value tuples). Anything else travels as the
+#: Fields of a version that are the same for a whole run of rows (see :data:`_Run`) or rebuilt.
+_RUN_FIELDS = ("record_type", "values", "source", "is_conflict_head", "extra")
+#: The other fields travel as one column each, in this order (whatever fields versions gain).
+_ROW_FIELDS = tuple(f.name for f in fields(IncomingVersion) if f.name not in _RUN_FIELDS)
+#: Row fields whose values are (nearly) all different: not worth sharing.
+_UNIQUE_FIELDS = frozenset({"uuid", "fingerprint"})
+
+#: A run of plain versions (no conflict head, no extra, no source column) of one record type,
+#: one set of value keys, one file and one sheet, as columns: (record_type, keys, file, sheet,
+#: rows, value tuples, then one list per :data:`_ROW_FIELDS`). Any other version travels as the
 #: object itself.
-_Run = tuple[
-    str,
-    tuple[str, ...],
-    str,
-    str,
-    list[str],
-    list[str],
-    list[datetime],
-    list[str],
-    list["datetime | None"],
-    list["int | None"],
-    list[tuple[Any, ...]],
-]
+_Run = tuple[Any, ...]
 _PackedVersions = list["_Run | IncomingVersion"]
 
 
@@ -313,6 +308,7 @@ def pack_versions(versions: Sequence[IncomingVersion]) -> _PackedVersions:
     packed: _PackedVersions = []
     shared: dict[Any, Any] = {}
     share = shared.setdefault
+    shared_fields = [name not in _UNIQUE_FIELDS for name in _ROW_FIELDS]
     run: Any = None
     run_key: tuple[Any, ...] | None = None
     for version in versions:
@@ -325,20 +321,15 @@ def pack_versions(versions: Sequence[IncomingVersion]) -> _PackedVersions:
         keys = tuple(values)
         key = (version.record_type, keys, source.file, source.sheet)
         if key != run_key:
-            run = (*key, [], [], [], [], [], [], [])
+            run = (*key, [], [], *([] for _ in _ROW_FIELDS))
             packed.append(run)
             run_key = key
-        updated_at = version.updated_at
-        deleted_at = version.deleted_at
-        run[4].append(version.uuid)
-        run[5].append(share(version.vv, version.vv))
-        run[6].append(share(_time_key(updated_at), updated_at))
-        run[7].append(share(version.updated_by, version.updated_by))
-        if deleted_at is not None:
-            deleted_at = share(_time_key(deleted_at), deleted_at)
-        run[8].append(deleted_at)
-        run[9].append(source.row)
-        run[10].append(tuple(_shared_value(v, share) for v in values.values()))
+        run[4].append(source.row)
+        run[5].append(tuple(_shared_value(v, share) for v in values.values()))
+        state = version.__dict__
+        for column, name, sharing in zip(run[6:], _ROW_FIELDS, shared_fields, strict=True):
+            value = state[name]
+            column.append(_shared_value(value, share) if sharing else value)
     return packed
 
 
@@ -367,20 +358,15 @@ def unpack_versions(packed: _PackedVersions) -> list[IncomingVersion]:
         if isinstance(item, IncomingVersion):
             append(item)
             continue
-        record_type, keys, file, sheet, uuids, vectors, times, authors, deleted, rows, values = item
-        for uuid, vv, updated_at, updated_by, deleted_at, row, row_values in zip(
-            uuids, vectors, times, authors, deleted, rows, values, strict=True
-        ):
+        record_type, keys, file, sheet, rows, values = item[:6]
+        for row, row_values, *columns in zip(rows, values, *item[6:], strict=True):
             ref = new(CellRef)
             ref.__dict__.update(file=file, sheet=sheet, row=row, column=None)
             version = new(IncomingVersion)
-            version.__dict__.update(
+            state = version.__dict__
+            state.update(zip(_ROW_FIELDS, columns, strict=True))
+            state.update(
                 record_type=record_type,
-                uuid=uuid,
-                vv=vv,
-                updated_at=updated_at,
-                updated_by=updated_by,
-                deleted_at=deleted_at,
                 values=dict(zip(keys, row_values, strict=True)),
                 source=ref,
                 is_conflict_head=False,

@@ -277,6 +277,10 @@ META_SHEET = "_meta"
 ROWS_SHEET = "_rows"
 CONFLICTS_SHEET = "_conflicts"
 ROWS_HEADERS = ("sheet", "uuid", "hash")
+#: Metadata key listing each sheet part's CRC-32 and size as written and, for a data sheet, the
+#: digest of its rows' versions: ``name:crc:size:digest;...`` (readers that do not know the key
+#: ignore it, so it needs no new format version).
+META_SHEET_DIGESTS = "sheet_digests"
 CONFLICTS_HEADERS = (
     "record_type",
     "uuid",

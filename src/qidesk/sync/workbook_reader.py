@@ -49,6 +49,7 @@ from qidesk.sync.record_types import (
     KIND_FULL,
     KIND_PACK,
     META_SHEET,
+    META_SHEET_DIGESTS,
     REF,
     ROWS_SHEET,
     TEXT,
@@ -58,7 +59,14 @@ from qidesk.sync.record_types import (
     spec_for,
 )
 from qidesk.sync.validate import MAX_PROBLEMS_PER_FILE, Problem
-from qidesk.sync.versions import CellRef, IncomingVersion, cell_ref, incoming_version
+from qidesk.sync.versions import (
+    CellRef,
+    IncomingVersion,
+    cell_ref,
+    incoming_version,
+    version_fingerprint,
+    versions_digest,
+)
 
 #: Caps on what is read of one sheet (QI Desk's widest sheet has about 25 columns).
 MAX_ROWS = 1_048_576  # Excel's own limit
@@ -133,6 +141,13 @@ class ParsedWorkbook:
     edited_rows: int = 0
     #: The name used in problems and sources (the file name, or its path when names repeat).
     display_name: str = ""
+    #: Data sheets not read because they are byte for byte as exported and the database has
+    #: merged them before (see :func:`_unchanged_known_sheets`); their records are
+    #: ``known_records`` (type, uuid).
+    skipped_sheets: tuple[str, ...] = ()
+    known_records: list[tuple[str, str]] = field(default_factory=list)
+    #: The data sheets read: (versions digest, record type, uuids), remembered once merged.
+    read_sheets: list[tuple[str, str, list[str]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.display_name:
@@ -671,8 +686,14 @@ def read_data_sheet(
     meta: WorkbookMeta,
     hashes: dict[tuple[str, str], str],
     out: _Collector,
+    as_exported: bool = False,
 ) -> tuple[list[IncomingVersion], int]:
-    """The versions of one data sheet; problems go to ``out``. Returns (versions, edited)."""
+    """The versions of one data sheet; problems go to ``out``. Returns (versions, edited).
+
+    ``as_exported`` says the sheet and ``_rows`` are byte for byte as the export wrote them
+    (see :func:`_sheets_as_exported`): a row's hash in ``_rows`` is then its hash, not
+    recomputed (the cells are still typed and checked), and its versions' fingerprints are
+    not computed (the sheet's digest is the one the export recorded)."""
     sheet = spec.sheet
     if not rows:
         out.add("the sheet is empty: its header row is missing", sheet, 1)
@@ -682,6 +703,7 @@ def read_data_sheet(
     if index is None:
         return [], 0
     assert meta.exported_at is not None
+    record_type = spec.record_type
     versions: list[IncomingVersion] = []
     seen: dict[str, int] = {}
     edited = 0
@@ -707,13 +729,14 @@ def read_data_sheet(
         if uuid is None or values is None or version is None:
             continue
         vv, updated_at, updated_by, deleted_at = version
-        new_hash = row_hash(values, deleted_at)
-        if hashes.get((sheet, uuid)) != new_hash:
+        exported = hashes.get((sheet, uuid))
+        new_hash = exported if as_exported and exported else row_hash(values, deleted_at)
+        if exported != new_hash:
             vv, updated_at, updated_by = edited_version(vv, meta, new_hash)
             edited += 1
         versions.append(
             incoming_version(
-                spec.record_type,
+                record_type,
                 uuid,
                 vv,
                 updated_at,
@@ -721,6 +744,9 @@ def read_data_sheet(
                 deleted_at,
                 values,
                 cell_ref(file, sheet, offset),
+                ""
+                if as_exported  # the sheet's digest is the one the export recorded
+                else version_fingerprint(record_type, uuid, vv, updated_at, updated_by, new_hash),
             )
         )
     return versions, edited
@@ -795,15 +821,111 @@ def _sheet_rows(workbook: Any, name: str) -> list[list[Any]]:
     return workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
 
 
+#: The database's lookup of merged sheets: ``{digest: (record type, uuids)}`` for the digests
+#: it knows (:class:`qidesk.sync.received.ReceivedSheets`; picklable, for worker processes).
+KnownSheets = Callable[[list[str]], dict[str, tuple[str, list[str]]]]
+
+
+class _Sheets:
+    """The workbook's sheets, each parsed at most once."""
+
+    def __init__(self, workbook: Any):
+        self.workbook = workbook
+        self.names = list(workbook.sheet_names)
+        self._rows: dict[str, list[list[Any]]] = {}
+
+    def rows(self, name: str) -> list[list[Any]]:
+        if name not in self._rows:
+            self._rows[name] = _sheet_rows(self.workbook, name)
+        return self._rows[name]
+
+
+def _zip_digests(archive: zipfile.ZipFile, parts: dict[str, str]) -> dict[str, str]:
+    """``crc:size`` of each sheet's part as the zip directory records it."""
+    out = {}
+    for sheet, member in parts.items():
+        try:
+            info = archive.getinfo(member)
+        except KeyError:
+            continue
+        out[sheet] = f"{info.CRC:08x}:{info.file_size}"
+    return out
+
+
+def _exported_digests(meta: WorkbookMeta) -> dict[str, tuple[str, str]]:
+    """Each sheet's ``crc:size`` as written at export and its versions digest (empty for hidden
+    sheets), from the metadata (empty for workbooks written before QI Desk recorded them)."""
+    out = {}
+    for entry in meta.extra.get(META_SHEET_DIGESTS, "").split(";"):
+        parts = entry.split(":")
+        if len(parts) == 4 and parts[0]:
+            out[parts[0]] = (f"{parts[1]}:{parts[2]}", parts[3])
+    return out
+
+
+def _sheets_as_exported(meta: WorkbookMeta, digests: dict[str, str]) -> set[str]:
+    """Data sheets byte for byte as the export wrote them, with ``_rows`` (the CRC-32 and size
+    of their parts are those the export recorded). None when ``_rows`` was changed."""
+    exported = _exported_digests(meta)
+    if ROWS_SHEET not in exported or exported[ROWS_SHEET][0] != digests.get(ROWS_SHEET):
+        return set()
+    return {
+        spec.sheet
+        for spec in all_specs()
+        if spec.sheet in exported
+        and exported[spec.sheet][1]
+        and exported[spec.sheet][0] == digests.get(spec.sheet)
+    }
+
+
+def _unchanged_known_sheets(
+    meta: WorkbookMeta,
+    names: list[str],
+    digests: dict[str, str],
+    known_sheets: KnownSheets,
+) -> tuple[tuple[str, ...], list[tuple[str, str]]]:
+    """Data sheets that need not be read: byte for byte as exported (the CRC-32 and size the
+    export recorded, and ``_rows`` too) and, by their versions digest, merged into this
+    database before. Returns those sheets and their records (type, uuid).
+
+    Such a sheet holds no edit (an edit changes its bytes) and its versions are ones the database
+    has merged, which changes nothing when done again: skipping it gives the result of reading
+    it."""
+    exported = _exported_digests(meta)
+    # (A changed _rows would make rows read as edited: then every sheet is read.)
+    unchanged = _sheets_as_exported(meta, digests)
+    candidates = {
+        spec.sheet: (spec.record_type, exported[spec.sheet][1])
+        for spec in all_specs()
+        if spec.sheet in names and spec.sheet in unchanged and exported[spec.sheet][1]
+    }
+    if not candidates:
+        return (), []
+    known = known_sheets([digest for _, digest in candidates.values()])
+    skipped: list[str] = []
+    records: list[tuple[str, str]] = []
+    for sheet, (record_type, digest) in candidates.items():
+        entry = known.get(digest)
+        if entry is not None and entry[0] == record_type:
+            skipped.append(sheet)
+            records.extend((record_type, uuid) for uuid in entry[1])
+    return tuple(skipped), records
+
+
 def read_workbook(
     path: Path | str,
     preflight: PreflightResult | None = None,
     *,
     display_name: str | None = None,
     cancelled: Callable[[], bool] | None = None,
+    known_sheets: KnownSheets | None = None,
 ) -> ParsedWorkbook:
     """Read a workbook that passed pre-flight. Never raises for bad content: problems are
-    collected in the result (a result with problems must not be applied)."""
+    collected in the result (a result with problems must not be applied).
+
+    With ``known_sheets`` (the database's merged sheets), data sheets that are byte for byte as
+    exported and were merged before are not read (see :func:`_unchanged_known_sheets`): their
+    records are listed in ``known_records``."""
     path = Path(path)
     file = display_name or path.name
     out = _Collector(file)
@@ -816,36 +938,67 @@ def read_workbook(
         if cancelled is not None and cancelled():
             raise ReadCancelled()
 
+    headers_by_sheet: dict[str, list[str]] = {s.sheet: s.headers() for s in all_specs()}
+
+    def scan(archive: zipfile.ZipFile, parts: dict[str, str], names: list[str]) -> None:
+        for sheet in names:
+            stop()
+            known = headers_by_sheet.get(sheet)
+
+            def columns(letter: str, known: list[str] | None = known) -> str | None:
+                return _column_key_of(letter, known)
+
+            scan_sheet_xml(archive, parts[sheet], sheet, out, columns)
+
+    workbook: Any = None
+    sheets: _Sheets | None = None
+    parsed_digests: dict[str, str] = {}
     try:
         with zipfile.ZipFile(path) as archive:
             parts = _sheet_parts(archive)
+            parsed_digests = _zip_digests(archive, parts)
             if not parts:
                 out.add("the workbook's list of sheets cannot be read")
-            scan_ok: dict[str, bool] = {}
-            headers_by_sheet: dict[str, list[str]] = {s.sheet: s.headers() for s in all_specs()}
-            for sheet, member in parts.items():
-                stop()
-                known = headers_by_sheet.get(sheet)
-
-                def columns(letter: str, known: list[str] | None = known) -> str | None:
-                    return _column_key_of(letter, known)
-
-                scan_ok[sheet] = scan_sheet_xml(archive, member, sheet, out, columns)
+            skipped: tuple[str, ...] = ()
+            first: list[str] = []
+            if known_sheets is not None and META_SHEET in parts:
+                first = [META_SHEET]
+                scan(archive, parts, first)
+                if not out.problems:
+                    workbook = _open_calamine(path, out)
+                if workbook is not None:
+                    sheets = _Sheets(workbook)
+                    meta = _read_meta(sheets.rows(META_SHEET), _Collector(file))
+                    if meta.kind == KIND_FULL and _check_meta(meta, _Collector(file)):
+                        skipped, parsed.known_records = _unchanged_known_sheets(
+                            meta, sheets.names, parsed_digests, known_sheets
+                        )
+            not_needed = set(first) | set(skipped)
+            if skipped and all(s.sheet in skipped for s in all_specs() if s.sheet in parts):
+                not_needed.add(ROWS_SHEET)  # its hashes are only needed to read data sheets
+            rest = [s for s in parts if s not in not_needed]
+            scan(archive, parts, rest)
+            parsed.skipped_sheets = skipped
     except zipfile.BadZipFile as exc:
         out.add(f"the file is damaged: {exc}")
-        parsed.problems = out.problems
-        return parsed
+    except ReadCancelled:
+        if workbook is not None:
+            workbook.close()
+        raise
     if out.problems:
+        if workbook is not None:
+            workbook.close()
         parsed.problems = out.problems
+        parsed.known_records = []
         return parsed
+    if sheets is None:
+        workbook = _open_calamine(path, out)
+        if workbook is None:
+            parsed.problems = out.problems
+            return parsed
+        sheets = _Sheets(workbook)
     try:
-        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own errors for damaged XML, DTDs, ...
-        out.add(f"the workbook cannot be read: {exc}")
-        parsed.problems = out.problems
-        return parsed
-    try:
-        _read_into(workbook, parsed, out, file, stop)
+        _read_into(sheets, parsed, out, file, stop, parsed_digests)
     except ReadCancelled:
         raise
     except Exception as exc:
@@ -853,7 +1006,17 @@ def read_workbook(
     finally:
         workbook.close()
     parsed.problems = out.problems
+    if parsed.problems:
+        parsed.known_records = []
     return parsed
+
+
+def _open_calamine(path: Path, out: _Collector) -> Any:
+    try:
+        return python_calamine.CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own errors for damaged XML, DTDs, ...
+        out.add(f"the workbook cannot be read: {exc}")
+        return None
 
 
 def _column_key_of(letter: str, headers: list[str] | None) -> str | None:
@@ -868,25 +1031,32 @@ def _column_key_of(letter: str, headers: list[str] | None) -> str | None:
 
 
 def _read_into(
-    workbook: Any, parsed: ParsedWorkbook, out: _Collector, file: str, stop: Callable[[], None]
+    sheets: _Sheets,
+    parsed: ParsedWorkbook,
+    out: _Collector,
+    file: str,
+    stop: Callable[[], None],
+    digests: dict[str, str],
 ) -> None:
-    names = list(workbook.sheet_names)
+    names = sheets.names
     if META_SHEET not in names:
         out.add(
             f"not a QI Desk workbook: the hidden sheet {META_SHEET!r} is missing (only workbooks "
             "exported by QI Desk can be imported)"
         )
         return
-    meta = _read_meta(_sheet_rows(workbook, META_SHEET), out)
+    meta = _read_meta(sheets.rows(META_SHEET), out)
     parsed.meta = meta
     if not _check_meta(meta, out):
         return
     if meta.kind == KIND_PACK:
         from qidesk.sync.pack import read_pack
 
-        parsed.versions = read_pack(workbook, meta, file=file, out=out)
+        parsed.versions = read_pack(sheets.workbook, meta, file=file, out=out)
         return
-    hashes = _read_hashes(_sheet_rows(workbook, ROWS_SHEET)) if ROWS_SHEET in names else {}
+    as_exported = _sheets_as_exported(meta, digests)
+    to_read = any(s.sheet in names and s.sheet not in parsed.skipped_sheets for s in all_specs())
+    hashes = _read_hashes(sheets.rows(ROWS_SHEET)) if ROWS_SHEET in names and to_read else {}
     if ROWS_SHEET not in names:
         out.add(f"the hidden sheet {ROWS_SHEET!r} is missing", ROWS_SHEET)
         return
@@ -902,14 +1072,25 @@ def _read_into(
         )
     for spec in all_specs():
         stop()
-        if spec.sheet not in names:
+        if spec.sheet not in names or spec.sheet in parsed.skipped_sheets:
             continue
         versions, edited = read_data_sheet(
-            spec, _sheet_rows(workbook, spec.sheet), file=file, meta=meta, hashes=hashes, out=out
+            spec,
+            sheets.rows(spec.sheet),
+            file=file,
+            meta=meta,
+            hashes=hashes,
+            out=out,
+            as_exported=spec.sheet in as_exported,
         )
+        if spec.sheet in as_exported:
+            digest = _exported_digests(meta)[spec.sheet][1]
+        else:
+            digest = versions_digest(v.fingerprint for v in versions)
+        parsed.read_sheets.append((digest, spec.record_type, [v.uuid for v in versions]))
         parsed.versions.extend(versions)
         parsed.edited_rows += edited
     if CONFLICTS_SHEET in names:
         parsed.versions.extend(
-            read_conflict_heads(_sheet_rows(workbook, CONFLICTS_SHEET), file=file, out=out)
+            read_conflict_heads(sheets.rows(CONFLICTS_SHEET), file=file, out=out)
         )

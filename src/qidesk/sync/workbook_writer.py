@@ -33,6 +33,7 @@ from qidesk.sync.record_types import (
     FORMAT_VERSION,
     KIND_FULL,
     META_SHEET,
+    META_SHEET_DIGESTS,
     ROWS_HEADERS,
     ROWS_SHEET,
     TEXT,
@@ -40,6 +41,7 @@ from qidesk.sync.record_types import (
     all_specs,
     spec_for,
 )
+from qidesk.sync.versions import version_fingerprint, versions_digest
 
 
 class ExportError(Exception):
@@ -366,8 +368,16 @@ def _sheet_xml_parts(sheet: _Sheet, selected: bool) -> Iterator[str]:
     yield "</sheetData></worksheet>"
 
 
-def _write_package(path: Path, sheets: list[_Sheet], meta: ExportMeta) -> None:
-    """Write ``sheets`` as an .xlsx package at ``path`` (the first visible sheet is active)."""
+def _write_package(
+    path: Path,
+    sheets: list[_Sheet],
+    meta: ExportMeta,
+    digests: dict[str, tuple[int, int]] | None = None,
+) -> None:
+    """Write ``sheets`` as an .xlsx package at ``path`` (the first visible sheet is active).
+
+    With ``digests``, each sheet's CRC-32 and size are put in it as soon as the sheet is written,
+    and the metadata sheet is written last (so its rows can list them)."""
     first_visible = next(i for i, s in enumerate(sheets) if not s.hidden)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=3) as archive:
         overrides = "".join(
@@ -444,10 +454,17 @@ def _write_package(path: Path, sheets: list[_Sheet], meta: ExportMeta) -> None:
             'Target="styles.xml"/></Relationships>',
         )
         archive.writestr("xl/styles.xml", _STYLES)
-        for i, sheet in enumerate(sheets, start=1):
-            with archive.open(f"xl/worksheets/sheet{i}.xml", "w", force_zip64=True) as raw:
+        numbered = list(enumerate(sheets, start=1))
+        if digests is not None:
+            numbered.sort(key=lambda item: item[1].name == META_SHEET)
+        for i, sheet in numbered:
+            member = f"xl/worksheets/sheet{i}.xml"
+            with archive.open(member, "w", force_zip64=True) as raw:
                 for part in _sheet_xml_parts(sheet, selected=i - 1 == first_visible):
                     raw.write(part.encode("utf-8"))
+            if digests is not None:
+                info = archive.getinfo(member)
+                digests[sheet.name] = (info.CRC, info.file_size)
 
 
 def _data_sheet(
@@ -455,7 +472,10 @@ def _data_sheet(
     rows: list[ExportRow],
     labels: dict[str, dict[str, str]],
     hashes: list[list[Any]],
+    versions: dict[str, str],
 ) -> _Sheet:
+    """The sheet of one record type; writing it fills ``hashes`` (the ``_rows`` entries) and
+    ``versions`` (the sheet's :func:`versions_digest`)."""
     widths: dict[str, float] = {"uuid": 38, "vv": 40, "updated_at": 28, "updated_by": 38}
     widths["deleted_at"] = 28
     for col in spec.columns:
@@ -465,6 +485,7 @@ def _data_sheet(
     ref_columns = [(c.key, c.label_key, labels.get(c.ref_type, {})) for c in spec.columns]
 
     def body() -> Iterator[list[Any]]:
+        fingerprints: list[str] = []
         for row in rows:
             out: list[Any] = [row.uuid]
             for key, label_key, label_map in ref_columns:
@@ -476,8 +497,15 @@ def _data_sheet(
             out.append(_iso(row.updated_at))
             out.append(row.updated_by)
             out.append(_iso(row.deleted_at))
-            hashes.append([spec.sheet, row.uuid, row_hash(row.values, row.deleted_at)])
+            digest = row_hash(row.values, row.deleted_at)
+            hashes.append([spec.sheet, row.uuid, digest])
+            fingerprints.append(
+                version_fingerprint(
+                    spec.record_type, row.uuid, row.vv, row.updated_at, row.updated_by, digest
+                )
+            )
             yield out
+        versions[spec.sheet] = versions_digest(fingerprints)
 
     return _Sheet(
         name=spec.sheet,
@@ -489,8 +517,15 @@ def _data_sheet(
     )
 
 
-def _meta_rows(meta: ExportMeta, data: ExportData) -> list[list[Any]]:
-    return [
+def _meta_rows(
+    meta: ExportMeta,
+    data: ExportData,
+    digests: dict[str, tuple[int, int]],
+    versions: dict[str, str],
+) -> Iterator[list[Any]]:
+    """The metadata rows; ``digests`` and ``versions`` are read only when the rows are written
+    (the package writes ``_meta`` after every other sheet, so they are complete by then)."""
+    fixed: list[list[Any]] = [
         ["format", FORMAT_NAME],
         ["format_version", FORMAT_VERSION],
         ["kind", meta.kind],
@@ -501,6 +536,14 @@ def _meta_rows(meta: ExportMeta, data: ExportData) -> list[list[Any]]:
         ["scope", data.scope],
         ["rows", data.row_count],
         ["sheets", ";".join(spec.sheet for spec, _ in data.tables)],
+    ]
+    yield from fixed
+    yield [
+        META_SHEET_DIGESTS,
+        ";".join(
+            f"{name}:{crc:08x}:{size}:{versions.get(name, '')}"
+            for name, (crc, size) in sorted(digests.items())
+        ),
     ]
 
 
@@ -523,12 +566,14 @@ def _conflict_rows(heads: list[ConflictHead]) -> Iterator[list[Any]]:
 def write_workbook(path: Path, data: ExportData, meta: ExportMeta) -> None:
     """Write the export's sheets (data, then the hidden ``_meta``, ``_rows``, ``_conflicts``)."""
     hashes: list[list[Any]] = []
-    sheets = [_data_sheet(spec, rows, data.labels, hashes) for spec, rows in data.tables]
+    digests: dict[str, tuple[int, int]] = {}
+    versions: dict[str, str] = {}
+    sheets = [_data_sheet(spec, rows, data.labels, hashes, versions) for spec, rows in data.tables]
     sheets.append(
         _Sheet(
             META_SHEET,
             ["key", "value"],
-            _meta_rows(meta, data),
+            _meta_rows(meta, data, digests, versions),
             {"key": 20, "value": 40},
             hidden=True,
         )
@@ -543,7 +588,7 @@ def write_workbook(path: Path, data: ExportData, meta: ExportMeta) -> None:
             hidden=True,
         )
     )
-    _write_package(path, sheets, meta)
+    _write_package(path, sheets, meta, digests)
 
 
 def save_atomically(save: Callable[[Path], None], target: Path) -> None:

@@ -44,7 +44,7 @@ from qidesk.store.base import (
     SyncMixin,
 )
 
-__all__ = ["ConflictHead", "ImportLog", "vector_rev"]
+__all__ = ["ConflictHead", "ImportLog", "ReceivedSheet", "vector_rev"]
 
 #: Smallest step of stored times: a local edit of a record in conflict is at least this much
 #: later than every head it knows.
@@ -102,6 +102,25 @@ class ImportLog(Base):
     installation_id: Mapped[str] = mapped_column(String(36), nullable=False, default="")
     #: JSON: totals and per-type counts (created, updated, unchanged, deleted, conflicts).
     summary: Mapped[str] = mapped_column(Text, nullable=False, default="{}")
+
+
+class ReceivedSheet(Base):
+    """A data sheet this database has merged: the digest of its versions and its records.
+
+    ``digest`` is ``sync.versions.versions_digest`` of the sheet's rows; ``uuids`` lists the
+    records (comma-separated) so a re-import can count them. A database only ever grows past
+    what it has merged (edits and deletions are new versions, nothing is purged), so merging
+    those versions again changes nothing: a re-import skips a sheet that is byte for byte as
+    exported when its digest is here. The table is a cache: emptying it only makes the next
+    re-import read every sheet. A migration that rewrites stored values must empty it.
+    """
+
+    __tablename__ = "sync_received_sheet"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    digest: Mapped[str] = mapped_column(String(32), primary_key=True)
+    record_type: Mapped[str] = mapped_column(String(40), nullable=False)
+    uuids: Mapped[str] = mapped_column(Text, nullable=False, default="")
 
 
 def _fill_scalar_defaults(session: Session, _flush_context: Any, _instances: Any) -> None:

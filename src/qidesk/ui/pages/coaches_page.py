@@ -72,10 +72,17 @@ class CoachesPage(Page):
         self.add_button.setToolTip("Add a coach (Ctrl+N)")
         self.edit_button = QPushButton("Edit…")
         self.delete_button = QPushButton("Delete")
+        self.history_button = QPushButton("History…")
+        self.history_button.setToolTip("Earlier versions of the selected coach")
+        self.history_button.clicked.connect(self.coach_history)
         self.add_button.clicked.connect(self.new_item)
         self.edit_button.clicked.connect(self.edit_coach)
         self.delete_button.clicked.connect(self.delete_item)
-        layout.addLayout(button_row([self.add_button], [self.edit_button, self.delete_button]))
+        layout.addLayout(
+            button_row(
+                [self.add_button], [self.edit_button, self.history_button, self.delete_button]
+            )
+        )
         layout.addSpacing(4)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -141,6 +148,7 @@ class CoachesPage(Page):
         coach = self.selected_coach()
         self.edit_button.setEnabled(coach is not None)
         self.delete_button.setEnabled(coach is not None)
+        self.history_button.setEnabled(coach is not None)
         self.teams_list.clear()
         if coach is None:
             self.teams_heading.setText("Teams")
@@ -187,6 +195,13 @@ class CoachesPage(Page):
         )
         if dialog.exec():
             self.context.notify_saved(structure=True)
+            self.refresh()
+
+    def coach_history(self) -> None:
+        coach = self.selected_coach()
+        from qidesk.ui.dialogs.history_dialog import show_history  # loaded when used
+
+        if coach is not None and show_history(self.context, "Coach", coach.uuid, self):
             self.refresh()
 
     def delete_item(self) -> None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -153,6 +155,14 @@ class CohortPage(Page):
         super().__init__(context, parent)
         self.cohort: CohortInfo | None = None
         layout, self.title, self.subtitle = page_header(self)
+        self.history_button = QPushButton("History…")
+        self.history_button.setToolTip("Every earlier version of this cohort, and getting one back")
+        self.history_button.clicked.connect(self.show_cohort_history)
+        title_row = QHBoxLayout()
+        layout.removeWidget(self.title)
+        title_row.addWidget(self.title, 1)
+        title_row.addWidget(self.history_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        layout.insertLayout(0, title_row)
 
         details = QGridLayout()
         details.setHorizontalSpacing(12)
@@ -265,6 +275,13 @@ class CohortPage(Page):
             self.teams_tab.remove_team()
         else:
             self.delete_cohort()
+
+    def show_cohort_history(self) -> None:
+        cohort = self.cohort
+        from qidesk.ui.dialogs.history_dialog import show_history  # loaded when used
+
+        if cohort is not None and show_history(self.context, "Cohort", cohort.uuid, self):
+            self.refresh()
 
     def delete_cohort(self) -> None:
         cohort = self.cohort

@@ -62,7 +62,13 @@ class DeletedPage(Page):
         )
         self.restore_button = QPushButton("Restore")
         self.restore_button.clicked.connect(self.restore_selected)
-        layout.addLayout(button_row(right=[self.restore_button]))
+        self.history_button = QPushButton("History…")
+        self.history_button.setToolTip(
+            "Earlier versions of the selected record: restoring one brings it back with those "
+            "values"
+        )
+        self.history_button.clicked.connect(self.history_of_selected)
+        layout.addLayout(button_row(right=[self.history_button, self.restore_button]))
         layout.addSpacing(4)
         self.model = DeletedTableModel(self)
         self.table = read_only_table(
@@ -95,6 +101,14 @@ class DeletedPage(Page):
 
     def _update_buttons(self) -> None:
         self.restore_button.setEnabled(self.selected() is not None)
+        self.history_button.setEnabled(self.selected() is not None)
+
+    def history_of_selected(self) -> None:
+        record = self.selected()
+        from qidesk.ui.dialogs.history_dialog import show_history  # loaded when used
+
+        if record is not None and show_history(self.context, record.record_type, record.uuid, self):
+            self.refresh()
 
     def restore_selected(self) -> None:
         record = self.selected()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QLineEdit,
+    QMenu,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -191,6 +193,9 @@ class TeamOverviewTab(QWidget):
         self.add_member_button.setToolTip("Add a member (Ctrl+N)")
         self.edit_member_button = QPushButton("Edit…")
         self.remove_member_button = QPushButton("Remove")
+        self.member_history_button = QPushButton("History…")
+        self.member_history_button.setToolTip("Earlier versions of the selected member")
+        self.member_history_button.clicked.connect(self.member_history)
         self.add_member_button.clicked.connect(self.add_member)
         self.edit_member_button.clicked.connect(self.edit_member)
         self.remove_member_button.clicked.connect(self.remove_member)
@@ -198,7 +203,12 @@ class TeamOverviewTab(QWidget):
         members_layout.addLayout(
             button_row(
                 [self.member_count],
-                [self.add_member_button, self.edit_member_button, self.remove_member_button],
+                [
+                    self.add_member_button,
+                    self.edit_member_button,
+                    self.member_history_button,
+                    self.remove_member_button,
+                ],
             )
         )
         self.members_model = MembersTableModel(self)
@@ -209,6 +219,8 @@ class TeamOverviewTab(QWidget):
             fit=(MembersTableModel.ACTIVE,),
         )
         self.members_table.doubleClicked.connect(lambda _index: self.edit_member())
+        self.members_table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.members_table.customContextMenuRequested.connect(self._member_menu)
         self.members_table.setMinimumHeight(220)
         self.members_empty = EmptyState("No members yet. Add the team's members (Ctrl+N).")
         members_layout.addWidget(self.members_table)
@@ -297,6 +309,7 @@ class TeamOverviewTab(QWidget):
         has = self.selected_member() is not None
         self.edit_member_button.setEnabled(has)
         self.remove_member_button.setEnabled(has)
+        self.member_history_button.setEnabled(has)
 
     def _reload_members(self) -> None:
         if self.detail is not None:
@@ -331,6 +344,25 @@ class TeamOverviewTab(QWidget):
         if dialog.exec():
             self._reload_members()
             self.context.notify_saved()
+
+    def _member_menu(self, position: QPoint) -> None:
+        index = self.members_table.indexAt(position)
+        if not index.isValid():
+            return
+        self.members_table.selectRow(index.row())
+        menu = QMenu(self)
+        menu.addAction("Edit…", self.edit_member)
+        menu.addAction("History…", self.member_history)
+        menu.addSeparator()
+        menu.addAction("Remove", self.remove_member)
+        menu.exec(self.members_table.viewport().mapToGlobal(position))
+
+    def member_history(self) -> None:
+        member = self.selected_member()
+        from qidesk.ui.dialogs.history_dialog import show_history  # loaded when used
+
+        if member is not None and show_history(self.context, "Member", member.uuid, self):
+            self._reload_members()
 
     def remove_member(self) -> None:
         member = self.selected_member()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
 from qidesk.services.reference_service import TEAM_STATUS_LABELS
 from qidesk.ui.context import UiContext
@@ -27,6 +28,14 @@ class TeamPage(Page):
         super().__init__(context, parent)
         self.team_uuid: str | None = None
         layout, self.title, self.subtitle = page_header(self, gap=4)
+        self.history_button = QPushButton("History…")
+        self.history_button.setToolTip("Every earlier version of this team, and getting one back")
+        self.history_button.clicked.connect(self.show_team_history)
+        title_row = QHBoxLayout()
+        layout.removeWidget(self.title)
+        title_row.addWidget(self.title, 1)
+        title_row.addWidget(self.history_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        layout.insertLayout(0, title_row)
         self.tabs = LazyTabs(context, "show_team", TEAM_TABS)
         self.overview = TeamOverviewTab(context)
         self.tabs.addTab(self.overview, "Overview")
@@ -88,6 +97,12 @@ class TeamPage(Page):
             self.overview.remove_member()
         else:
             self.delete_team()
+
+    def show_team_history(self) -> None:
+        from qidesk.ui.dialogs.history_dialog import show_history  # loaded when used
+
+        if self.team_uuid and show_history(self.context, "Team", self.team_uuid, self):
+            self.refresh()
 
     def delete_team(self) -> None:
         detail = self.overview.detail
