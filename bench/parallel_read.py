@@ -10,7 +10,8 @@ parallel / sequential:
 - ``pool, spawn``: every worker a fresh interpreter, as on Windows;
 - ``cold, no help``: a cold pool while this process only waits (it normally reads the files no
   worker has taken yet);
-- ``auto``: what ``read_workbooks`` chooses by itself (the pool only above the break-even).
+- ``auto, cold``: what ``read_workbooks`` chooses by itself: the first file here, then a pool
+  if the rest would take longer than the break-even here.
 
 Then the break-even sweep (``--sweep``) reads 1..N files to find the total size from which a
 cold pool beats reading here, and the payload figures: what the parent pays to receive one
@@ -72,7 +73,6 @@ def main(argv: list[str] | None = None) -> int:
         pack_versions,
         read_workbooks,
         unpack_versions,
-        worker_count,
     )
 
     files = sorted(args.workdir.glob("coach-*.xlsx"))
@@ -84,8 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"{len(files)} workbooks in {args.workdir}, {cpus} CPUs, pool start method "
         f"{'forkserver' if has_fork_server else 'spawn'}; median of {args.repeat} runs; "
-        f"threshold: >= {parallel_read.POOL_MIN_FILES} files and "
-        f">= {parallel_read.POOL_MIN_BYTES / 2**20:.1f} MiB"
+        f"auto: a pool for >= {parallel_read.POOL_MIN_FILES} files left that would take >= "
+        f"{parallel_read.POOL_MIN_SECONDS} s here"
     )
     gc.disable()  # as ImportService does around an import
     counts = sorted({n for n in (2, 5, len(files)) if n <= len(files)})
@@ -120,9 +120,7 @@ def main(argv: list[str] | None = None) -> int:
             parallel_read.PARENT_HELPS = False
             rows.append(("cold, no help", median_time(pool, args.repeat, stop_fork_server)))
             parallel_read.PARENT_HELPS = True
-        chosen = worker_count(jobs)
-        stop_fork_server()
-        rows.append((f"auto ({chosen or 'here'})", median_time(auto, 1, nothing)))
+        rows.append(("auto, cold", median_time(auto, args.repeat, stop_fork_server)))
         for way, seconds in rows:
             print(f"{count:>5} {size:>6.1f}  {way:<14} {seconds:>8.3f}  {seconds / base:>5.2f}x")
 

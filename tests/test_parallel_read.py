@@ -4,8 +4,10 @@ cannot start or breaks falls back to reading here."""
 
 from __future__ import annotations
 
+import json
 import logging
 import multiprocessing
+import os
 import shutil
 import subprocess
 import sys
@@ -25,9 +27,9 @@ from qidesk.sync import parallel_read
 from qidesk.sync.parallel_read import (
     ReadJob,
     pack_versions,
+    pool_pays,
     read_workbooks,
     unpack_versions,
-    worker_count,
 )
 from qidesk.sync.versions import CellRef, IncomingVersion, incoming_version
 from qidesk.sync.workbook_reader import ReadCancelled
@@ -142,8 +144,11 @@ def test_the_service_gives_the_same_preview_with_a_pool(
     results = {}
     with Database.open(tmp_path / "empty.sqlite") as db:
         service = ImportService(db.unit_of_work, db.path)
-        for way, min_bytes in (("here", 1 << 60), ("pool", 0)):
-            monkeypatch.setattr(parallel_read, "POOL_MIN_BYTES", min_bytes)
+        for way, seconds in (("here", float("inf")), ("pool", 0.0)):
+            # A pool at once after the first file, or never.
+            monkeypatch.setattr(
+                parallel_read, "POOL_MIN_SECONDS", {"forkserver": seconds, "spawn": seconds}
+            )
             messages: list[tuple[int, int, str]] = []
             preview = service.preview(
                 paths,
@@ -164,7 +169,7 @@ def test_the_service_gives_the_same_preview_with_a_pool(
 def test_cancelling_stops_the_workers_and_applies_nothing(
     workbooks: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(parallel_read, "POOL_MIN_BYTES", 0)
+    monkeypatch.setattr(parallel_read, "POOL_MIN_SECONDS", {"forkserver": 0.0, "spawn": 0.0})
     stopped: list[multiprocessing.process.BaseProcess] = []
     real_stop = parallel_read._stop
 
@@ -182,11 +187,13 @@ def test_cancelling_stops_the_workers_and_applies_nothing(
             service.apply(
                 paths,
                 progress=lambda done, total, text: messages.append(text),
-                cancelled=lambda: bool(messages),  # Cancel pressed once the first file is in
+                # Cancel pressed once two files are in (the first is read here, then the pool
+                # starts).
+                cancelled=lambda: len(messages) >= 2,
             )
         with db.unit_of_work() as session:
             assert session.scalars(select(Team)).first() is None
-    assert len(messages) == 1 and messages[0].startswith("Reading ")  # none after Cancel
+    assert len(messages) == 2 and messages[1].startswith("Reading ")  # none after Cancel
     assert stopped, "the pool was not stopped"
     assert not [p for p in stopped if p.is_alive()]
 
@@ -252,18 +259,38 @@ def test_a_worker_that_dies_leaves_its_files_to_be_read_here(
     assert _facts(got) == _facts(read_workbooks(_jobs(paths), workers=0))
 
 
-def test_a_pool_is_used_only_when_it_pays(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    small = tmp_path / "small.xlsx"
-    small.write_bytes(b"x" * 1000)
-    big = tmp_path / "big.xlsx"
-    big.write_bytes(b"x" * parallel_read.POOL_MIN_BYTES)
+def test_a_pool_is_used_only_when_it_pays(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel_read.os, "cpu_count", lambda: 8)
-    assert worker_count(_jobs([big])) == 0  # one file: always here
-    assert worker_count(_jobs([small, small])) == 0  # too few bytes to pay for the pool
-    assert worker_count(_jobs([big, small])) == 2
-    assert worker_count(_jobs([big] * 20)) == 8
+    slow = parallel_read.POOL_MIN_SECONDS["forkserver"]
+    assert pool_pays(slow * 10, 1, "forkserver") == 0  # one file: always here
+    assert pool_pays(slow / 2, 20, "forkserver") == 0  # too quick to pay for the pool
+    assert pool_pays(slow, 2, "forkserver") == 2
+    assert pool_pays(slow, 20, "forkserver") == 8
+    assert pool_pays(slow, 20, "spawn") == 0  # spawned workers start slower
     monkeypatch.setattr(parallel_read.os, "cpu_count", lambda: 1)
-    assert worker_count(_jobs([big] * 20)) == 0
+    assert pool_pays(slow * 10, 20, "forkserver") == 0
+
+
+def test_reading_decides_on_a_pool_from_the_time_the_first_files_took(
+    workbooks: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Quick files (a re-import whose sheets are skipped) stay here; slow ones get a pool."""
+    made: list[int] = []
+    real_pool = parallel_read._read_in_pool
+
+    def spy(jobs, indices, *args):  # type: ignore[no-untyped-def]
+        made.append(len(indices))
+        return real_pool(jobs, indices, *args)
+
+    monkeypatch.setattr(parallel_read, "_read_in_pool", spy)
+    paths = [workbooks["team"], workbooks["edited"], workbooks["formula"], workbooks["full"]]
+    monkeypatch.setattr(parallel_read, "POOL_MIN_SECONDS", {"forkserver": 1e9, "spawn": 1e9})
+    here = read_workbooks(_jobs(paths))
+    assert made == []
+    monkeypatch.setattr(parallel_read, "POOL_MIN_SECONDS", {"forkserver": 1e-9, "spawn": 1e-9})
+    pooled = read_workbooks(_jobs(paths))
+    assert made == [3]  # the first file read here, the rest in a pool
+    assert _facts(pooled) == _facts(here)
 
 
 def test_the_compact_form_rebuilds_equal_versions_of_the_same_types() -> None:
@@ -330,3 +357,44 @@ def test_a_worker_imports_neither_qt_nor_the_database_engine() -> None:
         check=True,
     )
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.frozen
+@pytest.mark.skipif(
+    os.environ.get("QIDESK_RUN_FROZEN") != "1",
+    reason="frozen-build tests run only with QIDESK_RUN_FROZEN=1 (see test_frozen.py)",
+)
+def test_the_frozen_program_merges_with_reader_processes(
+    workbooks: dict[str, Path], tmp_path: Path
+) -> None:
+    """A frozen merge of enough bytes starts reader processes (freeze_support at the entry
+    point), and reads what the source-tree program reads."""
+    from test_frozen import DEFAULT_DIST, frozen_exe, run_frozen
+
+    folder = Path(os.environ.get("QIDESK_FROZEN_DIST") or DEFAULT_DIST).resolve()
+    if not frozen_exe(folder).exists():  # test_frozen.py (run before this file) builds it
+        pytest.skip(f"no frozen build in {folder}")
+    copies = 8
+    paths = [tmp_path / f"copy-{i}.xlsx" for i in range(copies)]
+    for path in paths:
+        shutil.copyfile(workbooks["full"], path)
+    paths.append(workbooks["csv"])
+    data = tmp_path / "data"
+    data.mkdir()
+    args = ["merge", "--db", str(tmp_path / "m.sqlite"), "--dry-run", "--json", "--skip-invalid"]
+    done = run_frozen(folder, *args, *map(str, paths), data_dir=data)
+    assert done.returncode == 0, done.stderr
+    frozen = json.loads(done.stdout)
+    source = subprocess.run(
+        [sys.executable, "-m", "qidesk", "merge", "--db", str(tmp_path / "s.sqlite"), *args[3:]]
+        + [str(p) for p in paths],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")},
+    )
+    assert source.returncode == 0, source.stderr
+    assert frozen == json.loads(source.stdout)
+    assert [f["status"] for f in frozen["files"]][-1] == "rejected"
+    logs = "".join(p.read_text(errors="replace") for p in data.rglob("*.log"))
+    assert "reader processes" not in logs  # neither "cannot start" nor "failed"
+    assert "worker process(es)" in logs or (os.cpu_count() or 1) < 2

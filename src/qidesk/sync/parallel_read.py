@@ -26,6 +26,7 @@ import gc
 import logging
 import multiprocessing
 import os
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -42,9 +43,13 @@ log = logging.getLogger(__name__)
 
 #: A pool is used for at least this many files ...
 POOL_MIN_FILES = 2
-#: ... totalling at least this many bytes (the break-even measured by bench/parallel_read.py with
-#: a cold pool: below it, starting the workers costs more than sharing the reading saves).
-POOL_MIN_BYTES = 3 * 1024 * 1024
+#: ... whose reading here would take at least this long (seconds; estimated from the files read
+#: so far): the break-even of a cold pool measured by bench/parallel_read.py (per start method).
+#: Below it, starting workers costs more than sharing the reading saves. Deciding by time, not
+#: bytes, keeps a re-import whose sheets are skipped as already merged (fast) in this process.
+POOL_MIN_SECONDS = {"forkserver": 0.75, "spawn": 1.5}
+#: Bytes a file counts for at least when estimating reading times.
+MIN_FILE_WEIGHT = 64 * 1024
 #: How often the parent checks ``cancelled`` while it waits for the next result.
 POLL_SECONDS = 0.05
 #: While a pool reads, this process reads the files no worker has taken yet (smallest first).
@@ -93,15 +98,15 @@ def read_one(
     return ReadOutcome(parsed)
 
 
-def worker_count(jobs: Sequence[ReadJob]) -> int:
-    """Processes to read ``jobs`` with: 0 means "read them here" (too few files or bytes for a
-    pool to pay), else one per file up to the number of CPUs."""
+def pool_pays(seconds_here: float, files: int, start_method: str) -> int:
+    """Worker processes for ``files`` files that would take ``seconds_here`` to read here: 0
+    (read them here) below the break-even, else one per file up to the number of CPUs."""
     cpus = os.cpu_count() or 1
-    if len(jobs) < POOL_MIN_FILES or cpus < 2:
+    if files < POOL_MIN_FILES or cpus < 2:
         return 0
-    if sum(_size(job.path) for job in jobs) < POOL_MIN_BYTES:
+    if seconds_here < POOL_MIN_SECONDS.get(start_method, POOL_MIN_SECONDS["spawn"]):
         return 0
-    return min(len(jobs), cpus)
+    return min(files, cpus)
 
 
 def read_workbooks(
@@ -115,24 +120,42 @@ def read_workbooks(
 ) -> list[ReadOutcome]:
     """Read ``jobs``; outcomes in the order of ``jobs``, the same as reading them one by one.
 
-    ``workers`` None chooses (:func:`worker_count`); 0 reads here; more uses a pool of that many
-    processes, started by ``start_method`` (None: :func:`pool_context`'s choice). Raises
-    :class:`ReadCancelled` when ``cancelled()`` turns true (checked before each file here; with
-    a pool, between results and every few hundredths of a second, and the workers are then
-    stopped at once).
+    ``workers`` None decides while reading: files are read here, in order, until the rest would
+    take long enough here (estimated from the time per byte so far) for a pool to pay
+    (:func:`pool_pays`), which then reads the rest. 0 reads everything here; more uses a pool of
+    that many processes from the start. ``start_method`` None is :func:`default_start_method`.
+    Raises :class:`ReadCancelled` when ``cancelled()`` turns true (checked before each file
+    here; with a pool, between results and every few hundredths of a second, and the workers
+    are then stopped at once).
     """
     jobs = list(jobs)
     options = dict(options or {})
-    if workers is None:
-        workers = worker_count(jobs)
+    method = start_method or default_start_method()
     outcomes: list[ReadOutcome | None] = [None] * len(jobs)
+    # A file costs at least as much as a small workbook's worth of bytes (opening, metadata):
+    # a tiny refused file must not make the rest look slow.
+    sizes = [max(_size(job.path), MIN_FILE_WEIGHT) for job in jobs]
     finished = 0
-    if cancelled is not None and cancelled():
-        raise ReadCancelled()
-    if workers > 0 and jobs:
-        context = pool_context(start_method)
-        finished = _read_in_pool(jobs, options, cancelled, announce, workers, outcomes, context)
+    deciding = workers is None
+    started = time.perf_counter()
     for index, job in enumerate(jobs):
+        if cancelled is not None and cancelled():
+            raise ReadCancelled()
+        if deciding and index > 0:
+            per_byte = (time.perf_counter() - started) / max(sum(sizes[:index]), 1)
+            workers = pool_pays(per_byte * sum(sizes[index:]), len(jobs) - index, method)
+        if workers:
+            rest = list(range(index, len(jobs)))
+            context = pool_context(method)
+            finished = _read_in_pool(
+                jobs, rest, options, cancelled, announce, workers, outcomes, context, finished
+            )
+            break
+        if announce is not None:
+            announce(finished, job)
+        outcomes[index] = read_one(job, options, cancelled)
+        finished += 1
+    for index, job in enumerate(jobs):  # what a pool could not read (it did not start, or broke)
         if outcomes[index] is not None:
             continue
         if cancelled is not None and cancelled():
@@ -147,11 +170,14 @@ def read_workbooks(
 # ---- the pool -----------------------------------------------------------------------------------
 
 
+def default_start_method() -> str:
+    """forkserver where available (Linux, macOS), else spawn (Windows); never fork."""
+    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+
+
 def pool_context(start_method: str | None = None) -> Any:
-    """The multiprocessing context for readers: forkserver where available, else spawn."""
-    if start_method is None:
-        methods = multiprocessing.get_all_start_methods()
-        start_method = "forkserver" if "forkserver" in methods else "spawn"
+    """The multiprocessing context for readers (see :func:`default_start_method`)."""
+    start_method = start_method or default_start_method()
     if start_method == "fork":
         raise ValueError("readers never fork: the parent has threads (the GUI reads in a QThread)")
     if start_method == "forkserver":
@@ -163,15 +189,17 @@ def pool_context(start_method: str | None = None) -> Any:
 
 def _read_in_pool(
     jobs: list[ReadJob],
+    indices: list[int],
     options: dict[str, Any],
     cancelled: Cancelled | None,
     announce: Announce | None,
     workers: int,
     outcomes: list[ReadOutcome | None],
     context: Any,
+    finished: int,
 ) -> int:
-    """Fill ``outcomes`` from a pool; returns how many were read. Files left None (the pool could
-    not start, or broke) are for the caller to read here."""
+    """Fill ``outcomes`` at ``indices`` from a pool; returns ``finished`` plus how many were
+    read. Files left None (the pool could not start, or broke) are for the caller to read."""
     try:
         executor = ProcessPoolExecutor(
             max_workers=workers,
@@ -181,11 +209,16 @@ def _read_in_pool(
         )
     except (OSError, ImportError, NotImplementedError, ValueError) as exc:
         log.warning("cannot start reader processes (%s); reading the files one by one", exc)
-        return 0
-    finished = 0
+        return finished
+    log.info(
+        "reading %d workbook(s) in %d %s worker process(es)",
+        len(indices),
+        workers,
+        context.get_start_method(),
+    )
     try:
         # The biggest files first: the last file to finish is then a small one.
-        order = sorted(range(len(jobs)), key=lambda i: -_size(jobs[i].path))
+        order = sorted(indices, key=lambda i: -_size(jobs[i].path))
         futures: dict[Future[Any], int] = {}
         try:
             for index in order:
@@ -224,7 +257,7 @@ def _read_in_pool(
         log.warning(
             "reader processes failed (%s); reading the remaining %d file(s) one by one",
             exc,
-            len(jobs) - finished,
+            sum(outcomes[i] is None for i in indices),
         )
         _stop(executor)
         return finished
