@@ -44,10 +44,14 @@ log = logging.getLogger(__name__)
 #: A pool is used for at least this many files ...
 POOL_MIN_FILES = 2
 #: ... whose reading here would take at least this long (seconds; estimated from the files read
-#: so far): the break-even of a cold pool measured by bench/parallel_read.py (per start method).
+#: so far). bench/parallel_read.py on 2 cores: a cold pool costs ~0.5 s to start (the fork
+#: server imports the reader) and a worker spends ~25% more CPU per file than reading here
+#: (packing, pickling, a fresh heap) while the parent spends ~10% rebuilding; it broke even
+#: between 1 and 2 s of reading here (8 files, 1.2 s here: 1.15-1.65x slower in a cold pool;
+#: 40 files, 6 s here: 0.73x). Spawned workers (Windows) each import the reader (~0.45 s CPU).
 #: Below it, starting workers costs more than sharing the reading saves. Deciding by time, not
 #: bytes, keeps a re-import whose sheets are skipped as already merged (fast) in this process.
-POOL_MIN_SECONDS = {"forkserver": 0.75, "spawn": 1.5}
+POOL_MIN_SECONDS = {"forkserver": 1.5, "spawn": 3.0}
 #: Bytes a file counts for at least when estimating reading times.
 MIN_FILE_WEIGHT = 64 * 1024
 #: How often the parent checks ``cancelled`` while it waits for the next result.
