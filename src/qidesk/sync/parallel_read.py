@@ -227,7 +227,7 @@ def _read_in_pool(
         try:
             for index in order:
                 futures[executor.submit(_worker_read, jobs[index])] = index
-        except OSError as exc:  # a process could not be started
+        except (OSError, RuntimeError) as exc:  # a process or thread could not be started
             raise BrokenProcessPool(str(exc)) from exc
         pending = set(futures)
         # Files no worker has taken yet, the smallest last: this process reads them itself
