@@ -383,7 +383,7 @@ def test_the_frozen_program_merges_with_reader_processes(
     data.mkdir()
     args = ["merge", "--db", str(tmp_path / "m.sqlite"), "--dry-run", "--json", "--skip-invalid"]
     done = run_frozen(folder, *args, *map(str, paths), data_dir=data)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 2, done.stderr  # input rejected: the CSV
     frozen = json.loads(done.stdout)
     source = subprocess.run(
         [sys.executable, "-m", "qidesk", "merge", "--db", str(tmp_path / "s.sqlite"), *args[3:]]
@@ -392,7 +392,7 @@ def test_the_frozen_program_merges_with_reader_processes(
         text=True,
         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")},
     )
-    assert source.returncode == 0, source.stderr
+    assert source.returncode == 2, source.stderr
     assert frozen == json.loads(source.stdout)
     assert [f["status"] for f in frozen["files"]][-1] == "rejected"
     logs = "".join(p.read_text(errors="replace") for p in data.rglob("*.log"))
