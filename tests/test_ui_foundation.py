@@ -8,8 +8,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDialog, QLabel, QWidget
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QFocusEvent
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QToolButton, QWidget
 from sqlalchemy import select
 
 from qidesk import __version__
@@ -19,6 +20,7 @@ from qidesk.store.models import Cohort, Member, Team
 from qidesk.ui.context import UiContext
 from qidesk.ui.main_window import MainWindow
 from qidesk.ui.navigator import KIND_ROLE, Selection
+from qidesk.ui.widgets import format_date
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +83,17 @@ def click_ok(qtbot, dialog: QDialog) -> None:
 
     ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
     qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+
+
+def clear_button(edit) -> QToolButton:
+    """The clear button a user sees inside an OptionalDateEdit (None when hidden)."""
+    buttons = [
+        b
+        for b in edit.lineEdit().findChildren(QToolButton)
+        if b.defaultAction() is edit.clear_action
+    ]
+    assert len(buttons) == 1
+    return buttons[0]
 
 
 def visible_team_names(window: MainWindow) -> list[str]:
@@ -288,6 +301,41 @@ def test_coaches_page_lists_teams_and_adds_a_coach(qtbot, demo_window: MainWindo
     assert page.selected_coach().name == "Zara Newcoach"
 
 
+def test_clearing_a_date_in_the_cohort_and_coach_dialogs_stores_no_date(
+    qtbot, demo_window: MainWindow, demo_db: Database
+) -> None:
+    # (Before test_qidesk_with_db_opens_...: once an app has quit, a dialog's exec() returns
+    # at once.)
+    from qidesk.store.models import Coach
+
+    def new_cohort_without_end(dialog: QDialog) -> None:
+        qtbot.keyClicks(dialog.name_edit, "Cohort 11")
+        assert dialog.end_edit.date_value() is not None  # nine months after the start
+        qtbot.mouseClick(clear_button(dialog.end_edit), Qt.MouseButton.LeftButton)
+        click_ok(qtbot, dialog)
+
+    fill_dialog(qtbot, demo_window.new_cohort_action.trigger, new_cohort_without_end)
+    with demo_db.unit_of_work() as session:
+        created = session.scalars(select(Cohort).where(Cohort.name == "Cohort 11")).one()
+        assert created.start_date is not None and created.end_date is None
+
+    demo_window.select(Selection("fixed", "coaches"))
+    page = demo_window.current_page()
+    row = next(i for i, c in enumerate(page.model.rows()) if c.iip_accredited_on is not None)
+    page.table.selectRow(row)
+    coach = page.selected_coach()
+
+    def clear_accreditation(dialog: QDialog) -> None:
+        dialog.iip_edit.setFocus()
+        qtbot.keyClick(dialog.iip_edit, Qt.Key.Key_Delete)
+        assert dialog.iip_edit.text() == "Not set"
+        click_ok(qtbot, dialog)
+
+    fill_dialog(qtbot, page.edit_coach, clear_accreditation)
+    with demo_db.unit_of_work() as session:
+        assert session.get(Coach, coach.uuid).iip_accredited_on is None
+
+
 def test_extra_tabs_are_built_lazily(qtbot, demo_window: MainWindow, monkeypatch) -> None:
     from qidesk.ui.pages import team_page
 
@@ -328,9 +376,56 @@ def test_registered_fixed_page_shows_its_count(qtbot, demo_window: MainWindow) -
     assert demo_window.current_page().text() == "example page"
 
 
-def test_status_bar_counts_unexported_changes(demo_window: MainWindow) -> None:
-    text = demo_window.unexported_label.text()
-    assert text.endswith("changes not yet exported") and int(text.split()[0]) > 0
+def type_aim_and_press_enter(qtbot, window: MainWindow, team_uuid: str, text: str) -> None:
+    window.select(Selection("team", team_uuid))
+    aim = window.current_page().overview.aim_edit
+    window.activateWindow()
+    aim.setFocus()
+    qtbot.waitUntil(aim.hasFocus)
+    aim.selectAll()
+    qtbot.keyClicks(aim, text)
+    qtbot.keyClick(aim, Qt.Key.Key_Return)
+
+
+def test_status_bar_counts_changed_records_until_an_export_includes_them(
+    qtbot, demo_window: MainWindow, tmp_path: Path
+) -> None:
+    from qidesk.ui.dialogs.export_dialog import UUID_ROLE
+    from qidesk.ui.dialogs.import_dialog import open_export_dialog
+
+    label = demo_window.unexported_label
+    # The demo's own records are the starting point: nothing of the coach's to send yet.
+    assert label.text() == "No changes to export"
+    assert "since the demo data was built" in label.toolTip()
+    first, second = demo_window.context.services.teams.navigator()[:2]
+    type_aim_and_press_enter(qtbot, demo_window, first.teams[0].uuid, "Halve the waits")
+    assert label.text() == "1 changed record not yet exported"
+    type_aim_and_press_enter(qtbot, demo_window, first.teams[0].uuid, "Halve the waits by May")
+    type_aim_and_press_enter(qtbot, demo_window, second.teams[0].uuid, "No falls at night")
+    assert label.text() == "2 changed records not yet exported"
+    assert "Not yet exported: 2 teams." in label.toolTip()
+
+    def export_first_cohort(dialog: QDialog) -> None:
+        tree = dialog.tree
+        item = next(
+            tree.topLevelItem(i)
+            for i in range(tree.topLevelItemCount())
+            if tree.topLevelItem(i).data(0, UUID_ROLE) == first.uuid
+        )
+        item.setCheckState(0, Qt.CheckState.Checked)
+        dialog.path_edit.setText(str(tmp_path / "first.xlsx"))
+        qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: dialog.summary is not None, timeout=20000)
+        dialog.reject()
+
+    fill_dialog(qtbot, lambda: open_export_dialog(demo_window), export_first_cohort)
+    # The other cohort's team is still waiting for an export that includes it.
+    assert label.text() == "1 changed record not yet exported"
+    assert "Not yet exported: 1 team." in label.toolTip()
+    assert "Last export from this database" in label.toolTip()
+    demo_window.context.services.workbook_export.export_full(tmp_path / "all.xlsx")
+    demo_window.refresh_counts()
+    assert label.text() == "All changes exported"
 
 
 def test_about_dialog_names_version_and_files(qtbot, db: Database) -> None:
@@ -512,6 +607,78 @@ def test_optional_date_shows_month_names_and_not_set(qtbot) -> None:
     assert edit.calendarWidget().yearShown() == date.today().year
     edit.calendarWidget().clicked.emit(edit.calendarWidget().selectedDate())
     assert committed
+
+
+def test_optional_date_goes_back_to_not_set_by_button_or_key(qtbot) -> None:
+    from datetime import date
+
+    from qidesk.ui.widgets import OptionalDateEdit
+
+    edit = OptionalDateEdit()
+    qtbot.addWidget(edit)
+    edit.show()
+    qtbot.waitExposed(edit)
+    committed: list[bool] = []
+    edit.committed.connect(lambda: committed.append(True))
+    assert not clear_button(edit).isVisible()  # nothing to clear
+    edit.set_date_value(date(2026, 8, 1))
+    button = clear_button(edit)
+    assert button.isVisible() and "Not set" in button.toolTip()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert edit.text() == "Not set" and edit.date_value() is None and committed == [True]
+    assert not button.isVisible()
+
+    edit.set_date_value(date(2026, 8, 1))
+    qtbot.keyClick(edit, Qt.Key.Key_Delete)
+    assert edit.date_value() is None and len(committed) == 2
+
+    edit.set_date_value(date(2026, 8, 1))
+    qtbot.keyClick(edit, Qt.Key.Key_End)
+    qtbot.keyClick(edit, Qt.Key.Key_Backspace)  # edits the year, keeps the date
+    assert edit.lineEdit().text() == "1 Aug 202" and len(committed) == 2
+    qtbot.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(edit, Qt.Key.Key_Backspace)  # the whole field selected: cleared
+    assert edit.date_value() is None and len(committed) == 3
+
+    qtbot.keyClick(edit, Qt.Key.Key_Up)  # from "Not set", the arrows start at today
+    assert edit.date_value() == date.today()
+
+    qtbot.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(edit, Qt.Key.Key_X, Qt.KeyboardModifier.ControlModifier)  # cut it all
+    assert edit.lineEdit().text() == ""
+    # Leaving an emptied field (Tab) means "Not set", not the date it had.
+    QApplication.sendEvent(edit, QFocusEvent(QEvent.Type.FocusOut, Qt.FocusReason.TabFocusReason))
+    assert edit.date_value() is None and edit.text() == "Not set" and len(committed) == 4
+
+
+def test_clearing_a_cohort_date_stores_no_date(
+    qtbot, demo_window: MainWindow, demo_db: Database
+) -> None:
+    cohort = demo_window.context.services.teams.navigator()[0]
+    demo_window.select(Selection("cohort", cohort.uuid))
+    page = demo_window.current_page()
+    demo_window.activateWindow()
+    assert page.start_edit.date_value() is not None and page.end_edit.date_value() is not None
+    qtbot.mouseClick(clear_button(page.end_edit), Qt.MouseButton.LeftButton)
+    with demo_db.unit_of_work() as session:
+        stored = session.get(Cohort, cohort.uuid)
+        assert stored.end_date is None and stored.start_date is not None
+    assert page.end_edit.text() == "Not set"
+    assert page.subtitle.text().startswith(f"From {format_date(stored.start_date)}  ·")
+
+    page.start_edit.setFocus()
+    qtbot.waitUntil(page.start_edit.hasFocus)
+    qtbot.keyClick(page.start_edit, Qt.Key.Key_Delete)
+    qtbot.keyClick(page.start_edit, Qt.Key.Key_Return)
+    with demo_db.unit_of_work() as session:
+        assert session.get(Cohort, cohort.uuid).start_date is None
+    assert page.subtitle.text().startswith("No dates yet")
+    assert not clear_button(page.start_edit).isVisible()
+    assert "Saved" in demo_window.saved_label.text()
+    # Another cohort with dates shows its clear buttons again (set with signals blocked).
+    other = next(c for c in demo_window.context.services.teams.navigator() if c.uuid != cohort.uuid)
+    demo_window.select(Selection("cohort", other.uuid))
+    assert clear_button(page.start_edit).isVisible()
 
 
 def test_closing_the_window_saves_the_field_being_edited(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from types import EllipsisType
 from typing import Any
 
 from sqlalchemy import Table, func, select
@@ -103,13 +104,14 @@ class CohortService:
         self,
         name: str,
         start_date: date | None = None,
-        end_date: date | None = None,
+        end_date: date | EllipsisType | None = ...,
         status: str = "planned",
         notes: str = "",
     ) -> CohortInfo:
-        """A new cohort; with a start and no end it ends nine months after the start."""
-        if start_date is not None and end_date is None:
-            end_date = default_end(start_date)
+        """A new cohort; with a start and no end given it ends nine months after the start
+        (``end_date=None`` given: no end date)."""
+        if isinstance(end_date, EllipsisType):
+            end_date = default_end(start_date) if start_date is not None else None
         cohort = Cohort(
             name=name.strip(), start_date=start_date, end_date=end_date, status=status, notes=notes
         )

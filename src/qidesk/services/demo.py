@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qidesk.core.dates import add_months
+from qidesk.services.activity_service import mark_demo_built
 from qidesk.services.base import UnitOfWork
 from qidesk.store.models import Coach, Cohort, Member, Team
 
@@ -427,6 +428,7 @@ def build_demo(
         session.flush()
         for module_name in DEMO_EXTENSIONS:
             importlib.import_module(module_name).add_demo(session, rng, today)
+        mark_demo_built(session)  # the demo's records are the starting point of "not exported"
         return DemoSummary(len(cohorts), n_teams, n_members, len(coaches))
 
 

@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qidesk import __version__
-from qidesk.services.activity_service import LAST_EXPORT_KEY
+from qidesk.services.activity_service import remember_export
 from qidesk.services.base import ServiceError, UnitOfWork
 from qidesk.store.base import INSTALLATION_ID, utcnow
-from qidesk.store.models.foundation import AppMeta, Cohort, Team
+from qidesk.store.models.foundation import Cohort, Team
 from qidesk.store.models.history import RecordVersion
 from qidesk.sync.workbook_writer import (
     ExportError,
@@ -73,13 +73,12 @@ def _max_version_id(session: Session) -> int:
     return int(session.scalar(select(func.max(RecordVersion.id))) or 0)
 
 
-def _remember_export(unit_of_work: UnitOfWork, version_id: int) -> None:
+def _remember_export(
+    unit_of_work: UnitOfWork, version_id: int, exported: list[tuple[str, str]] | None
+) -> None:
+    """The export is written: its records no longer count as changes not yet exported."""
     with unit_of_work() as session:
-        meta = session.get(AppMeta, LAST_EXPORT_KEY)
-        if meta is None:
-            session.add(AppMeta(key=LAST_EXPORT_KEY, value=str(version_id)))
-        elif int(meta.value or 0) < version_id:
-            meta.value = str(version_id)
+        remember_export(session, version_id, exported)
 
 
 def _ensure_assessment(session: Session, team_uuid: str, stage: str) -> None:
@@ -167,6 +166,12 @@ class ExportService:
                     conflict_heads=_conflict_heads(),
                 )
                 version_id = _max_version_id(session)
+                partial = bool(cohort_uuids or team_uuids or named_cohorts or named_teams)
+                exported = (
+                    [(spec.record_type, row.uuid) for spec, rows in data.tables for row in rows]
+                    if partial
+                    else None
+                )
                 installation = str(session.info.get(INSTALLATION_ID, ""))
             meta = ExportMeta(
                 export_id=str(uuid.uuid4()),
@@ -177,7 +182,7 @@ class ExportService:
             write_export(target, data, meta)
         except ExportError as exc:
             raise ServiceError(str(exc)) from exc
-        _remember_export(self._unit_of_work, version_id)
+        _remember_export(self._unit_of_work, version_id, exported)
         return ExportSummary(
             path=str(target),
             export_id=meta.export_id,

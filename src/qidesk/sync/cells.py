@@ -267,6 +267,9 @@ def canonical(value: Any) -> Any:
     return value
 
 
+_sha256 = hashlib.sha256
+
+
 def row_hash(values: dict[str, Any], deleted_at: datetime | None) -> str:
     """Hash of a row's values and deletion mark, as written at export and recomputed on import.
 
@@ -276,9 +279,15 @@ def row_hash(values: dict[str, Any], deleted_at: datetime | None) -> str:
     """
     parts = [
         f"{key}={value!r}"
-        if (value is None or (kind := type(value)) is int or (kind is str and "\r" not in value))
+        if (
+            (value := values[key]) is None
+            or (kind := type(value)) is int
+            or (kind is str and "\r" not in value)
+        )
         else f"{key}={canonical(value)!r}"
-        for key, value in sorted(values.items())
+        for key in sorted(values)
     ]
-    parts.append(f"__deleted_at={canonical(deleted_at)!r}")
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+    parts.append(
+        "__deleted_at=None" if deleted_at is None else f"__deleted_at={canonical(deleted_at)!r}"
+    )
+    return _sha256("\x1f".join(parts).encode()).hexdigest()[:32]

@@ -9,6 +9,7 @@ the spreadsheet: they become a new version whose origin is the workbook's export
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -84,19 +85,28 @@ _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}
 _NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
 #: Quick pre-checks (the regex engine's literal scan beats ``bytes in`` here): an unprefixed
-#: formula tag, any prefixed ``c`` or ``f`` tag, a cell tag without attributes.
+#: formula tag, any prefixed ``c`` or ``f`` tag.
 _PLAIN_FORMULA = re.compile(rb"<f[\s>/]")
 _PREFIXED_C_OR_F = re.compile(rb":[cf][\s>/]")
 _BARE_CELL = re.compile(rb"<c>")
-_PREFIXED_CELL = re.compile(rb"<[A-Za-z_][\w.-]*:c[\s>]")
-#: Fast path (every cell starts ``<c r="``): a column beyond BL (64) or a row >= 100000.
+_PREFIXED_CELL = re.compile(rb"<[A-Za-z_][\w.-]*:c[\s>/]")
+#: The first cell after a row's start tag, in the form every writer uses; the number of
+#: different rows among these is a lower bound on the number of rows that hold cells.
+_FIRST_CELL_ROW = re.compile(rb'"><c r="[A-Z]{1,3}([1-9][0-9]*)"')
+#: Cells written ``<c r="`` whose column lies beyond the cap (after BL), or whose row has
+#: eight digits or more (beyond the row cap, or padded with zeros).
 _TOO_WIDE = re.compile(rb'<c r="(?:[A-Z]{3}|[C-Z][A-Z]|B[M-Z])')
 _TOO_LONG = re.compile(rb'<c r="[A-Z]{1,3}\d{8}')
 _CELL_ROW = re.compile(rb'<c r="[A-Z]{1,3}(\d+)"')
 _CELL_REF = re.compile(rb'r="([A-Z]+)(\d+)"')
+#: A cell tag the counts of ``<c `` and ``<c r="`` miss (``<c`` then a line break, a tab or
+#: ``/``), or whose position is not upper-case letters and digits.
+_ODD_CELL = re.compile(rb'<c(?:[\t\n\r\f\v/]| r="(?![A-Z]{1,3}[0-9]+"))')
 #: Slow path: any cell start tag, and its position attribute however it is quoted.
 _CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c(?=[\s>/])([^>]*)>")
 _POSITION = re.compile(rb"""\sr\s*=\s*["']([A-Za-z]+)(\d+)["']""")
+#: Columns A to BL (MAX_COLUMNS), as written in a cell position.
+_COLUMN_WITHIN_CAP = "(?:[A-Z]|A[A-Z]|B[A-L])"
 
 
 _UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
@@ -299,11 +309,92 @@ def _check_extent(data: bytes, sheet: str, out: _Collector, *, maybe_prefixed: b
 
     ``maybe_prefixed`` False says the caller found no ``:c``/``:f`` tag name (no prefixed
     cells), which spares a search."""
+    prefixed = maybe_prefixed and _PREFIXED_CELL.search(data) is not None
+    if not prefixed and _cells_within_caps(data):
+        return True
+    return _check_extent_exactly(data, sheet, out, prefixed=prefixed)
+
+
+def _decimal_below(limit: int) -> str:
+    """Regex matching exactly the numbers 1 to ``limit - 1`` written without leading zeros."""
+    if limit <= 1:
+        return "(?!)"
+    top = str(limit - 1)
+    if len(top) == 1:
+        return f"[1-{top}]"
+    branches = [f"[1-9][0-9]{{0,{len(top) - 2}}}"]  # fewer digits than ``top``
+    if top[0] != "1":
+        branches.append(f"[1-{int(top[0]) - 1}][0-9]{{{len(top) - 1}}}")
+    branches.append(top[0] + _digits_at_most(top[1:]))
+    return "(?:" + "|".join(branches) + ")"
+
+
+def _digits_at_most(top: str) -> str:
+    """Regex matching ``len(top)`` digits (zeros in front allowed) whose value is <= ``top``."""
+    if len(top) == 1:
+        return f"[0-{top}]"
+    same = top[0] + _digits_at_most(top[1:])
+    if top[0] == "0":
+        return same
+    smaller = "0" if top[0] == "1" else f"[0-{int(top[0]) - 1}]"
+    return f"(?:{smaller}[0-9]{{{len(top) - 1}}}|{same})"
+
+
+@functools.lru_cache(maxsize=128)
+def _cell_outside(row_limit: int) -> re.Pattern[bytes]:
+    """Any unprefixed cell start tag other than ``<c r="COLUMN ROW"`` with the column within
+    the cap and the row from 1 to ``row_limit - 1`` (no leading zeros, nothing before ``r``)."""
+    within = _COLUMN_WITHIN_CAP + _decimal_below(row_limit)
+    return re.compile(rb'<c(?=[\s>/])(?! r="' + within.encode() + rb'")')
+
+
+def _cells_within_caps(data: bytes) -> bool:
+    """True when the sheet certainly passes :func:`_check_extent_exactly`; False means "look
+    closer", not "refuse". Call only when there are no prefixed cells.
+
+    The rows that hold cells are at least the distinct rows of the cells that open a row, so a
+    sheet all of whose cells have the plain form and a row below twice that plus the allowance
+    (and within the cap) has no cell far beyond its rows: one search decides, without
+    collecting every cell's row."""
+    limit = _two_digits_down(2 * _rows_at_least(data) + SPARSE_ROW_ALLOWANCE + 1)
+    return _cell_outside(min(limit, MAX_ROWS + 1)).search(data) is None
+
+
+#: Enough distinct rows to make the limit of :func:`_cells_within_caps` the row cap itself.
+_ROWS_ENOUGH = (MAX_ROWS - SPARSE_ROW_ALLOWANCE + 1) // 2
+
+
+def _rows_at_least(data: bytes, window: int = 1 << 22) -> int:
+    """How many distinct rows the first cells of rows are in (a lower bound on the rows that
+    hold cells), read a window at a time: a huge sheet never makes a list of all its cells,
+    and a cell cut by a window's end is only left out (the count stays a lower bound)."""
+    rows: set[bytes] = set()
+    for start in range(0, len(data), window):
+        rows.update(_FIRST_CELL_ROW.findall(data, start, start + window))
+        if len(rows) >= _ROWS_ENOUGH:
+            break
+    return len(rows)
+
+
+def _two_digits_down(number: int) -> int:
+    """``number`` with all but its first two digits zeroed: a lower, rounder limit (stricter,
+    and a dense sheet of n rows still passes) so that a few patterns serve every sheet."""
+    unit = 10 ** max(len(str(number)) - 2, 0)
+    return number // unit * unit
+
+
+def _counts_as_plain(data: bytes) -> bool:
+    """True when every ``<c `` and ``<c>`` tag starts ``<c r="`` (other forms are missed)."""
     cells = data.count(b"<c ")
     if _BARE_CELL.search(data) is not None:
         cells += data.count(b"<c>")
-    prefixed = maybe_prefixed and _PREFIXED_CELL.search(data) is not None
-    if not prefixed and cells == data.count(b'<c r="'):
+    return cells == data.count(b'<c r="')
+
+
+def _check_extent_exactly(data: bytes, sheet: str, out: _Collector, *, prefixed: bool) -> bool:
+    """Every cell's position read and checked: the column and row caps, far-apart rows."""
+    if not prefixed and _counts_as_plain(data):
+        # every cell tag the counts see has the plain form: what they refuse keeps its messages
         hits = [m for m in (_TOO_WIDE.search(data), _TOO_LONG.search(data)) if m]
         for match in hits:
             ref = _CELL_REF.match(data, match.start() + 3)
@@ -311,11 +402,15 @@ def _check_extent(data: bytes, sheet: str, out: _Collector, *, maybe_prefixed: b
             _too_far(sheet, row, col, out)
         if hits:
             return False
-        rows = {int(r) for r in set(_CELL_ROW.findall(data))}
-        return _rows_fit(rows, sheet, out)
+        if not _rows_fit({int(r) for r in set(_CELL_ROW.findall(data))}, sheet, out):
+            return False
+        if _ODD_CELL.search(data) is None:
+            return True  # those counts and searches saw every cell
+    # any form, including cells those counts miss (``<c`` then a line break, lowercase
+    # columns, no position)
     rows = set()
     for match in _CELL_TAG.finditer(data):
-        position = _POSITION.search(b" " + match.group(1))
+        position = _POSITION.search(data, match.start(1), match.end(1))
         if position is None:
             out.add("the sheet has cells without a position (r attribute); refused", sheet)
             return False
@@ -497,6 +592,9 @@ def _convert_row(
                 elif kind == ENUM and raw in choices:
                     values[key] = raw
                     continue
+            elif kind == TEXT:  # an empty cell (calamine gives "")
+                values[key] = None if col.nullable else ""
+                continue
         elif raw_type is float:
             if kind == INT:
                 if raw.is_integer():
@@ -585,9 +683,10 @@ def _fast_version_fields(
     text, empty deletion mark); None means "use the general path" (which reports problems).
     ``vectors`` caches vector text seen before (its canonical form, or None if not valid)."""
     vv_i, at_i, by_i, del_i = cols
-    if len(row) <= max(cols):
+    try:
+        vv_raw, at_raw, by_raw, deleted = row[vv_i], row[at_i], row[by_i], row[del_i]
+    except IndexError:  # a short row (the indexes are never negative)
         return None
-    vv_raw, at_raw, by_raw, deleted = row[vv_i], row[at_i], row[by_i], row[del_i]
     if type(vv_raw) is not str or type(at_raw) is not str or type(by_raw) is not str:
         return None
     if deleted is not None and deleted != "":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from qidesk import APP_NAME
+from qidesk.services.activity_service import UnexportedChanges, type_name
 from qidesk.ui.context import UiContext
 from qidesk.ui.navigator import Navigator, Selection
 from qidesk.ui.pages.welcome_page import WelcomePage
@@ -77,6 +79,34 @@ deleted)</td></tr>
 <p>Edits save by themselves when you leave a field or press Enter; the status bar shows
 <i>Saved</i>.</p>
 """
+
+
+def unexported_tooltip(changes: UnexportedChanges) -> str:
+    """What the status bar's count means, with what it holds now."""
+    parts = [type_name(record_type, n) for record_type, n in changes.by_type]
+    if parts:
+        held = f"Not yet exported: {', '.join(parts)}."
+    else:
+        held = "Nothing changed here is waiting to be exported."
+    if changes.last_export_at is not None:
+        when = changes.last_export_at.replace(tzinfo=UTC).astimezone()
+        since = f"Last export from this database: {when:%d %b %Y at %H:%M}."
+    elif changes.demo:
+        since = (
+            "Nothing exported yet: counted since the demo data was built (the demo's own "
+            "records are the starting point)."
+        )
+    else:
+        since = "Nothing exported yet: counted since this database was made."
+    return (
+        f"<p>{held}</p>"
+        "<p>Counts the records (teams, members, answers, PDSA cycles, …) changed or deleted on "
+        "this computer since a full export last included them; each record counts once however "
+        "often it was edited. Changes received by importing workbooks are not counted.</p>"
+        "<p>A full export (Ctrl+E) clears the records it includes: exporting one cohort leaves "
+        "changes to other cohorts counted. Self-assessment packs are not exports.</p>"
+        f"<p>{since}</p>"
+    )
 
 
 class MainWindow(QMainWindow):
@@ -474,10 +504,16 @@ class MainWindow(QMainWindow):
             refresh()
 
     def _update_unexported(self) -> None:
-        n = self.context.services.activity.unexported_count()
-        self.unexported_label.setText(
-            f"{n} change{'s' if n != 1 else ''} not yet exported" if n else "All changes exported"
-        )
+        changes = self.context.services.activity.unexported()
+        n = changes.records
+        if n:
+            text = f"{n} changed record{'s' if n != 1 else ''} not yet exported"
+        elif changes.last_export_at is not None:
+            text = "All changes exported"
+        else:
+            text = "No changes to export"
+        self.unexported_label.setText(text)
+        self.unexported_label.setToolTip(unexported_tooltip(changes))
 
     def _after_structure_change(self) -> None:
         self.navigator.reload()

@@ -9,6 +9,7 @@ from datetime import date
 
 from PySide6.QtCore import QAbstractItemModel, QDate, Qt, Signal
 from PySide6.QtGui import (
+    QAction,
     QColor,
     QFocusEvent,
     QIcon,
@@ -24,8 +25,10 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
     QSplitter,
+    QStyle,
     QTableView,
     QWidget,
 )
@@ -146,10 +149,15 @@ class CommitTextEdit(QPlainTextEdit):
 
 
 class OptionalDateEdit(QDateEdit):
-    """A date that may be unset: the minimum date shows as "Not set"."""
+    """A date that may be unset: the minimum date shows as "Not set".
+
+    Back to "Not set": the clear button inside the field (shown while a date is set), the
+    Delete key, Backspace with the whole text selected, or erasing the text and leaving the
+    field. Each ends the edit (``committed``) like a click in the calendar does.
+    """
 
     _UNSET = QDate(1900, 1, 1)
-    #: The user finished choosing: Enter, focus out, or a click in the calendar.
+    #: The user finished choosing: Enter, focus out, a click in the calendar, or clearing.
     committed = Signal()
 
     def __init__(self, parent: QWidget | None = None):
@@ -161,6 +169,28 @@ class OptionalDateEdit(QDateEdit):
         self.setMinimumDate(self._UNSET)
         self.setSpecialValueText("Not set")
         self.setDate(self._UNSET)
+        self.clear_action = QAction(
+            self.style().standardIcon(QStyle.StandardPixmap.SP_LineEditClearButton),
+            "Clear the date",
+            self,
+        )
+        self.clear_action.setToolTip("Clear the date (Not set)")
+        self.clear_action.triggered.connect(self.clear_date)
+        self.lineEdit().addAction(self.clear_action, QLineEdit.ActionPosition.TrailingPosition)
+        self.setToolTip(
+            "Pick a date from the calendar or type it. The ✕ button or the Delete key clears it."
+        )
+        # Pages set dates with signals blocked, so set_date_value() updates the button too.
+        self.dateChanged.connect(self._show_clear_action)
+        self._show_clear_action()
+
+    def _show_clear_action(self) -> None:
+        self.clear_action.setVisible(self.date_value() is not None and not self.isReadOnly())
+
+    def clear_date(self) -> None:
+        """Back to "Not set", as the user's finished choice (emits ``committed``)."""
+        self.set_date_value(None)
+        self.committed.emit()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         # The calendar pop-up is made on first use (it is slow to build), so connect to it then.
@@ -172,6 +202,32 @@ class OptionalDateEdit(QDateEdit):
             today = QDate.currentDate()
             self.calendarWidget().setCurrentPage(today.year(), today.month())
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        whole = self.lineEdit().selectedText() == self.lineEdit().text()
+        clears = key == Qt.Key.Key_Delete or (key == Qt.Key.Key_Backspace and whole)
+        if clears and not self.isReadOnly() and self.date_value() is not None:
+            self.clear_date()
+            return
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self._unset_if_erased()
+        super().keyPressEvent(event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        self._unset_if_erased()
+        super().focusOutEvent(event)
+
+    def _unset_if_erased(self) -> None:
+        """Text with no digits left (all erased) means "Not set", not the date it had."""
+        if self.date_value() is not None and not any(ch.isdigit() for ch in self.lineEdit().text()):
+            self.setDate(self._UNSET)
+
+    def stepBy(self, steps: int) -> None:
+        if self.date_value() is None:  # up or down from "Not set" starts at today, not 1900
+            self.setDate(QDate.currentDate())
+            return
+        super().stepBy(steps)
+
     def date_value(self) -> date | None:
         value = self.date()
         if value == self._UNSET:
@@ -180,6 +236,7 @@ class OptionalDateEdit(QDateEdit):
 
     def set_date_value(self, value: date | None) -> None:
         self.setDate(QDate(value.year, value.month, value.day) if value else self._UNSET)
+        self._show_clear_action()
 
 
 def format_date(value: date | None) -> str:

@@ -11,7 +11,7 @@ from qidesk.store.models.foundation import (
     StrategicObjective,
     Team,
 )
-from qidesk.store.models.history import RecordVersion
+from qidesk.store.models.history import ExportedRecord, RecordVersion
 from qidesk.store.models.pdsa import *  # noqa: F403
 from qidesk.store.models.sync import *  # noqa: F403
 
@@ -19,6 +19,7 @@ __all__ = [
     "AppMeta",
     "Coach",
     "Cohort",
+    "ExportedRecord",
     "FocusArea",
     "Member",
     "QualityDomain",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index, Integer, String, Text
+from sqlalchemy import DateTime, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from qidesk.store.base import Base
@@ -14,7 +14,11 @@ class RecordVersion(Base):
     """One version of one record: its sync fields and its values as JSON."""
 
     __tablename__ = "record_version"
-    __table_args__ = (Index("ix_record_version_record", "record_type", "record_uuid"),)
+    __table_args__ = (
+        Index("ix_record_version_record", "record_type", "record_uuid"),
+        # The local edits alone, in order: "changes not yet exported" reads only these.
+        Index("ix_record_version_local", "id", sqlite_where=text("origin = 'local'")),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     record_type: Mapped[str] = mapped_column(String(40), nullable=False)
@@ -27,3 +31,19 @@ class RecordVersion(Base):
     data: Mapped[str] = mapped_column(Text, nullable=False)
     #: "local" for edits made here; otherwise where it came from (an import's export id).
     origin: Mapped[str] = mapped_column(String(64), nullable=False, default="local")
+
+
+class ExportedRecord(Base):
+    """A record that a full export of chosen cohorts or teams included, and the newest history
+    row that export could see: local versions of the record up to ``version_id`` are exported.
+
+    An export of everything moves one watermark in ``app_meta`` instead (and drops these rows),
+    so the table only holds what partial exports covered since then.
+    """
+
+    __tablename__ = "exported_record"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    record_type: Mapped[str] = mapped_column(String(40), primary_key=True)
+    record_uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    version_id: Mapped[int] = mapped_column(Integer, nullable=False)

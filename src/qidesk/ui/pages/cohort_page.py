@@ -224,11 +224,13 @@ class CohortPage(Page):
     def _show(self, cohort: CohortInfo) -> None:
         self.cohort = cohort
         self.title.setText(cohort.name)
-        when = (
-            f"{format_date(cohort.start_date)} – {format_date(cohort.end_date)}"
-            if cohort.start_date
-            else "No dates yet"
-        )
+        start, end = format_date(cohort.start_date), format_date(cohort.end_date)
+        if start and end:
+            when = f"{start} – {end}"
+        elif start or end:
+            when = f"From {start}" if start else f"Until {end}"
+        else:
+            when = "No dates yet"
         n = cohort.team_count
         self.subtitle.setText(
             f"{when}  ·  {COHORT_STATUS_LABELS.get(cohort.status, cohort.status)}  ·  "
