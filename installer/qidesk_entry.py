@@ -5,6 +5,8 @@ import multiprocessing
 from qidesk.cli import main
 
 if __name__ == "__main__":
-    # Nothing uses multiprocessing today; should anything, a frozen child must not rerun main().
+    # Imports and merges read workbooks in worker processes (qidesk/sync/parallel_read.py): a
+    # worker, or the fork server, is this executable started again; freeze_support() turns it
+    # into that process instead of letting it run main(). It must stay the first call.
     multiprocessing.freeze_support()
     raise SystemExit(main())

@@ -18,11 +18,11 @@ from typing import Any
 
 from qidesk.services.base import ServiceError, UnitOfWork
 from qidesk.store.base import APPLYING_RECEIVED_VERSIONS
-from qidesk.sync.preflight import PreflightError, check_file
+from qidesk.sync.parallel_read import ReadJob, read_workbooks
 from qidesk.sync.received import ReceivedSheets
 from qidesk.sync.validate import Problem, check_ranges, check_references
 from qidesk.sync.versions import IncomingVersion
-from qidesk.sync.workbook_reader import ParsedWorkbook, ReadCancelled, WorkbookMeta, read_workbook
+from qidesk.sync.workbook_reader import ParsedWorkbook, ReadCancelled
 
 log = logging.getLogger(__name__)
 
@@ -198,40 +198,43 @@ class ImportService:
 
     # -- reading and checking
     def _read_all(
-        self, paths: Sequence[Path | str], progress: Progress | None, cancelled: Cancelled | None
+        self,
+        paths: Sequence[Path | str],
+        progress: Progress | None,
+        cancelled: Cancelled | None,
     ) -> _Prepared:
+        """Pre-flight and read every file, in worker processes when that pays
+        (:mod:`qidesk.sync.parallel_read`, which hands ``reader_options`` to ``read_workbook``
+        wherever it runs: they must pickle)."""
         prepared = _Prepared(paths=[Path(p) for p in paths])
         total = len(prepared.paths)
         names = [p.name for p in prepared.paths]
         unique_names = len(set(names)) == len(names)
-        for number, path in enumerate(prepared.paths, start=1):
-            if cancelled is not None and cancelled():
-                raise ImportCancelled("Import cancelled: nothing was changed.")
+        jobs = [ReadJob(path, path.name if unique_names else str(path)) for path in prepared.paths]
+
+        def announce(finished: int, job: ReadJob) -> None:
             if progress is not None:
-                progress(number - 1, total, f"Reading {path.name}")
-            display = path.name if unique_names else str(path)
-            try:
-                result = check_file(path)
-            except PreflightError as exc:
-                prepared.preflight_problems[str(path)] = [Problem(display, str(exc))]
-                prepared.parsed.append(
-                    ParsedWorkbook(path=path, meta=WorkbookMeta(), display_name=display)
-                )
-                continue
-            try:
-                parsed = read_workbook(
-                    path,
-                    result,
-                    display_name=display,
-                    cancelled=cancelled,
-                    known_sheets=self._received,
-                )
-            except ReadCancelled:
-                raise ImportCancelled("Import cancelled: nothing was changed.") from None
-            prepared.parsed.append(parsed)
+                progress(finished, total, f"Reading {job.path.name}")
+
+        try:
+            outcomes = read_workbooks(
+                jobs, options=self._reader_options(), cancelled=cancelled, announce=announce
+            )
+        except ReadCancelled:
+            raise ImportCancelled("Import cancelled: nothing was changed.") from None
+        for job, outcome in zip(jobs, outcomes, strict=True):
+            if outcome.preflight_error is not None:
+                prepared.preflight_problems[str(job.path)] = [
+                    Problem(job.display_name, outcome.preflight_error)
+                ]
+            prepared.parsed.append(outcome.parsed)
         if progress is not None:
             progress(total, total, "Checking references")
         return prepared
+
+    def _reader_options(self) -> dict[str, Any]:
+        """Keyword arguments of ``read_workbook`` besides the file's own."""
+        return {"known_sheets": self._received}
 
     def _problems_of(self, prepared: _Prepared, parsed: ParsedWorkbook) -> list[Problem]:
         return prepared.preflight_problems.get(str(parsed.path), []) + list(parsed.problems)
