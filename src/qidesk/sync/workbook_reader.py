@@ -964,7 +964,8 @@ def _exported_digests(meta: WorkbookMeta) -> dict[str, tuple[str, str]]:
 
 def _sheets_as_exported(meta: WorkbookMeta, digests: dict[str, str]) -> set[str]:
     """Data sheets byte for byte as the export wrote them, with ``_rows`` (the CRC-32 and size
-    of their parts are those the export recorded). None when ``_rows`` was changed."""
+    of their parts are those the export recorded). Empty when ``_rows`` was changed: a changed
+    row hash makes its row read as edited, so every sheet must then be read in full."""
     exported = _exported_digests(meta)
     if ROWS_SHEET not in exported or exported[ROWS_SHEET][0] != digests.get(ROWS_SHEET):
         return set()
@@ -991,12 +992,11 @@ def _unchanged_known_sheets(
     has merged, which changes nothing when done again: skipping it gives the result of reading
     it."""
     exported = _exported_digests(meta)
-    # (A changed _rows would make rows read as edited: then every sheet is read.)
     unchanged = _sheets_as_exported(meta, digests)
     candidates = {
         spec.sheet: (spec.record_type, exported[spec.sheet][1])
         for spec in all_specs()
-        if spec.sheet in names and spec.sheet in unchanged and exported[spec.sheet][1]
+        if spec.sheet in names and spec.sheet in unchanged
     }
     if not candidates:
         return (), []
@@ -1153,6 +1153,7 @@ def _read_into(
 
         parsed.versions = read_pack(sheets.workbook, meta, file=file, out=out)
         return
+    exported_digests = _exported_digests(meta)
     as_exported = _sheets_as_exported(meta, digests)
     to_read = any(s.sheet in names and s.sheet not in parsed.skipped_sheets for s in all_specs())
     hashes = _read_hashes(sheets.rows(ROWS_SHEET)) if ROWS_SHEET in names and to_read else {}
@@ -1183,7 +1184,7 @@ def _read_into(
             as_exported=spec.sheet in as_exported,
         )
         if spec.sheet in as_exported:
-            digest = _exported_digests(meta)[spec.sheet][1]
+            digest = exported_digests[spec.sheet][1]
         else:
             digest = versions_digest(v.fingerprint for v in versions)
         parsed.read_sheets.append((digest, spec.record_type, [v.uuid for v in versions]))
