@@ -192,3 +192,30 @@ def test_status_words_cover_every_file_status() -> None:
         import_service.VALID,
     }
     assert set(STATUS_TEXT) == statuses
+
+
+def test_import_dialog_shows_each_files_status_beside_it(
+    qtbot, empty_context, team_export, tmp_path
+) -> None:
+    bad = tmp_path / "notes.xlsx"
+    bad.write_text("name,role\nNia,nurse\n")
+    dialog = ImportDialog(empty_context, [team_export, bad])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.paths() == [str(team_export), str(bad)]
+    qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=20000)
+    rows = [
+        [dialog.files.item(r, c).text() for c in range(dialog.files.columnCount())]
+        for r in range(dialog.files.rowCount())
+    ]
+    assert rows[0] == ["team.xlsx", "ready", ""]
+    assert rows[1][:2] == ["notes.xlsx", "rejected"]
+    assert rows[1][2] == "1 problem (listed below)"
+    assert dialog.files.item(1, 1).font().bold()
+    assert "2 files: 1 ready, 1 rejected" in dialog.summary.text()
+    assert not dialog.apply_button.isEnabled()  # a rejected file and "skip" not ticked
+    dialog.files.selectRow(1)
+    qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
+    assert dialog.paths() == [str(team_export)]
+    assert dialog.files.item(0, 1).text() == ""  # checking again is needed

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QListWidget,
     QMessageBox,
     QProgressDialog,
     QPushButton,
@@ -46,6 +45,9 @@ WORKBOOK_FILTER = "Excel workbooks (*.xlsx *.xlsm);;All files (*)"
 PLAN_COLUMNS = ("Record type", "Created", "Updated", "Deleted", "Unchanged", "Conflicts")
 PROBLEM_COLUMNS = ("File", "Sheet", "Row", "Column", "Problem")
 #: File statuses of services.import_service (APPLIED, UNCHANGED, REJECTED, VALID) in words.
+#: Columns of the list of workbooks.
+FILE_COLUMNS = ("Workbook", "Status", "Notes")
+FILE_NAME, FILE_STATUS, FILE_NOTES = range(len(FILE_COLUMNS))
 STATUS_TEXT = {
     "applied": "applied",
     "unchanged": "nothing new",
@@ -171,10 +173,21 @@ class ImportDialog(QDialog):
 
         files_row = QHBoxLayout()
         files_row.setSpacing(8)
-        self.files = QListWidget()
-        self.files.setAccessibleName("Workbooks to import")
+        self.files = QTableWidget(0, len(FILE_COLUMNS))
+        self.files.setHorizontalHeaderLabels(FILE_COLUMNS)
+        self.files.setAccessibleName("Workbooks to import, with what checking found in each")
+        self.files.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.files.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.files.setMaximumHeight(110)
+        self.files.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.files.verticalHeader().setVisible(False)
+        self.files.verticalHeader().setDefaultSectionSize(24)
+        self.files.setColumnWidth(FILE_NAME, 260)
+        self.files.setColumnWidth(FILE_STATUS, 110)
+        self.files.horizontalHeader().setSectionResizeMode(
+            FILE_NOTES, QHeaderView.ResizeMode.Stretch
+        )
+        self.files.setMinimumHeight(120)
+        self.files.setMaximumHeight(170)
         files_row.addWidget(self.files, 1)
         buttons = QVBoxLayout()
         buttons.setSpacing(4)
@@ -233,14 +246,24 @@ class ImportDialog(QDialog):
 
     # files -------------------------------------------------------------------------------
     def paths(self) -> list[str]:
-        return [self.files.item(i).text() for i in range(self.files.count())]
+        return [
+            self.files.item(row, FILE_NAME).data(Qt.ItemDataRole.UserRole)
+            for row in range(self.files.rowCount())
+        ]
 
     def add_files(self, paths: Sequence[str | Path]) -> None:
         present = set(self.paths())
         for path in paths:
             text = str(Path(path))
             if text not in present:
-                self.files.addItem(text)
+                row = self.files.rowCount()
+                self.files.insertRow(row)
+                name = QTableWidgetItem(Path(text).name)
+                name.setData(Qt.ItemDataRole.UserRole, text)
+                name.setToolTip(text)
+                self.files.setItem(row, FILE_NAME, name)
+                self.files.setItem(row, FILE_STATUS, QTableWidgetItem(""))
+                self.files.setItem(row, FILE_NOTES, QTableWidgetItem(""))
                 present.add(text)
         self._invalidate()
 
@@ -251,12 +274,16 @@ class ImportDialog(QDialog):
         self.add_files(chosen)
 
     def remove_selected(self) -> None:
-        for item in self.files.selectedItems():
-            self.files.takeItem(self.files.row(item))
+        rows = sorted({index.row() for index in self.files.selectedIndexes()}, reverse=True)
+        for row in rows:
+            self.files.removeRow(row)
         self._invalidate()
 
     def _invalidate(self) -> None:
         self.preview = None
+        for row in range(self.files.rowCount()):
+            for column in (FILE_STATUS, FILE_NOTES):
+                self.files.item(row, column).setText("")
         self.apply_button.setEnabled(False)
         self.check_button.setEnabled(bool(self.paths()))
 
@@ -322,22 +349,43 @@ class ImportDialog(QDialog):
             ):
                 self.problems.setItem(row, col, _cell(value, align_right=col == 2))
         self.problems.resizeRowsToContents()
+        self._fill_files(preview)
         self.summary.setText(self._summary_text(preview, applied=applied))
+
+    def _fill_files(self, preview: ImportPreview) -> None:
+        """Each file's status and notes beside it (problem count, spreadsheet edits, warnings)."""
+        reports = {report.path: report for report in preview.files}
+        for row, path in enumerate(self.paths()):
+            report = reports.get(path)
+            if report is None:
+                continue
+            status = self.files.item(row, FILE_STATUS)
+            status.setText(STATUS_TEXT.get(report.status, report.status))
+            font = status.font()
+            font.setBold(report.status == "rejected")
+            status.setFont(font)
+            notes = []
+            if report.problems:
+                n = len(report.problems)
+                notes.append(f"{n} problem{'s' if n != 1 else ''} (listed below)")
+            if report.edited_rows:
+                notes.append(f"{report.edited_rows} rows edited in the spreadsheet")
+            notes.extend(f"⚠ {warning}" for warning in report.warnings)
+            text = "; ".join(notes)
+            self.files.item(row, FILE_NOTES).setText(text)
+            self.files.item(row, FILE_NOTES).setToolTip(text)
 
     def _summary_text(self, preview: ImportPreview, *, applied: bool) -> str:
         t = preview.totals
-        lines = []
+        tally: dict[str, int] = {}
         for report in preview.files:
             status = STATUS_TEXT.get(report.status, report.status)
-            n = len(report.problems)
-            extra = f" ({n} problem{'s' if n != 1 else ''})" if n else ""
-            edited = (
-                f", {report.edited_rows} rows edited in the spreadsheet"
-                if report.edited_rows
-                else ""
-            )
-            lines.append(f"{Path(report.path).name}: {status}{extra}{edited}")
-            lines.extend(f"    ⚠ {w}" for w in report.warnings)
+            tally[status] = tally.get(status, 0) + 1
+        n_files = len(preview.files)
+        files_line = f"{n_files} file{'s' if n_files != 1 else ''}: " + ", ".join(
+            f"{count} {status}" for status, count in tally.items()
+        )
+        lines = [files_line]
         if applied:
             head = (
                 f"Applied: {t.created} created, {t.updated} updated, {t.deleted} deleted, "
