@@ -230,3 +230,18 @@ def test_rows_of_a_sheet_as_exported_take_their_hash_from_rows_with_the_same_res
     assert len(calls) == len(recomputed.versions) > 5000
     assert [replace(v, fingerprint="") for v in recomputed.versions] == trusted.versions
     assert trusted.read_sheets == recomputed.read_sheets
+
+
+def test_replacing_the_data_with_a_demo_forgets_the_merged_sheets(
+    team_export: Path, tmp_path: Path
+) -> None:
+    """The cache is only right while the database keeps what it merged: ``demo --force``
+    replaces everything, so a later import must read every sheet again."""
+    from qidesk.services.demo import build_demo
+
+    with Database.open(tmp_path / "lead.sqlite") as db:
+        ImportService(db.unit_of_work, db.path).apply([team_export])
+        assert read_workbook(team_export, known_sheets=ReceivedSheets(db.path)).skipped_sheets
+        build_demo(db.unit_of_work, seed=3, force=True)
+        parsed = read_workbook(team_export, known_sheets=ReceivedSheets(db.path))
+        assert parsed.skipped_sheets == () and parsed.versions
