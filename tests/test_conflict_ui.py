@@ -11,8 +11,9 @@ from qidesk.store.engine import Database
 from qidesk.store.models import Team
 from qidesk.sync.merge import apply_plan, log_import, plan_merge
 from qidesk.ui.context import UiContext
-from qidesk.ui.pages.conflicts_page import DIFFERS_COLOUR, ConflictsPage
+from qidesk.ui.pages.conflicts_page import ConflictsPage
 from qidesk.ui.pages.import_log_page import ImportLogPage
+from qidesk.ui.widgets import DIFFERS_COLOUR
 from test_conflict_service import team_conflict
 from test_merge import row, team_tree
 from test_merge_support import export

@@ -16,9 +16,9 @@ from qidesk.ui.context import UiContext
 from qidesk.ui.dialogs.history_dialog import HistoryDialog, VersionsModel
 from qidesk.ui.pages.coaches_page import CoachesPage
 from qidesk.ui.pages.cohort_page import CohortPage
-from qidesk.ui.pages.conflicts_page import DIFFERS_COLOUR
 from qidesk.ui.pages.deleted_page import DeletedPage
 from qidesk.ui.pages.team_page import TeamPage
+from qidesk.ui.widgets import DIFFERS_COLOUR
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from datetime import date
+from datetime import UTC, date, datetime
 
 from PySide6.QtCore import QAbstractItemModel, QDate, Qt, Signal
 from PySide6.QtGui import (
@@ -241,6 +241,16 @@ class OptionalDateEdit(QDateEdit):
 
 def format_date(value: date | None) -> str:
     return f"{value.day} {value:%b %Y}" if value else ""
+
+
+def local_time(moment: datetime) -> str:
+    """A stored (UTC) time in this computer's time zone: ``26 Nov 2026, 09:30``."""
+    local = moment.replace(tzinfo=UTC).astimezone()
+    return f"{local.day} {local:%b %Y, %H:%M}"
+
+
+#: Okabe–Ito orange, faint, behind values that differ between versions (Conflicts, History).
+DIFFERS_COLOUR = QColor(230, 159, 0, 70)
 
 
 def read_only_table(

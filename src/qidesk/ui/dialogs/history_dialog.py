@@ -21,12 +21,13 @@ from PySide6.QtWidgets import (
 
 from qidesk.services.history_service import RecordHistory, VersionEntry
 from qidesk.ui.context import UiContext
-from qidesk.ui.pages.conflicts_page import DIFFERS_COLOUR, local_time
 from qidesk.ui.table_model import RowsTableModel
 from qidesk.ui.widgets import (
+    DIFFERS_COLOUR,
     EmptyState,
     bold_label,
     firm_splitter,
+    local_time,
     muted_label,
     read_only_table,
     selected_row,

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -25,20 +24,14 @@ from qidesk.ui.context import UiContext
 from qidesk.ui.pages.base import Page, page_header
 from qidesk.ui.table_model import RowsTableModel
 from qidesk.ui.widgets import (
+    DIFFERS_COLOUR,
     EmptyState,
     firm_splitter,
+    local_time,
     page_title_label,
     read_only_table,
     selected_row,
 )
-
-#: Okabe–Ito orange, faint, behind values that differ between versions.
-DIFFERS_COLOUR = QColor(230, 159, 0, 70)
-
-
-def local_time(moment: datetime) -> str:
-    local = moment.replace(tzinfo=UTC).astimezone()
-    return f"{local.day} {local:%b %Y, %H:%M}"
 
 
 def version_heading(index: int, version: ConflictVersion) -> str:

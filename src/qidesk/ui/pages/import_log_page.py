@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -17,12 +16,13 @@ from qidesk.services.import_log_service import COUNT_KEYS, ImportEntry, Received
 from qidesk.ui.context import UiContext
 from qidesk.ui.pages.base import Page, page_header
 from qidesk.ui.table_model import RowsTableModel
-from qidesk.ui.widgets import EmptyState, firm_splitter, read_only_table, selected_row
-
-
-def local_time(moment: datetime) -> str:
-    local = moment.replace(tzinfo=UTC).astimezone()
-    return f"{local.day} {local:%b %Y, %H:%M}"
+from qidesk.ui.widgets import (
+    EmptyState,
+    firm_splitter,
+    local_time,
+    read_only_table,
+    selected_row,
+)
 
 
 class ImportsModel(RowsTableModel[ImportEntry]):
