@@ -25,6 +25,8 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from baseline import calamine_parse
+
 os.environ.setdefault("QIDESK_DATA_DIR", tempfile.mkdtemp(prefix="qidesk-bench-"))
 
 
@@ -73,18 +75,6 @@ def median_time(run: Callable[[], object], repeat: int) -> float:
         run()
         times.append(time.perf_counter() - started)
     return statistics.median(times)
-
-
-def calamine_parse(files: list[Path]) -> int:
-    import python_calamine
-
-    rows = 0
-    for path in files:
-        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
-        for name in workbook.sheet_names:
-            rows += len(workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
-        workbook.close()
-    return rows
 
 
 def main(argv: list[str] | None = None) -> int:

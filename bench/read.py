@@ -26,8 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import python_calamine
-
+from baseline import calamine_parse
 from qidesk.sync import cells, workbook_reader
 from qidesk.sync.workbook_reader import (
     MAX_FORMULA_REPORTS,
@@ -167,16 +166,6 @@ def scan_files(files: list[Path], scan: Callable[[bytes, str, _Collector], bool]
                     data = fh.read()
                 refused += not scan(data, sheet, _Collector(path.name))
     return refused
-
-
-def calamine_parse(files: list[Path]) -> int:
-    rows = 0
-    for path in files:
-        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
-        for name in workbook.sheet_names:
-            rows += len(workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
-        workbook.close()
-    return rows
 
 
 def hash_inputs(files: list[Path]) -> list[tuple[dict[str, Any], Any]]:
