@@ -11,10 +11,11 @@ start of its entry point, which ``installer/qidesk_entry.py`` and ``qidesk/__mai
 While the workers read (and while they start), this process reads the files no worker has taken
 yet, the smallest first: a cold pool then costs little more than its start-up on an idle core.
 
-A worker only reads files: it never opens the database nor imports Qt. Its result travels back in
-a compact columnar form (:class:`_PackedVersions`) that the parent turns back into equal
-:class:`~qidesk.sync.versions.IncomingVersion` objects: a third of the bytes of the pickled
-dataclasses, and two thirds of the parent's time to receive them (bench/parallel_read.py).
+A worker only reads files: it never opens the database nor imports Qt. It never makes its
+versions into objects either: the reader keeps each data sheet's versions as columns
+(:class:`~qidesk.sync.versions.VersionColumns`), which is what pickles back, and the parent makes
+the equal :class:`~qidesk.sync.versions.IncomingVersion` objects as each result arrives
+(bench/parallel_read.py measures the payload).
 
 If no pool can be started (a sandbox that forbids processes or semaphores) or a worker dies, the
 files not yet read are read here, one after the other, as before.
@@ -30,16 +31,28 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, fields
-from datetime import date, datetime
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from qidesk.sync.preflight import PreflightError, check_file
-from qidesk.sync.versions import CellRef, IncomingVersion
+from qidesk.sync.versions import pack_versions, unpack_versions
 from qidesk.sync.workbook_reader import ParsedWorkbook, ReadCancelled, WorkbookMeta, read_workbook
 
 log = logging.getLogger(__name__)
+
+#: pack_versions and unpack_versions (qidesk.sync.versions) are here too, for older callers.
+__all__ = [
+    "ReadJob",
+    "ReadOutcome",
+    "default_start_method",
+    "pack_versions",
+    "pool_context",
+    "pool_pays",
+    "read_one",
+    "read_workbooks",
+    "unpack_versions",
+]
 
 #: A pool is used for at least this many files ...
 POOL_MIN_FILES = 2
@@ -242,7 +255,7 @@ def _read_in_pool(
                 if number and cancelled is not None and cancelled():
                     raise ReadCancelled()
                 index = futures[future]
-                outcomes[index] = _unpack(future.result())
+                outcomes[index] = _received(future.result())
                 if announce is not None:
                     announce(finished, jobs[index])
                 finished += 1
@@ -253,7 +266,7 @@ def _read_in_pool(
                     continue
                 pending.discard(future)
                 index = futures[future]
-                outcomes[index] = read_one(jobs[index], options, cancelled)
+                outcomes[index] = _received(read_one(jobs[index], options, cancelled))
                 if announce is not None:
                     announce(finished, jobs[index])
                 finished += 1
@@ -307,107 +320,14 @@ def _worker_start(options: dict[str, Any]) -> None:
     gc.disable()
 
 
-def _worker_read(job: ReadJob) -> tuple[ReadOutcome, _PackedVersions]:
-    outcome = read_one(job, _worker_options)
-    packed = pack_versions(outcome.parsed.versions)
-    outcome.parsed.versions = []
-    return outcome, packed
+def _worker_read(job: ReadJob) -> ReadOutcome:
+    """Read one file; its versions stay columns (never made into objects here), which is what
+    pickles back to the parent (``ParsedWorkbook.__getstate__``)."""
+    return read_one(job, _worker_options)
 
 
-def _unpack(result: tuple[ReadOutcome, _PackedVersions]) -> ReadOutcome:
-    outcome, packed = result
-    outcome.parsed.versions = unpack_versions(packed)
+def _received(outcome: ReadOutcome) -> ReadOutcome:
+    """A result from a worker, or read here while the workers read: its versions are made into
+    objects now, while the workers still read, rather than later while they would idle."""
+    outcome.parsed.versions  # noqa: B018  (made and kept by the property)
     return outcome
-
-
-# ---- the compact form of a file's versions -----------------------------------------------------
-
-#: Fields of a version that are the same for a whole run of rows (see :data:`_Run`) or rebuilt.
-_RUN_FIELDS = ("record_type", "values", "source", "is_conflict_head", "extra")
-#: The other fields travel as one column each, in this order (whatever fields versions gain).
-_ROW_FIELDS = tuple(f.name for f in fields(IncomingVersion) if f.name not in _RUN_FIELDS)
-#: Row fields whose values are (nearly) all different: not worth sharing.
-_UNIQUE_FIELDS = frozenset({"uuid", "fingerprint"})
-
-#: A run of plain versions (no conflict head, no extra, no source column) of one record type,
-#: one set of value keys, one file and one sheet, as columns: (record_type, keys, file, sheet,
-#: rows, value tuples, then one list per :data:`_ROW_FIELDS`). Any other version travels as the
-#: object itself.
-_Run = tuple[Any, ...]
-_PackedVersions = list["_Run | IncomingVersion"]
-
-
-def pack_versions(versions: Sequence[IncomingVersion]) -> _PackedVersions:
-    """The compact, quickly pickled form of ``versions`` (see :func:`unpack_versions`).
-
-    Repeated vectors, authors, times and value texts become one shared object each (equal values
-    of the same type: the result compares equal), which halves the bytes to send."""
-    packed: _PackedVersions = []
-    shared: dict[Any, Any] = {}
-    share = shared.setdefault
-    shared_fields = [name not in _UNIQUE_FIELDS for name in _ROW_FIELDS]
-    run: Any = None
-    run_key: tuple[Any, ...] | None = None
-    for version in versions:
-        source = version.source
-        if version.is_conflict_head or version.extra or source.column is not None:
-            packed.append(version)
-            run_key = None
-            continue
-        values = version.values
-        keys = tuple(values)
-        key = (version.record_type, keys, source.file, source.sheet)
-        if key != run_key:
-            run = (*key, [], [], *([] for _ in _ROW_FIELDS))
-            packed.append(run)
-            run_key = key
-        run[4].append(source.row)
-        run[5].append(tuple(_shared_value(v, share) for v in values.values()))
-        state = version.__dict__
-        for column, name, sharing in zip(run[6:], _ROW_FIELDS, shared_fields, strict=True):
-            value = state[name]
-            column.append(_shared_value(value, share) if sharing else value)
-    return packed
-
-
-def _time_key(value: datetime) -> tuple[Any, ...]:
-    # Equal datetimes may differ in zone or fold: share only truly identical ones.
-    return (datetime, value, value.tzinfo, value.fold)
-
-
-def _shared_value(value: Any, share: Callable[[Any, Any], Any]) -> Any:
-    kind = type(value)
-    if kind is str:
-        return share(value, value)
-    if kind is date:
-        return share((date, value), value)
-    if kind is datetime:
-        return share(_time_key(value), value)
-    return value
-
-
-def unpack_versions(packed: _PackedVersions) -> list[IncomingVersion]:
-    """The versions :func:`pack_versions` packed, equal to the originals and in their order."""
-    new = object.__new__
-    out: list[IncomingVersion] = []
-    append = out.append
-    for item in packed:
-        if isinstance(item, IncomingVersion):
-            append(item)
-            continue
-        record_type, keys, file, sheet, rows, values = item[:6]
-        for row, row_values, *columns in zip(rows, values, *item[6:], strict=True):
-            ref = new(CellRef)
-            ref.__dict__.update(file=file, sheet=sheet, row=row, column=None)
-            version = new(IncomingVersion)
-            state = version.__dict__
-            state.update(zip(_ROW_FIELDS, columns, strict=True))
-            state.update(
-                record_type=record_type,
-                values=dict(zip(keys, row_values, strict=True)),
-                source=ref,
-                is_conflict_head=False,
-                extra={},
-            )
-            append(version)
-    return out

@@ -18,6 +18,8 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import repeat
+from operator import attrgetter, itemgetter
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -63,8 +65,10 @@ from qidesk.sync.validate import MAX_PROBLEMS_PER_FILE, Problem
 from qidesk.sync.versions import (
     CellRef,
     IncomingVersion,
+    VersionColumns,
     cell_ref,
     incoming_version,
+    pack_versions,
     version_fingerprint,
     versions_digest,
 )
@@ -138,13 +142,16 @@ class WorkbookMeta:
     extra: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(eq=False)
 class ParsedWorkbook:
-    """One file read: its versions and every problem found (empty when it may be applied)."""
+    """One file read: its versions and every problem found (empty when it may be applied).
+
+    ``versions`` are made into objects when first asked for: until then a data sheet's versions
+    are kept column by column (:class:`~qidesk.sync.versions.VersionColumns`), which is also
+    what travels when a worker process sends the result (see :meth:`__getstate__`)."""
 
     path: Path
     meta: WorkbookMeta
-    versions: list[IncomingVersion] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     file_hash: str = ""
@@ -159,9 +166,58 @@ class ParsedWorkbook:
     #: The data sheets read: (versions digest, record type, uuids), remembered once merged.
     read_sheets: list[tuple[str, str, list[str]]] = field(default_factory=list)
 
+    #: The versions in order: lists of objects and sheets' columns not yet made into objects.
+    version_parts: list[list[IncomingVersion] | VersionColumns] = field(
+        default_factory=list, repr=False
+    )
+
     def __post_init__(self) -> None:
         if not self.display_name:
             self.display_name = self.path.name
+
+    @property
+    def versions(self) -> list[IncomingVersion]:
+        """Every version read, in sheet and row order (made into objects at the first call)."""
+        parts = self.version_parts
+        if len(parts) == 1 and type(parts[0]) is list:
+            return parts[0]
+        versions: list[IncomingVersion] = []
+        for part in parts:
+            versions.extend(part.versions() if isinstance(part, VersionColumns) else part)
+        self.version_parts = [versions]
+        return versions
+
+    @versions.setter
+    def versions(self, versions: list[IncomingVersion]) -> None:
+        self.version_parts = [versions]
+
+    def _facts(self) -> dict[str, Any]:
+        facts = {k: v for k, v in self.__dict__.items() if k != "version_parts"}
+        facts["versions"] = self.versions
+        return facts
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ParsedWorkbook):
+            return NotImplemented
+        return self._facts() == other._facts()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What pickles: versions already made into objects travel packed
+        (:func:`~qidesk.sync.versions.pack_versions`), columns as they are."""
+        state = dict(self.__dict__)
+        parts: list[list[IncomingVersion] | VersionColumns] = []
+        for part in self.version_parts:
+            for item in pack_versions(part) if isinstance(part, list) else [part]:
+                if isinstance(item, VersionColumns):
+                    parts.append(item)
+                elif parts and isinstance(parts[-1], list):
+                    parts[-1].append(item)
+                else:
+                    parts.append([item])
+        state["version_parts"] = parts
+        return state
 
     @property
     def ok(self) -> bool:
@@ -691,17 +747,7 @@ def _fast_version_fields(
         return None
     if deleted is not None and deleted != "":
         return None
-    if vv_raw in vectors:
-        vv = vectors[vv_raw]
-    else:
-        text = vv_raw.strip()
-        vv = text if _VECTOR_TEXT.match(text) and _is_sorted_vector(text) else None
-        if vv is None:
-            try:
-                vv = str(VersionVector.parse(text))
-            except ValueError:
-                vv = None
-        vectors[vv_raw] = vv
+    vv = vectors[vv_raw] if vv_raw in vectors else vectors.setdefault(vv_raw, _vector_of(vv_raw))
     if vv is None:
         return None
     try:
@@ -711,6 +757,17 @@ def _fast_version_fields(
     if updated_at.tzinfo is not None:
         return None
     return vv, updated_at, by_raw.strip(), None
+
+
+def _vector_of(raw: str) -> str | None:
+    """The canonical form of a vector cell's text, None when it is not a version vector."""
+    text = raw.strip()
+    if _VECTOR_TEXT.match(text) and _is_sorted_vector(text):
+        return text
+    try:
+        return str(VersionVector.parse(text))
+    except ValueError:
+        return None
 
 
 def _is_sorted_vector(text: str) -> bool:
@@ -777,6 +834,197 @@ def edited_version(vv: str, meta: WorkbookMeta, new_hash: str) -> tuple[str, dat
     return str(VersionVector.parse(vv).incremented(origin)), meta.exported_at, meta.export_id
 
 
+def _read_columns(
+    spec: RecordTypeSpec,
+    rows: list[list[Any]],
+    index: dict[str, int],
+    plan: _RowPlan,
+    version_cols: tuple[int, int, int, int],
+    vectors: dict[str, str | None],
+    file: str,
+    meta: WorkbookMeta,
+    hashes: dict[tuple[str, str], str],
+    as_exported: bool,
+) -> tuple[VersionColumns, int] | None:
+    """:func:`read_data_sheet` a column at a time, for a sheet with no problem: every row as
+    wide as the header, with a well-formed uuid found once, cells that convert, vectors, times
+    and authors as text, and deletion marks empty or a date and time as text. None means "read
+    it row by row" (which finds and reports the problems); else the same versions and edit
+    count as reading row by row, as columns.
+
+    Whole columns are checked and converted by C loops (``map``, ``set``, ``all``); a column
+    whose cells do not all have the type QI Desk writes is converted cell by cell with
+    :func:`convert`, which gives what the row-by-row fast paths give."""
+    body = rows[1:]
+    count = len(body)
+    if not count or set(map(len, body)) != {len(rows[0])}:
+        return None
+    uuids = list(map(itemgetter(index["uuid"]), body))
+    if (
+        set(map(type, uuids)) != {str}
+        or not all(map(_UUID_TEXT.match, uuids))
+        or len(set(uuids)) != count
+    ):
+        return None
+    keys: list[str] = []
+    columns: list[list[Any]] = []
+    texts: dict[Any, Any] = {}
+    for i, key, kind, choices, col in plan:
+        column = _convert_column(list(map(itemgetter(i), body)), kind, choices, col)
+        if column is None:
+            return None
+        if kind in (TEXT, ENUM, REF) and len(set(column)) < count:
+            # equal texts as one object each: a smaller heap, and a worker's result pickles
+            # and unpickles faster
+            column = list(map(texts.setdefault, column, column))
+        keys.append(key)
+        columns.append(column)
+    vv_i, at_i, by_i, del_i = version_cols
+    vv_cells = list(map(itemgetter(vv_i), body))
+    at_cells = list(map(itemgetter(at_i), body))
+    by_cells = list(map(itemgetter(by_i), body))
+    deleted_cells = list(map(itemgetter(del_i), body))
+    if set(map(type, vv_cells)) | set(map(type, at_cells)) | set(map(type, by_cells)) != {str}:
+        return None
+    # Each distinct text converted once (and the equal results shared, which pickles small).
+    canonical: dict[str, str] = {}
+    for text in set(vv_cells):
+        vv = vectors[text] if text in vectors else vectors.setdefault(text, _vector_of(text))
+        if vv is None:
+            return None
+        canonical[text] = vv
+    vvs = list(map(canonical.__getitem__, vv_cells))
+    times = {}
+    for text in set(at_cells):
+        try:
+            stamp = datetime.fromisoformat(text)
+        except ValueError:
+            return None
+        if stamp.tzinfo is not None:
+            return None
+        times[text] = stamp
+    updated_at = list(map(times.__getitem__, at_cells))
+    authors = {text: text.strip() for text in set(by_cells)}
+    updated_by = list(map(authors.__getitem__, by_cells))
+    deleted_at = _deletion_marks(deleted_cells)
+    if deleted_at is None:
+        return None
+    record_type, sheet = spec.record_type, spec.sheet
+    exported = list(map(hashes.get, zip(repeat(sheet, count), uuids, strict=True)))
+    edited = 0
+    fingerprints: list[str]
+    if as_exported and all(exported):
+        fingerprints = [""] * count  # the sheet's digest is the one the export recorded
+    else:
+        fingerprints = []
+        for number, values in enumerate(_value_dicts(keys, columns, count)):
+            was = exported[number]
+            new_hash = was if as_exported and was else row_hash(values, deleted_at[number])
+            if was != new_hash:
+                edit = edited_version(vvs[number], meta, new_hash)
+                vvs[number], updated_at[number], updated_by[number] = edit
+                edited += 1
+            if not as_exported:
+                fingerprints.append(
+                    version_fingerprint(
+                        record_type,
+                        uuids[number],
+                        vvs[number],
+                        updated_at[number],
+                        updated_by[number],
+                        new_hash,
+                    )
+                )
+        if as_exported:
+            fingerprints = [""] * count
+    block = VersionColumns(
+        record_type,
+        file,
+        sheet,
+        tuple(keys),
+        list(range(2, count + 2)),
+        columns,
+        uuids,
+        vvs,
+        updated_at,
+        updated_by,
+        deleted_at,
+        fingerprints,
+    )
+    return block, edited
+
+
+def _value_dicts(keys: list[str], columns: list[list[Any]], count: int) -> list[dict[str, Any]]:
+    if not keys:
+        return [{} for _ in range(count)]
+    return list(map(dict, map(zip, repeat(keys, count), zip(*columns, strict=True))))
+
+
+def _convert_column(
+    cells: list[Any], kind: str, choices: frozenset[str], col: ValueColumn
+) -> list[Any] | None:
+    """A column's cells as values (what :func:`_convert_row` gives each), or None when a cell
+    does not convert."""
+    types = set(map(type, cells))
+    if types == {str}:
+        if kind == TEXT:
+            if max(map(len, cells)) <= MAX_CELL_TEXT:
+                # an empty cell of a text column is None where the column allows it, else ""
+                return [c or None for c in cells] if col.nullable and "" in cells else cells
+        elif kind == REF:
+            if "" not in cells:
+                if all(map(_UUID_TEXT.match, cells)):
+                    return cells
+            elif col.nullable and all(map(_UUID_TEXT.match, filter(None, cells))):
+                return [c or None for c in cells]
+        elif kind == ENUM and choices.issuperset(cells):
+            return cells
+    elif len(types) == 1:
+        cell_type = next(iter(types))
+        if cell_type is float:
+            if kind == INT and all(map(float.is_integer, cells)):
+                return list(map(int, cells))
+            if kind == FLOAT and all(map(math.isfinite, cells)):
+                return cells
+        elif (
+            (cell_type is int and kind == INT)
+            or (cell_type is bool and kind == BOOL)
+            or (cell_type is date and kind == DATE)
+        ) or (
+            cell_type is datetime
+            and kind == DATETIME
+            and set(map(attrgetter("tzinfo"), cells)) == {None}
+        ):
+            return cells
+    values = []
+    for raw in cells:
+        try:
+            value = convert(raw, col.kind, nullable=col.nullable, choices=col.choices)
+        except CellError:
+            return None
+        if col.ref_type and value is not None and not is_uuid_text(value):
+            return None
+        values.append(value)
+    return values
+
+
+def _deletion_marks(cells: list[Any]) -> list[datetime | None] | None:
+    """The deletion marks of a column of empty cells and date-and-time texts (what QI Desk
+    writes), as :func:`_version_fields` reads them; None for any other cell."""
+    if not set(map(type, cells)) <= {str, type(None)}:
+        return None
+    marks: dict[str | None, datetime | None] = {}
+    for text in set(cells):
+        if is_blank(text):
+            marks[text] = None
+            continue
+        try:
+            marks[text] = to_datetime(text)
+        except CellError:
+            return None
+    return list(map(marks.__getitem__, cells))
+
+
 def read_data_sheet(
     spec: RecordTypeSpec,
     rows: list[list[Any]],
@@ -786,8 +1034,10 @@ def read_data_sheet(
     hashes: dict[tuple[str, str], str],
     out: _Collector,
     as_exported: bool = False,
-) -> tuple[list[IncomingVersion], int]:
-    """The versions of one data sheet; problems go to ``out``. Returns (versions, edited).
+) -> tuple[list[IncomingVersion] | VersionColumns, int]:
+    """The versions of one data sheet; problems go to ``out``. Returns (versions, edited):
+    the versions as columns when every row has the form QI Desk writes (see
+    :func:`_read_columns`), else as objects read row by row.
 
     ``as_exported`` says the sheet and ``_rows`` are byte for byte as the export wrote them
     (see :func:`_sheets_as_exported`): a row's hash in ``_rows`` is then its hash, not
@@ -810,6 +1060,12 @@ def read_data_sheet(
     plan = _row_plan(spec, index)
     version_cols = (index["vv"], index["updated_at"], index["updated_by"], index["deleted_at"])
     vectors: dict[str, str | None] = {}
+    if not out.full:
+        columns = _read_columns(
+            spec, rows, index, plan, version_cols, vectors, file, meta, hashes, as_exported
+        )
+        if columns is not None:
+            return columns
     for offset, row in enumerate(rows[1:], start=2):
         if out.full:
             break
@@ -1183,14 +1439,19 @@ def _read_into(
             out=out,
             as_exported=spec.sheet in as_exported,
         )
+        if isinstance(versions, VersionColumns):
+            fingerprints, uuids = versions.fingerprints, list(versions.uuids)
+        else:
+            fingerprints = [v.fingerprint for v in versions]
+            uuids = [v.uuid for v in versions]
         if spec.sheet in as_exported:
             digest = exported_digests[spec.sheet][1]
         else:
-            digest = versions_digest(v.fingerprint for v in versions)
-        parsed.read_sheets.append((digest, spec.record_type, [v.uuid for v in versions]))
-        parsed.versions.extend(versions)
+            digest = versions_digest(fingerprints)
+        parsed.read_sheets.append((digest, spec.record_type, uuids))
+        parsed.version_parts.append(versions)
         parsed.edited_rows += edited
     if CONFLICTS_SHEET in names:
-        parsed.versions.extend(
+        parsed.version_parts.append(
             read_conflict_heads(sheets.rows(CONFLICTS_SHEET), file=file, out=out)
         )
