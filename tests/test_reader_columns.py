@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import pickle
 import shutil
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -358,3 +359,46 @@ def test_versions_are_made_once_and_can_be_replaced() -> None:
     assert parsed.versions is first and parsed.version_parts == [first]
     parsed.versions = []
     assert parsed.versions == [] and parsed.version_parts == [[]]
+
+
+def test_rows_is_read_only_when_a_sheet_to_read_is_not_as_exported(
+    source: Source, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An export's data sheets and ``_rows`` as written: no row was edited, so ``_rows`` (a
+    quarter of a workbook) is neither scanned nor parsed; once a sheet is edited it is."""
+    edited = tmp_path / "edited.xlsx"
+    book = openpyxl.load_workbook(source.full)
+    sheet = book["Teams"]
+    sheet.cell(2, [c.value for c in sheet[1]].index("site") + 1).value = "edited"
+    book.save(edited)
+    hashed: list[int] = []
+    scanned: list[str] = []
+    real_hashes, real_scan = workbook_reader._read_hashes, workbook_reader.scan_sheet_xml
+
+    def spy_hashes(rows: list[list[Any]]) -> dict[tuple[str, str], str]:
+        hashed.append(len(rows))
+        return real_hashes(rows)
+
+    def spy_scan(archive: Any, member: str, sheet: str, *args: Any) -> bool:
+        scanned.append(sheet)
+        return real_scan(archive, member, sheet, *args)
+
+    monkeypatch.setattr(workbook_reader, "_read_hashes", spy_hashes)
+    monkeypatch.setattr(workbook_reader, "scan_sheet_xml", spy_scan)
+
+    def nothing_known(digests: list[str]) -> dict[str, tuple[str, list[str]]]:
+        return {}
+
+    quick = read_workbook(source.full, known_sheets=nothing_known)
+    assert hashed == [] and "_rows" not in scanned and "Teams" in scanned
+    assert quick.problems == [] and quick.edited_rows == 0 and len(quick.versions) > 5000
+    with monkeypatch.context() as patch:
+        patch.setattr(workbook_reader, "_sheets_as_exported", lambda meta, digests: set())
+        full = read_workbook(source.full, known_sheets=nothing_known)
+    assert hashed and "_rows" in scanned
+    assert [replace(v, fingerprint="") for v in full.versions] == quick.versions
+    assert full.read_sheets == quick.read_sheets and full.edited_rows == 0
+    hashed.clear()
+    scanned.clear()
+    changed = read_workbook(edited, known_sheets=nothing_known)
+    assert hashed and "_rows" in scanned and changed.edited_rows == 1

@@ -910,33 +910,29 @@ def _read_columns(
     if deleted_at is None:
         return None
     record_type, sheet = spec.record_type, spec.sheet
-    exported = list(map(hashes.get, zip(repeat(sheet, count), uuids, strict=True)))
     edited = 0
     fingerprints: list[str]
-    if as_exported and all(exported):
+    if as_exported:
         fingerprints = [""] * count  # the sheet's digest is the one the export recorded
     else:
         fingerprints = []
+        exported = list(map(hashes.get, zip(repeat(sheet, count), uuids, strict=True)))
         for number, values in enumerate(_value_dicts(keys, columns, count)):
-            was = exported[number]
-            new_hash = was if as_exported and was else row_hash(values, deleted_at[number])
-            if was != new_hash:
+            new_hash = row_hash(values, deleted_at[number])
+            if exported[number] != new_hash:
                 edit = edited_version(vvs[number], meta, new_hash)
                 vvs[number], updated_at[number], updated_by[number] = edit
                 edited += 1
-            if not as_exported:
-                fingerprints.append(
-                    version_fingerprint(
-                        record_type,
-                        uuids[number],
-                        vvs[number],
-                        updated_at[number],
-                        updated_by[number],
-                        new_hash,
-                    )
+            fingerprints.append(
+                version_fingerprint(
+                    record_type,
+                    uuids[number],
+                    vvs[number],
+                    updated_at[number],
+                    updated_by[number],
+                    new_hash,
                 )
-        if as_exported:
-            fingerprints = [""] * count
+            )
     block = VersionColumns(
         record_type,
         file,
@@ -1040,8 +1036,9 @@ def read_data_sheet(
     :func:`_read_columns`), else as objects read row by row.
 
     ``as_exported`` says the sheet and ``_rows`` are byte for byte as the export wrote them
-    (see :func:`_sheets_as_exported`): a row's hash in ``_rows`` is then its hash, not
-    recomputed (the cells are still typed and checked), and its versions' fingerprints are
+    (see :func:`_sheets_as_exported`): no row was edited then (an export writes every row's
+    hash in ``_rows``), so ``hashes`` are not looked at and may be empty, row hashes are not
+    recomputed (the cells are still typed and checked), and the versions' fingerprints are
     not computed (the sheet's digest is the one the export recorded)."""
     sheet = spec.sheet
     if not rows:
@@ -1084,11 +1081,15 @@ def read_data_sheet(
         if uuid is None or values is None or version is None:
             continue
         vv, updated_at, updated_by, deleted_at = version
-        exported = hashes.get((sheet, uuid))
-        new_hash = exported if as_exported and exported else row_hash(values, deleted_at)
-        if exported != new_hash:
-            vv, updated_at, updated_by = edited_version(vv, meta, new_hash)
-            edited += 1
+        fingerprint = ""  # as exported: the sheet's digest is the one the export recorded
+        if not as_exported:
+            new_hash = row_hash(values, deleted_at)
+            if hashes.get((sheet, uuid)) != new_hash:
+                vv, updated_at, updated_by = edited_version(vv, meta, new_hash)
+                edited += 1
+            fingerprint = version_fingerprint(
+                record_type, uuid, vv, updated_at, updated_by, new_hash
+            )
         versions.append(
             incoming_version(
                 record_type,
@@ -1099,9 +1100,7 @@ def read_data_sheet(
                 deleted_at,
                 values,
                 cell_ref(file, sheet, offset),
-                ""
-                if as_exported  # the sheet's digest is the one the export recorded
-                else version_fingerprint(record_type, uuid, vv, updated_at, updated_by, new_hash),
+                fingerprint,
             )
         )
     return versions, edited
@@ -1221,7 +1220,10 @@ def _exported_digests(meta: WorkbookMeta) -> dict[str, tuple[str, str]]:
 def _sheets_as_exported(meta: WorkbookMeta, digests: dict[str, str]) -> set[str]:
     """Data sheets byte for byte as the export wrote them, with ``_rows`` (the CRC-32 and size
     of their parts are those the export recorded). Empty when ``_rows`` was changed: a changed
-    row hash makes its row read as edited, so every sheet must then be read in full."""
+    row hash makes its row read as edited, so every sheet must then be read in full.
+
+    Their rows are the exported versions, unedited: the export wrote each row's hash in
+    ``_rows``, which is as written too. So ``_rows`` need not be read for them."""
     exported = _exported_digests(meta)
     if ROWS_SHEET not in exported or exported[ROWS_SHEET][0] != digests.get(ROWS_SHEET):
         return set()
@@ -1315,6 +1317,7 @@ def read_workbook(
             if not parts:
                 out.add("the workbook's list of sheets cannot be read")
             skipped: tuple[str, ...] = ()
+            rows_not_needed = False
             first: list[str] = []
             if known_sheets is not None and META_SHEET in parts:
                 first = [META_SHEET]
@@ -1328,9 +1331,14 @@ def read_workbook(
                         skipped, parsed.known_records = _unchanged_known_sheets(
                             meta, sheets.names, parsed_digests, known_sheets
                         )
+                        as_exported = _sheets_as_exported(meta, parsed_digests)
+                        if not _rows_needed(list(parts), skipped, as_exported):
+                            rows_not_needed = True
             not_needed = set(first) | set(skipped)
-            if skipped and all(s.sheet in skipped for s in all_specs() if s.sheet in parts):
-                not_needed.add(ROWS_SHEET)  # its hashes are only needed to read data sheets
+            if rows_not_needed:
+                # Its hashes are only needed to tell the edits in data sheets to be read that
+                # are not as exported; there are none.
+                not_needed.add(ROWS_SHEET)
             rest = [s for s in parts if s not in not_needed]
             scan(archive, parts, rest)
             parsed.skipped_sheets = skipped
@@ -1364,6 +1372,14 @@ def read_workbook(
     if parsed.problems:
         parsed.known_records = []
     return parsed
+
+
+def _rows_needed(names: list[str], skipped: tuple[str, ...], as_exported: set[str]) -> bool:
+    """True when a data sheet to read is not as exported: ``_rows``' hashes tell its edits."""
+    return any(
+        s.sheet in names and s.sheet not in skipped and s.sheet not in as_exported
+        for s in all_specs()
+    )
 
 
 def _open_calamine(path: Path, out: _Collector) -> Any:
@@ -1411,8 +1427,11 @@ def _read_into(
         return
     exported_digests = _exported_digests(meta)
     as_exported = _sheets_as_exported(meta, digests)
-    to_read = any(s.sheet in names and s.sheet not in parsed.skipped_sheets for s in all_specs())
-    hashes = _read_hashes(sheets.rows(ROWS_SHEET)) if ROWS_SHEET in names and to_read else {}
+    hashes = (
+        _read_hashes(sheets.rows(ROWS_SHEET))
+        if ROWS_SHEET in names and _rows_needed(names, parsed.skipped_sheets, as_exported)
+        else {}
+    )
     if ROWS_SHEET not in names:
         out.add(f"the hidden sheet {ROWS_SHEET!r} is missing", ROWS_SHEET)
         return
