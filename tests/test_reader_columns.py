@@ -34,6 +34,8 @@ from qidesk.sync.workbook_reader import (
     _convert_column,
     _convert_row,
     _row_plan,
+    are_uuid_texts,
+    is_uuid_text,
     read_data_sheet,
     read_workbook,
 )
@@ -402,3 +404,25 @@ def test_rows_is_read_only_when_a_sheet_to_read_is_not_as_exported(
     scanned.clear()
     changed = read_workbook(edited, known_sheets=nothing_known)
     assert hashed and "_rows" in scanned and changed.edited_rows == 1
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.uuids().map(str),
+            st.uuids().map(lambda u: str(u).upper()),
+            st.text(alphabet="0123456789abcdefABCDEF-xg ü\n", min_size=30, max_size=40),
+            st.uuids().map(lambda u: str(u).replace("-", "")),
+            st.uuids().map(lambda u: f"{u}"[:8] + "a" + f"{u}"[9:]),
+            st.uuids().map(lambda u: f"{u}"[1:] + "-"),
+        ),
+        max_size=6,
+    )
+)
+def test_are_uuid_texts_is_is_uuid_text_of_each(texts: list[str]) -> None:
+    assert are_uuid_texts(texts) == all(map(is_uuid_text, texts))
+    valid = [t for t in texts if is_uuid_text(t)]
+    assert are_uuid_texts(valid)
+    for text in texts:
+        if not is_uuid_text(text):
+            assert not are_uuid_texts([*valid, text]) and not are_uuid_texts([text, *valid])

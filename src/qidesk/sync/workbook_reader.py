@@ -15,11 +15,11 @@ import json
 import math
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import repeat
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -121,6 +121,32 @@ _VECTOR_TEXT = re.compile(r"(?:[^:;\s]+:[1-9][0-9]*)(?:;[^:;\s]+:[1-9][0-9]*)*\Z
 def is_uuid_text(text: str) -> bool:
     """True for a lowercase, hyphenated uuid (the form QI Desk writes)."""
     return _UUID_TEXT.match(text) is not None
+
+
+_HEX_DIGITS = b"0123456789abcdef"
+
+
+def are_uuid_texts(texts: list[str]) -> bool:
+    """True when every text is a lowercase, hyphenated uuid (:func:`is_uuid_text` of each,
+    checked on all of them at once: several times faster than a match per text)."""
+    count = len(texts)
+    if not count:
+        return True
+    if set(map(len, texts)) != {36}:
+        return False
+    try:
+        joined = "".join(texts).encode("ascii")
+    except UnicodeEncodeError:
+        return False
+    # Hyphens at 8, 13, 18 and 23 of each text, and nothing else but lowercase hex digits.
+    hyphens = b"-" * count
+    return (
+        joined[8::36] == hyphens
+        and joined[13::36] == hyphens
+        and joined[18::36] == hyphens
+        and joined[23::36] == hyphens
+        and joined.translate(None, _HEX_DIGITS) == hyphens * 4
+    )
 
 
 class ReadCancelled(Exception):
@@ -859,18 +885,15 @@ def _read_columns(
     count = len(body)
     if not count or set(map(len, body)) != {len(rows[0])}:
         return None
-    uuids = list(map(itemgetter(index["uuid"]), body))
-    if (
-        set(map(type, uuids)) != {str}
-        or not all(map(_UUID_TEXT.match, uuids))
-        or len(set(uuids)) != count
-    ):
+    cells_of = list(zip(*body, strict=True))  # the sheet's columns
+    uuids = list(cells_of[index["uuid"]])
+    if set(map(type, uuids)) != {str} or not are_uuid_texts(uuids) or len(set(uuids)) != count:
         return None
     keys: list[str] = []
     columns: list[list[Any]] = []
     texts: dict[Any, Any] = {}
     for i, key, kind, choices, col in plan:
-        column = _convert_column(list(map(itemgetter(i), body)), kind, choices, col)
+        column = _convert_column(list(cells_of[i]), kind, choices, col)
         if column is None:
             return None
         if kind in (TEXT, ENUM, REF) and len(set(column)) < count:
@@ -879,11 +902,7 @@ def _read_columns(
             column = list(map(texts.setdefault, column, column))
         keys.append(key)
         columns.append(column)
-    vv_i, at_i, by_i, del_i = version_cols
-    vv_cells = list(map(itemgetter(vv_i), body))
-    at_cells = list(map(itemgetter(at_i), body))
-    by_cells = list(map(itemgetter(by_i), body))
-    deleted_cells = list(map(itemgetter(del_i), body))
+    vv_cells, at_cells, by_cells, deleted_cells = (cells_of[i] for i in version_cols)
     if set(map(type, vv_cells)) | set(map(type, at_cells)) | set(map(type, by_cells)) != {str}:
         return None
     # Each distinct text converted once (and the equal results shared, which pickles small).
@@ -969,9 +988,9 @@ def _convert_column(
                 return [c or None for c in cells] if col.nullable and "" in cells else cells
         elif kind == REF:
             if "" not in cells:
-                if all(map(_UUID_TEXT.match, cells)):
+                if are_uuid_texts(cells):
                     return cells
-            elif col.nullable and all(map(_UUID_TEXT.match, filter(None, cells))):
+            elif col.nullable and are_uuid_texts(list(filter(None, cells))):
                 return [c or None for c in cells]
         elif kind == ENUM and choices.issuperset(cells):
             return cells
@@ -1004,7 +1023,7 @@ def _convert_column(
     return values
 
 
-def _deletion_marks(cells: list[Any]) -> list[datetime | None] | None:
+def _deletion_marks(cells: Sequence[Any]) -> list[datetime | None] | None:
     """The deletion marks of a column of empty cells and date-and-time texts (what QI Desk
     writes), as :func:`_version_fields` reads them; None for any other cell."""
     if not set(map(type, cells)) <= {str, type(None)}:
