@@ -1,8 +1,8 @@
 """Benchmark: read coach workbooks one by one versus in a pool of worker processes.
 
 Reads the first 2, 5 and all of the coach workbooks in WORKDIR (pre-flight and parse, as an
-import does, with the cyclic GC paused) and prints the median seconds of each way and the ratio
-parallel / sequential:
+import does, with the cyclic GC paused, and the versions made into objects) and prints the median
+seconds of each way and the ratio parallel / sequential:
 
 - ``sequential``: in this process, one file after the other (what a single file always gets);
 - ``pool, cold``: the first pool of a session (the fork server starts and imports the reader);
@@ -14,8 +14,9 @@ parallel / sequential:
   if the rest would take longer than the break-even here.
 
 Then the break-even sweep (``--sweep``) reads 1..N files to find the total size from which a
-cold pool beats reading here, and the payload figures: what the parent pays to receive one
-file's versions as pickled dataclasses versus in the compact form the workers send.
+cold pool beats reading here, and the payload figures: what it costs to send one file's versions
+from a worker and make them objects in the parent: pickled dataclasses, packed objects, and the
+columns the reader keeps (what the workers send).
 
     PYTHONPATH=src python bench/parallel_read.py [--workdir /work/benchwb] [--repeat 3] [--sweep 8]
 """
@@ -28,6 +29,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 # Worker processes import this file again as their __main__: keep its top light and guarded.
 
@@ -55,6 +57,14 @@ def nothing() -> None:
     pass
 
 
+def made(outcomes: list[Any]) -> list[Any]:
+    """The outcomes with their versions made into objects, as an import needs them (a pool
+    makes them as results arrive; reading here leaves it to the first use)."""
+    for outcome in outcomes:
+        outcome.parsed.versions  # noqa: B018  (the property makes and keeps them)
+    return outcomes
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", type=Path, default=Path("/work/benchwb"))
@@ -68,12 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     import pickle
 
     from qidesk.sync import parallel_read
-    from qidesk.sync.parallel_read import (
-        ReadJob,
-        pack_versions,
-        read_workbooks,
-        unpack_versions,
-    )
+    from qidesk.sync.parallel_read import ReadJob, read_workbooks
+    from qidesk.sync.versions import pack_versions, unpack_versions
+    from qidesk.sync.workbook_reader import read_workbook
 
     files = sorted(args.workdir.glob("coach-*.xlsx"))
     if len(files) < 2:
@@ -98,16 +105,16 @@ def main(argv: list[str] | None = None) -> int:
         workers = min(count, cpus)
 
         def sequential(jobs: list[ReadJob] = jobs) -> object:
-            return read_workbooks(jobs, workers=0)
+            return made(read_workbooks(jobs, workers=0))
 
         def pool(jobs: list[ReadJob] = jobs, workers: int = workers) -> object:
-            return read_workbooks(jobs, workers=workers)
+            return made(read_workbooks(jobs, workers=workers))
 
         def spawn(jobs: list[ReadJob] = jobs, workers: int = workers) -> object:
-            return read_workbooks(jobs, workers=workers, start_method="spawn")
+            return made(read_workbooks(jobs, workers=workers, start_method="spawn"))
 
         def auto(jobs: list[ReadJob] = jobs) -> object:
-            return read_workbooks(jobs)
+            return made(read_workbooks(jobs))
 
         base = median_time(sequential, args.repeat, nothing)
         rows = [("sequential", base)]
@@ -130,10 +137,10 @@ def main(argv: list[str] | None = None) -> int:
             jobs = [ReadJob(path, path.name) for path in files[:count]]
             size = sum(path.stat().st_size for path in files[:count]) / 2**20
             here = median_time(
-                lambda jobs=jobs: read_workbooks(jobs, workers=0), args.repeat, nothing
+                lambda jobs=jobs: made(read_workbooks(jobs, workers=0)), args.repeat, nothing
             )
             cold = median_time(
-                lambda jobs=jobs: read_workbooks(jobs, workers=min(len(jobs), cpus)),
+                lambda jobs=jobs: made(read_workbooks(jobs, workers=min(len(jobs), cpus))),
                 args.repeat,
                 stop_fork_server if has_fork_server else nothing,
             )
@@ -142,40 +149,49 @@ def main(argv: list[str] | None = None) -> int:
                 f"  ({cold / here:4.2f}x)"
             )
 
-    parsed = read_workbooks([ReadJob(files[0], files[0].name)], workers=0)[0].parsed
-    plain = pickle.dumps(parsed.versions, protocol=pickle.HIGHEST_PROTOCOL)
-    compact = pickle.dumps(pack_versions(parsed.versions), protocol=pickle.HIGHEST_PROTOCOL)
-
-    def receive_plain() -> object:
-        return pickle.loads(plain)
-
-    def receive_compact() -> object:
-        return unpack_versions(pickle.loads(compact))
-
-    def send_plain() -> object:
-        return pickle.dumps(parsed.versions, protocol=pickle.HIGHEST_PROTOCOL)
-
-    def send_compact() -> object:
-        return pickle.dumps(pack_versions(parsed.versions), protocol=pickle.HIGHEST_PROTOCOL)
-
-    assert unpack_versions(pickle.loads(compact)) == parsed.versions
+    # What a worker sends back: its ParsedWorkbook, versions still columns (never objects
+    # there), against the versions as objects pickled as dataclasses or packed.
+    read_s = median_time(lambda: read_workbook(files[0]), max(args.repeat, 5), nothing)
+    parsed = read_workbook(files[0])
+    as_read = pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL)
+    objects = parsed.versions
+    plain = pickle.dumps(objects, protocol=pickle.HIGHEST_PROTOCOL)
+    compact = pickle.dumps(pack_versions(objects), protocol=pickle.HIGHEST_PROTOCOL)
+    assert unpack_versions(pickle.loads(compact)) == objects
+    assert pickle.loads(as_read).versions == objects
+    ways: list[tuple[str, bytes, Callable[[], object], Callable[[], object]]] = [
+        (
+            "dataclasses",
+            plain,
+            lambda: pickle.dumps(objects, protocol=pickle.HIGHEST_PROTOCOL),
+            lambda: pickle.loads(plain),
+        ),
+        (
+            "packed",
+            compact,
+            lambda: pickle.dumps(pack_versions(objects), protocol=pickle.HIGHEST_PROTOCOL),
+            lambda: unpack_versions(pickle.loads(compact)),
+        ),
+        (
+            "columns",
+            as_read,
+            lambda: pickle.dumps(read_workbook(files[0]), protocol=pickle.HIGHEST_PROTOCOL),
+            lambda: pickle.loads(as_read).versions,
+        ),
+    ]
     reps = max(args.repeat, 5)
-    read_s = median_time(
-        lambda: read_workbooks([ReadJob(files[0], files[0].name)], workers=0), reps, nothing
-    )
     print(
-        f"\npayload of {files[0].name} ({len(parsed.versions)} versions, read here in "
-        f"{read_s * 1000:.0f} ms):"
+        f"\npayload of {files[0].name} ({len(objects)} versions, read here in "
+        f"{read_s * 1000:.0f} ms without making objects):"
     )
-    for way, data, send, receive in (
-        ("dataclasses", plain, send_plain, receive_plain),
-        ("compact", compact, send_compact, receive_compact),
-    ):
+    for way, data, send, receive in ways:
         send_s = median_time(send, reps, nothing)
+        if way == "columns":
+            send_s -= read_s  # the worker only pickles what it read
         receive_s = median_time(receive, reps, nothing)
         print(
             f"  {way:<12} {len(data) / 1e6:5.2f} MB; worker packs+pickles {send_s * 1000:5.1f} ms,"
-            f" parent unpickles+rebuilds {receive_s * 1000:5.1f} ms"
+            f" parent unpickles+makes objects {receive_s * 1000:5.1f} ms"
             f" ({receive_s / read_s:.0%} of reading it)"
         )
     return 0
