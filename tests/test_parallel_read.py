@@ -342,11 +342,14 @@ def test_the_compact_form_rebuilds_equal_versions_of_the_same_types() -> None:
 
 
 def test_a_worker_imports_neither_qt_nor_the_database_engine() -> None:
-    """The worker's code (the fork server preloads it) pulls in no Qt and no database engine."""
+    """The worker's code (the fork server preloads it) pulls in no Qt, no database engine and
+    no openpyxl (the writer's library: a fifth of a second for nothing)."""
+    assert parallel_read.WORKER_PRELOAD == ("qidesk.sync.reader_preload",)
     code = (
-        "import sys; import qidesk.sync.parallel_read; "
+        "import sys; import qidesk.sync.reader_preload; "
         "bad = sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6', 'pyqtgraph',"
-        " 'qidesk.ui', 'qidesk.services', 'qidesk.store.engine', 'sqlite3'))); print(bad)"
+        " 'qidesk.ui', 'qidesk.services', 'qidesk.store.engine', 'sqlite3', 'openpyxl'))); "
+        "print(bad)"
     )
     src = Path(__file__).resolve().parents[1] / "src"
     done = subprocess.run(
@@ -400,3 +403,11 @@ def test_the_frozen_program_merges_with_reader_processes(
     logs = "".join(p.read_text(errors="replace") for p in data.rglob("*.log"))
     assert "reader processes" not in logs  # neither "cannot start" nor "failed"
     assert "worker process(es)" in logs or (os.cpu_count() or 1) < 2
+
+
+def test_the_error_values_written_out_are_openpyxls() -> None:
+    from openpyxl.cell.cell import ERROR_CODES
+
+    from qidesk.sync import cells
+
+    assert cells.ERROR_CODES == ERROR_CODES

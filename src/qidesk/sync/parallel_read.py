@@ -72,7 +72,7 @@ POLL_SECONDS = 0.05
 #: While a pool reads, this process reads the files no worker has taken yet (smallest first).
 PARENT_HELPS = True
 #: Modules the fork server imports once, so that each worker forked from it starts warm.
-WORKER_PRELOAD = ("qidesk.sync.parallel_read",)
+WORKER_PRELOAD = ("qidesk.sync.reader_preload",)
 
 Cancelled = Callable[[], bool]
 
