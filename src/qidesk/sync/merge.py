@@ -1110,6 +1110,46 @@ def _execute_many(
     session.connection().exec_driver_sql(sql, params)
 
 
+#: How the history's JSON writes a stored value of a column kind, as an SQL expression of the
+#: quoted column name: the same text ``_encode_data`` writes for the canonical value (SQLite's
+#: ``json_quote`` escapes strings exactly as ``json.dumps(..., ensure_ascii=False)`` does).
+_JSON_OF_STORED: dict[str, str] = {
+    "str": "json_quote({})",
+    "int": "json_quote({})",
+    "float": "json_quote({})",
+    "date": "json_quote({})",
+    "bool": "CASE WHEN {0} IS NULL THEN 'null' WHEN {0} THEN 'true' ELSE 'false' END",
+}
+_HISTORY_FROM_LIVE: dict[str, tuple[RecordSpec, str | None]] = {}
+
+
+def _history_from_live_sql(spec: RecordSpec) -> str | None:
+    """An ``INSERT ... SELECT`` that copies live rows into the history, their values as the JSON
+    :func:`_data` writes, built by SQLite (parameters: record type, origin, JSON list of uuids);
+    None when a column's kind has no SQL form here (its versions take the Python path)."""
+    cached = _HISTORY_FROM_LIVE.get(spec.record_type)
+    if cached is not None and cached[0] is spec:
+        return cached[1]
+    sql: str | None = None
+    if _plain_columns(spec.table) and all(c.kind in _JSON_OF_STORED for c in spec.columns):
+        parts = []
+        for i, column in enumerate(sorted(spec.columns, key=lambda c: c.key)):
+            key = json.dumps(column.key).replace("'", "''")
+            parts.append(f"'{'{' if i == 0 else ', '}{key}: '")
+            parts.append(_JSON_OF_STORED[column.kind].format(f'"{column.name}"'))
+        parts.append("'}'" if spec.columns else "'{}'")
+        data = " || ".join(parts)
+        columns = ", ".join(f'"{n}"' for n in _HISTORY_NAMES)
+        sql = (
+            f'INSERT INTO "{_HISTORY_TABLE.name}" ({columns}) '
+            'SELECT ?, "uuid", "rev", "vv", "updated_at", "updated_by", "deleted_at", '
+            f'{data}, ? FROM "{spec.table.name}" '
+            'WHERE "uuid" IN (SELECT value FROM json_each(?)) ORDER BY "uuid"'
+        )
+    _HISTORY_FROM_LIVE[spec.record_type] = (spec, sql)
+    return sql
+
+
 def _upsert_live(session: Session, spec: RecordSpec, rows: list[dict[str, Any]]) -> None:
     _write_rows(session, spec.table, rows, upsert_on="uuid")
 
@@ -1141,6 +1181,9 @@ def apply_plan(session: Session, plan: MergePlan, *, import_id: str) -> None:
         cleared: list[tuple[str, str]] = []
         heads: list[dict[str, Any]] = []
         history: list[tuple[Any, ...]] = []
+        # Records whose one new version is the row written here (every record of a first
+        # merge): SQLite copies those rows into the history, JSON and all, in one statement.
+        history_from_live: dict[str, list[str]] = defaultdict(list)
         for action in plan.actions:
             if action.write_live:
                 live_rows[action.record_type].append(action.winner)
@@ -1150,7 +1193,15 @@ def apply_plan(session: Session, plan: MergePlan, *, import_id: str) -> None:
                     {**_stored_row(v, _head_origin(v, import_id)), "digest": v.digest}
                     for v in action.losers
                 )
-            history.extend(_history_params(v, import_id) for v in action.history)
+            if (
+                action.write_live
+                and len(action.history) == 1
+                and action.history[0] is action.winner
+                and _history_from_live_sql(specs[action.record_type]) is not None
+            ):
+                history_from_live[action.record_type].append(action.uuid)
+            else:
+                history.extend(_history_params(v, import_id) for v in action.history)
         for record_type in sorted(live_rows, key=lambda t: (specs[t].order, t)):
             spec = specs[record_type]
             if _plain_columns(spec.table):
@@ -1179,6 +1230,12 @@ def apply_plan(session: Session, plan: MergePlan, *, import_id: str) -> None:
                 _HISTORY_TABLE,
                 [dict(zip(_HISTORY_NAMES, p, strict=True)) for p in history],
             )
+        connection = session.connection()
+        for record_type in sorted(history_from_live, key=lambda t: (specs[t].order, t)):
+            sql = _history_from_live_sql(specs[record_type])
+            assert sql is not None
+            uuids = json.dumps(history_from_live[record_type])
+            connection.exec_driver_sql(sql, (record_type, import_id, uuids))
     finally:
         if previous is None:
             session.info.pop(APPLYING_RECEIVED_VERSIONS, None)
