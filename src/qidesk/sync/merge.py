@@ -1234,8 +1234,8 @@ def apply_plan(session: Session, plan: MergePlan, *, import_id: str) -> None:
         for record_type in sorted(history_from_live, key=lambda t: (specs[t].order, t)):
             sql = _history_from_live_sql(specs[record_type])
             assert sql is not None
-            uuids = json.dumps(history_from_live[record_type])
-            connection.exec_driver_sql(sql, (record_type, import_id, uuids))
+            uuid_list = json.dumps(history_from_live[record_type])
+            connection.exec_driver_sql(sql, (record_type, import_id, uuid_list))
     finally:
         if previous is None:
             session.info.pop(APPLYING_RECEIVED_VERSIONS, None)
