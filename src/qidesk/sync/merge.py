@@ -292,16 +292,27 @@ def _typed(kind: str, value: Any) -> Any:
 _CANONICAL_TYPE: dict[str, type] = {"str": str, "int": int, "bool": bool, "float": float}
 
 
-_CanonPlan = tuple[tuple[str, str, type | None, ColumnSpec], ...]
+_CanonPlan = tuple[tuple[str, str, type | None, bool, bool, ColumnSpec], ...]
 _CANON_PLANS: dict[str, tuple[RecordSpec, _CanonPlan]] = {}
 
 
 def _canon_plan(spec: RecordSpec) -> _CanonPlan:
-    """(attribute key, column name, already-canonical type, column) of each value column."""
+    """Per value column: attribute key, column name, already-canonical type, whether None is
+    canonical (a nullable column), whether empty text is (a required text column), the column."""
     cached = _CANON_PLANS.get(spec.record_type)
     if cached is not None and cached[0] is spec:
         return cached[1]
-    plan = tuple((c.key, c.name, _CANONICAL_TYPE.get(c.kind), c) for c in spec.columns)
+    plan = tuple(
+        (
+            c.key,
+            c.name,
+            _CANONICAL_TYPE.get(c.kind),
+            c.nullable,
+            c.kind == "str" and not c.nullable,
+            c,
+        )
+        for c in spec.columns
+    )
     _CANON_PLANS[spec.record_type] = (spec, plan)
     return plan
 
@@ -319,13 +330,18 @@ def _canonical_row(spec: RecordSpec, row: Mapping[str, Any]) -> dict[str, Any]:
 def _canonicalise(spec: RecordSpec, source: Mapping[str, Any], *, by_name: bool) -> dict[str, Any]:
     """Values keyed by column key, read from ``source`` by key or by table column name."""
     canon: dict[str, Any] = {}
-    for key, name, fast, column in _canon_plan(spec):
+    for key, name, fast, none_ok, empty_ok, column in _canon_plan(spec):
         value = source[name if by_name else key]
-        # A value of the column's own type is canonical as it is (empty text excepted).
-        if type(value) is fast and (value != "" or fast is not str):
-            canon[key] = value
-        else:
-            canon[key] = _canon(column, value)
+        # A value of the column's own type is canonical as it is, empty text only in a required
+        # text column; None only in a nullable column (see _canon).
+        if type(value) is fast:
+            if value != "" or fast is not str or empty_ok:
+                canon[key] = value
+                continue
+        elif value is None and none_ok:
+            canon[key] = None
+            continue
+        canon[key] = _canon(column, value)
     return canon
 
 
@@ -361,7 +377,10 @@ def _version(
         vector = None
     else:
         vector, vv = _parse_vector(vv)
-    version = KnownVersion(
+    # KnownVersion(...) without the dataclass __init__ (hundreds of thousands per merge).
+    version = object.__new__(KnownVersion)
+    fields = version.__dict__
+    fields.update(
         record_type=spec.record_type,
         uuid=uuid,
         vv=vv,
@@ -371,9 +390,10 @@ def _version(
         canon=canon,
         origin=origin,
         source=source,
+        extra={},
     )
     if vector is not None:
-        version.__dict__["vector"] = vector  # cached_property: no second parse
+        fields["vector"] = vector  # cached_property: no second parse
     return version
 
 
@@ -490,6 +510,17 @@ class RecordAction:
     @property
     def in_conflict(self) -> bool:
         return bool(self.losers)
+
+
+_ACTION_FIELDS = tuple(RecordAction.__dataclass_fields__)
+
+
+def _quick_record_action(*values: Any) -> RecordAction:
+    """``RecordAction(*values)`` without the frozen dataclass's per-field ``__setattr__`` (one per
+    record of a merge): an equal object."""
+    action = object.__new__(RecordAction)
+    action.__dict__.update(zip(_ACTION_FIELDS, values, strict=True))
+    return action
 
 
 @dataclass(frozen=True)
@@ -714,11 +745,11 @@ def _quick_action(
     if live is not None:
         if not _same_version(first, live) or newest.meta > live.meta:
             return None
-        return RecordAction(
+        return _quick_record_action(
             spec.record_type, uuid, "unchanged", live, (), (), (), _sources(received), False, False
         )
     action = "deleted" if newest.is_deleted else "created"
-    return RecordAction(
+    return _quick_record_action(
         spec.record_type, uuid, action, newest, (), (newest,), (), _sources(received), True, False
     )
 
@@ -1053,24 +1084,38 @@ def _live_params(
         for i, c in enumerate(spec.columns)
         if (convert := _canon_to_sqlite(c.kind)) is not None
     ]
+    # Canonical values hold every column key; a one-column record still gets a tuple.
+    value_of = operator.itemgetter(*keys, keys[0]) if keys else lambda canon: ()
+    width = len(keys)
     params = []
     for version in versions:
-        canon = version.canon
-        values = [canon.get(key) for key in keys]
+        values = list(value_of(version.canon)[:width])
         for i, convert in converters:
             if values[i] is not None:
                 values[i] = convert(values[i])
         deleted_at = version.deleted_at
         values += (
             version.uuid,
-            vector_rev(version.vector),
+            _rev_of(version.vv),
             version.vv,
-            _sqlite_datetime(version.updated_at),
+            _stored_time(version.updated_at),
             version.updated_by,
-            None if deleted_at is None else _sqlite_datetime(deleted_at),
+            None if deleted_at is None else _stored_time(deleted_at),
         )
         params.append(tuple(values))
     return names, params
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _rev_of(vv: str) -> int:
+    """:func:`vector_rev` of a vector's text (cached: a merge's records share few vectors)."""
+    return vector_rev(_parse_vector(vv)[0])
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _stored_time(value: datetime) -> str:
+    """:func:`_sqlite_datetime`, cached (the rows of one export share few times)."""
+    return _sqlite_datetime(value)
 
 
 def _history_params(version: KnownVersion, origin: str) -> tuple[Any, ...]:
