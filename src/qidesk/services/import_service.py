@@ -296,8 +296,11 @@ class ImportService:
         *,
         applied: bool,
         skip_invalid: bool,
+        summary: tuple[list[tuple[str, Counts]], set[tuple[str, str]]] | None = None,
     ) -> tuple[list[FileReport], list[tuple[str, Counts]], Counts]:
-        by_type, touched = summarise_plan(plan) if plan is not None else ([], set())
+        if summary is None:
+            summary = summarise_plan(plan) if plan is not None else ([], set())
+        by_type, touched = summary
         apply_set = {str(p.path) for p in to_apply}
         reports = []
         for parsed in prepared.parsed:
@@ -386,6 +389,7 @@ class ImportService:
         prepared = self._read_all(paths, progress, cancelled)
         backup_path = ""
         applied = False
+        summary = None
         with self._unit_of_work() as session:
             problems = self._validate(session, prepared)
             plan, to_apply = self._plan(session, prepared, problems, skip_invalid)
@@ -414,13 +418,20 @@ class ImportService:
                     session.info.pop(APPLYING_RECEIVED_VERSIONS, None)
                     connection.exec_driver_sql(f"PRAGMA cache_size={int(cache_pages)}")
                 applied = True
+            summary = summarise_plan(plan)
             if to_apply:
                 _merge_api().remember_received(
                     session, (sheet for p in to_apply for sheet in p.read_sheets)
                 )
-                self._log(session, to_apply, plan, import_id)
+                self._log(session, to_apply, summary, import_id)
         reports, by_type, totals = self._report(
-            prepared, problems, plan, to_apply, applied=applied, skip_invalid=skip_invalid
+            prepared,
+            problems,
+            plan,
+            to_apply,
+            applied=applied,
+            skip_invalid=skip_invalid,
+            summary=summary,
         )
         return ImportResult(
             tuple(reports), tuple(by_type), totals, applied=applied, backup_path=backup_path
@@ -437,10 +448,17 @@ class ImportService:
         except StoreError as exc:
             raise ServiceError(f"{exc} Nothing was imported.") from exc
 
-    def _log(self, session: Any, to_apply: list[ParsedWorkbook], plan: Any, import_id: str) -> None:
-        """One import-log entry per applied file: its export id, hash and this merge's counts."""
+    def _log(
+        self,
+        session: Any,
+        to_apply: list[ParsedWorkbook],
+        plan_summary: tuple[list[tuple[str, Counts]], set[tuple[str, str]]],
+        import_id: str,
+    ) -> None:
+        """One import-log entry per applied file: its export id, hash and this merge's counts
+        (``plan_summary`` is :func:`summarise_plan` of the merge's plan)."""
         merge = _merge_api()
-        by_type, touched = summarise_plan(plan)
+        by_type, touched = plan_summary
         totals = Counts()
         for _, counts in by_type:
             totals = totals + counts

@@ -292,16 +292,27 @@ def _typed(kind: str, value: Any) -> Any:
 _CANONICAL_TYPE: dict[str, type] = {"str": str, "int": int, "bool": bool, "float": float}
 
 
-_CanonPlan = tuple[tuple[str, str, type | None, ColumnSpec], ...]
+_CanonPlan = tuple[tuple[str, str, type | None, bool, bool, ColumnSpec], ...]
 _CANON_PLANS: dict[str, tuple[RecordSpec, _CanonPlan]] = {}
 
 
 def _canon_plan(spec: RecordSpec) -> _CanonPlan:
-    """(attribute key, column name, already-canonical type, column) of each value column."""
+    """Per value column: attribute key, column name, already-canonical type, whether None is
+    canonical (a nullable column), whether empty text is (a required text column), the column."""
     cached = _CANON_PLANS.get(spec.record_type)
     if cached is not None and cached[0] is spec:
         return cached[1]
-    plan = tuple((c.key, c.name, _CANONICAL_TYPE.get(c.kind), c) for c in spec.columns)
+    plan = tuple(
+        (
+            c.key,
+            c.name,
+            _CANONICAL_TYPE.get(c.kind),
+            c.nullable,
+            c.kind == "str" and not c.nullable,
+            c,
+        )
+        for c in spec.columns
+    )
     _CANON_PLANS[spec.record_type] = (spec, plan)
     return plan
 
@@ -319,13 +330,18 @@ def _canonical_row(spec: RecordSpec, row: Mapping[str, Any]) -> dict[str, Any]:
 def _canonicalise(spec: RecordSpec, source: Mapping[str, Any], *, by_name: bool) -> dict[str, Any]:
     """Values keyed by column key, read from ``source`` by key or by table column name."""
     canon: dict[str, Any] = {}
-    for key, name, fast, column in _canon_plan(spec):
+    for key, name, fast, none_ok, empty_ok, column in _canon_plan(spec):
         value = source[name if by_name else key]
-        # A value of the column's own type is canonical as it is (empty text excepted).
-        if type(value) is fast and (value != "" or fast is not str):
-            canon[key] = value
-        else:
-            canon[key] = _canon(column, value)
+        # A value of the column's own type is canonical as it is, empty text only in a required
+        # text column; None only in a nullable column (see _canon).
+        if type(value) is fast:
+            if value != "" or fast is not str or empty_ok:
+                canon[key] = value
+                continue
+        elif value is None and none_ok:
+            canon[key] = None
+            continue
+        canon[key] = _canon(column, value)
     return canon
 
 
@@ -361,7 +377,10 @@ def _version(
         vector = None
     else:
         vector, vv = _parse_vector(vv)
-    version = KnownVersion(
+    # KnownVersion(...) without the dataclass __init__ (hundreds of thousands per merge).
+    version = object.__new__(KnownVersion)
+    fields = version.__dict__
+    fields.update(
         record_type=spec.record_type,
         uuid=uuid,
         vv=vv,
@@ -371,9 +390,10 @@ def _version(
         canon=canon,
         origin=origin,
         source=source,
+        extra={},
     )
     if vector is not None:
-        version.__dict__["vector"] = vector  # cached_property: no second parse
+        fields["vector"] = vector  # cached_property: no second parse
     return version
 
 
@@ -490,6 +510,17 @@ class RecordAction:
     @property
     def in_conflict(self) -> bool:
         return bool(self.losers)
+
+
+_ACTION_FIELDS = tuple(RecordAction.__dataclass_fields__)
+
+
+def _quick_record_action(*values: Any) -> RecordAction:
+    """``RecordAction(*values)`` without the frozen dataclass's per-field ``__setattr__`` (one per
+    record of a merge): an equal object."""
+    action = object.__new__(RecordAction)
+    action.__dict__.update(zip(_ACTION_FIELDS, values, strict=True))
+    return action
 
 
 @dataclass(frozen=True)
@@ -714,11 +745,11 @@ def _quick_action(
     if live is not None:
         if not _same_version(first, live) or newest.meta > live.meta:
             return None
-        return RecordAction(
+        return _quick_record_action(
             spec.record_type, uuid, "unchanged", live, (), (), (), _sources(received), False, False
         )
     action = "deleted" if newest.is_deleted else "created"
-    return RecordAction(
+    return _quick_record_action(
         spec.record_type, uuid, action, newest, (), (newest,), (), _sources(received), True, False
     )
 
@@ -1053,24 +1084,38 @@ def _live_params(
         for i, c in enumerate(spec.columns)
         if (convert := _canon_to_sqlite(c.kind)) is not None
     ]
+    # Canonical values hold every column key; a one-column record still gets a tuple.
+    value_of = operator.itemgetter(*keys, keys[0]) if keys else lambda canon: ()
+    width = len(keys)
     params = []
     for version in versions:
-        canon = version.canon
-        values = [canon.get(key) for key in keys]
+        values = list(value_of(version.canon)[:width])
         for i, convert in converters:
             if values[i] is not None:
                 values[i] = convert(values[i])
         deleted_at = version.deleted_at
         values += (
             version.uuid,
-            vector_rev(version.vector),
+            _rev_of(version.vv),
             version.vv,
-            _sqlite_datetime(version.updated_at),
+            _stored_time(version.updated_at),
             version.updated_by,
-            None if deleted_at is None else _sqlite_datetime(deleted_at),
+            None if deleted_at is None else _stored_time(deleted_at),
         )
         params.append(tuple(values))
     return names, params
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _rev_of(vv: str) -> int:
+    """:func:`vector_rev` of a vector's text (cached: a merge's records share few vectors)."""
+    return vector_rev(_parse_vector(vv)[0])
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _stored_time(value: datetime) -> str:
+    """:func:`_sqlite_datetime`, cached (the rows of one export share few times)."""
+    return _sqlite_datetime(value)
 
 
 def _history_params(version: KnownVersion, origin: str) -> tuple[Any, ...]:
@@ -1110,6 +1155,46 @@ def _execute_many(
     session.connection().exec_driver_sql(sql, params)
 
 
+#: How the history's JSON writes a stored value of a column kind, as an SQL expression of the
+#: quoted column name: the same text ``_encode_data`` writes for the canonical value (SQLite's
+#: ``json_quote`` escapes strings exactly as ``json.dumps(..., ensure_ascii=False)`` does).
+_JSON_OF_STORED: dict[str, str] = {
+    "str": "json_quote({})",
+    "int": "json_quote({})",
+    "float": "json_quote({})",
+    "date": "json_quote({})",
+    "bool": "CASE WHEN {0} IS NULL THEN 'null' WHEN {0} THEN 'true' ELSE 'false' END",
+}
+_HISTORY_FROM_LIVE: dict[str, tuple[RecordSpec, str | None]] = {}
+
+
+def _history_from_live_sql(spec: RecordSpec) -> str | None:
+    """An ``INSERT ... SELECT`` that copies live rows into the history, their values as the JSON
+    :func:`_data` writes, built by SQLite (parameters: record type, origin, JSON list of uuids);
+    None when a column's kind has no SQL form here (its versions take the Python path)."""
+    cached = _HISTORY_FROM_LIVE.get(spec.record_type)
+    if cached is not None and cached[0] is spec:
+        return cached[1]
+    sql: str | None = None
+    if _plain_columns(spec.table) and all(c.kind in _JSON_OF_STORED for c in spec.columns):
+        parts = []
+        for i, column in enumerate(sorted(spec.columns, key=lambda c: c.key)):
+            key = json.dumps(column.key).replace("'", "''")
+            parts.append(f"'{'{' if i == 0 else ', '}{key}: '")
+            parts.append(_JSON_OF_STORED[column.kind].format(f'"{column.name}"'))
+        parts.append("'}'" if spec.columns else "'{}'")
+        data = " || ".join(parts)
+        columns = ", ".join(f'"{n}"' for n in _HISTORY_NAMES)
+        sql = (
+            f'INSERT INTO "{_HISTORY_TABLE.name}" ({columns}) '
+            'SELECT ?, "uuid", "rev", "vv", "updated_at", "updated_by", "deleted_at", '
+            f'{data}, ? FROM "{spec.table.name}" '
+            'WHERE "uuid" IN (SELECT value FROM json_each(?)) ORDER BY "uuid"'
+        )
+    _HISTORY_FROM_LIVE[spec.record_type] = (spec, sql)
+    return sql
+
+
 def _upsert_live(session: Session, spec: RecordSpec, rows: list[dict[str, Any]]) -> None:
     _write_rows(session, spec.table, rows, upsert_on="uuid")
 
@@ -1141,6 +1226,9 @@ def apply_plan(session: Session, plan: MergePlan, *, import_id: str) -> None:
         cleared: list[tuple[str, str]] = []
         heads: list[dict[str, Any]] = []
         history: list[tuple[Any, ...]] = []
+        # Records whose one new version is the row written here (every record of a first
+        # merge): SQLite copies those rows into the history, JSON and all, in one statement.
+        history_from_live: dict[str, list[str]] = defaultdict(list)
         for action in plan.actions:
             if action.write_live:
                 live_rows[action.record_type].append(action.winner)
@@ -1150,7 +1238,15 @@ def apply_plan(session: Session, plan: MergePlan, *, import_id: str) -> None:
                     {**_stored_row(v, _head_origin(v, import_id)), "digest": v.digest}
                     for v in action.losers
                 )
-            history.extend(_history_params(v, import_id) for v in action.history)
+            if (
+                action.write_live
+                and len(action.history) == 1
+                and action.history[0] is action.winner
+                and _history_from_live_sql(specs[action.record_type]) is not None
+            ):
+                history_from_live[action.record_type].append(action.uuid)
+            else:
+                history.extend(_history_params(v, import_id) for v in action.history)
         for record_type in sorted(live_rows, key=lambda t: (specs[t].order, t)):
             spec = specs[record_type]
             if _plain_columns(spec.table):
@@ -1179,6 +1275,12 @@ def apply_plan(session: Session, plan: MergePlan, *, import_id: str) -> None:
                 _HISTORY_TABLE,
                 [dict(zip(_HISTORY_NAMES, p, strict=True)) for p in history],
             )
+        connection = session.connection()
+        for record_type in sorted(history_from_live, key=lambda t: (specs[t].order, t)):
+            sql = _history_from_live_sql(specs[record_type])
+            assert sql is not None
+            uuid_list = json.dumps(history_from_live[record_type])
+            connection.exec_driver_sql(sql, (record_type, import_id, uuid_list))
     finally:
         if previous is None:
             session.info.pop(APPLYING_RECEIVED_VERSIONS, None)
