@@ -37,7 +37,7 @@ from __future__ import annotations
 import functools
 import json
 import operator
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -77,7 +77,7 @@ from qidesk.store.models.sync import (
     ReceivedSheet,
     vector_rev,
 )
-from qidesk.sync.versions import CellRef, IncomingVersion
+from qidesk.sync.versions import CellRef, IncomingVersion, VersionColumns
 from qidesk.sync.winner import (
     KnownVersion,
     join_identical,
@@ -524,12 +524,39 @@ def _quick_record_action(*values: Any) -> RecordAction:
 
 
 @dataclass(frozen=True)
+class NewRecords:
+    """Records of one type that a merge creates, each from its one received version, planned
+    in bulk: their live rows as :func:`_live_params` makes them (in ``names`` order); their
+    history rows are copied from those rows (:func:`_history_from_live_sql`)."""
+
+    record_type: str
+    uuids: tuple[str, ...]
+    names: tuple[str, ...]
+    params: tuple[tuple[Any, ...], ...]
+    #: How many of them arrive deleted (counted as "deleted", as the one-by-one plan does).
+    deleted: int
+
+
+@dataclass(frozen=True)
 class MergePlan:
-    """Everything a merge would do, per record, with counts per record type. No writes yet."""
+    """Everything a merge would do, per record, with counts per record type. No writes yet.
+
+    Records that arrive in one version and are new here (every record of a first merge) may be
+    planned in bulk (:class:`NewRecords`) instead of one :class:`RecordAction` each: the same
+    rows are written either way (``tests/test_merge_bulk.py``)."""
 
     actions: tuple[RecordAction, ...]
     problems: tuple[MergeProblem, ...] = ()
     by_type: Mapping[str, Counts] = field(default_factory=dict)
+    new_records: tuple[NewRecords, ...] = ()
+
+    @property
+    def changed_records(self) -> set[tuple[str, str]]:
+        """(type, uuid) of every record the plan changes."""
+        touched = {(a.record_type, a.uuid) for a in self.actions if a.action != "unchanged"}
+        for new in self.new_records:
+            touched.update((new.record_type, uuid) for uuid in new.uuids)
+        return touched
 
     @property
     def totals(self) -> Counts:
@@ -540,7 +567,9 @@ class MergePlan:
 
     @property
     def has_changes(self) -> bool:
-        return any(a.write_live or a.write_heads or a.history for a in self.actions)
+        return bool(self.new_records) or any(
+            a.write_live or a.write_heads or a.history for a in self.actions
+        )
 
     def summary(self) -> dict[str, Any]:
         """Totals and per-type counts as a JSON-friendly dict."""
@@ -851,9 +880,118 @@ def _check_references(
                 )
 
 
+def _existing_uuids(session: Session, spec: RecordSpec, uuids: Sequence[str]) -> set[str]:
+    """Which of ``uuids`` the record's table holds (one statement, however many)."""
+    if not uuids:
+        return set()
+    rows = session.connection().exec_driver_sql(
+        f'SELECT "uuid" FROM "{spec.table.name}" WHERE "uuid" IN (SELECT value FROM json_each(?))',
+        (json.dumps(list(uuids)),),
+    )
+    return {row[0] for row in rows}
+
+
+def _new_record_params(
+    spec: RecordSpec, run: VersionColumns, chosen: Sequence[int]
+) -> tuple[list[tuple[Any, ...]], int] | None:
+    """Live-row parameters of the rows ``chosen`` of ``run``, as :func:`_live_params` makes
+    them from their canonical values, and how many are deletions; None when a value or a
+    vector is one the one-by-one path must look at (and word a problem for)."""
+    columns: list[list[Any]] = []
+    try:
+        for key, _name, fast, none_ok, empty_ok, column in _canon_plan(spec):
+            source = run.values[run.keys.index(key)]
+            convert = _canon_to_sqlite(column.kind)
+            out = []
+            for index in chosen:
+                value = source[index]
+                # The rule of _canonicalise, value by value.
+                if type(value) is fast:
+                    if value == "" and fast is str and not empty_ok:
+                        value = _canon(column, value)
+                elif value is not None or not none_ok:
+                    value = _canon(column, value)
+                if convert is not None and value is not None:
+                    value = convert(value)
+                out.append(value)
+            columns.append(out)
+        vvs = []
+        for index in chosen:
+            vector, text = _parse_vector(run.vvs[index])
+            if not vector.counters:
+                return None
+            vvs.append(text)
+    except (TypeError, ValueError):
+        return None
+    deleted_at = [run.deleted_at[i] for i in chosen]
+    params = list(
+        zip(
+            *columns,
+            [run.uuids[i] for i in chosen],
+            map(_rev_of, vvs),
+            vvs,
+            [_stored_time(run.updated_at[i]) for i in chosen],
+            [run.updated_by[i] for i in chosen],
+            [None if d is None else _stored_time(d) for d in deleted_at],
+            strict=True,
+        )
+    )
+    return params, sum(d is not None for d in deleted_at)
+
+
+def _plan_new_in_bulk(
+    session: Session, runs: Sequence[VersionColumns], objects: list[IncomingVersion]
+) -> list[NewRecords]:
+    """Plan in bulk the rows of ``runs`` whose record arrives in this one version only and is
+    not in the database: what the one-by-one plan makes a "created" (or "deleted") action with
+    nothing but that version in its history. The other rows are added to ``objects``."""
+    specs = _specs()
+    occurrences: dict[str, Counter[str]] = defaultdict(Counter)
+    for version in objects:
+        occurrences[version.record_type][version.uuid] += 1
+    for run in runs:
+        occurrences[run.record_type].update(run.uuids)
+    usable: list[tuple[RecordSpec, VersionColumns]] = []
+    candidates: dict[str, list[str]] = defaultdict(list)
+    for run in runs:
+        spec = specs.get(run.record_type)
+        if (
+            spec is None
+            or _history_from_live_sql(spec) is None
+            or not {c.key for c in spec.columns} <= set(run.keys)
+        ):
+            objects.extend(run.versions())
+            continue
+        usable.append((spec, run))
+        counts = occurrences[run.record_type]
+        candidates[run.record_type].extend(u for u in run.uuids if counts[u] == 1)
+    existing = {t: _existing_uuids(session, specs[t], u) for t, u in candidates.items()}
+    found: dict[str, tuple[list[str], list[tuple[Any, ...]], list[int]]] = {}
+    for spec, run in usable:
+        counts = occurrences[run.record_type]
+        known = existing[run.record_type]
+        chosen = [i for i, u in enumerate(run.uuids) if counts[u] == 1 and u not in known]
+        planned = _new_record_params(spec, run, chosen) if chosen else None
+        if planned is None:
+            objects.extend(run.versions())
+            continue
+        if len(chosen) < len(run.uuids):
+            taken = set(chosen)
+            objects.extend(v for i, v in enumerate(run.versions()) if i not in taken)
+        uuids, params, deleted = found.setdefault(run.record_type, ([], [], [0]))
+        uuids.extend(run.uuids[i] for i in chosen)
+        params.extend(planned[0])
+        deleted[0] += planned[1]
+    names = {t: tuple(_live_names(specs[t])) for t in found}
+    return [
+        NewRecords(t, tuple(uuids), names[t], tuple(params), deleted[0])
+        for t, (uuids, params, deleted) in sorted(found.items())
+    ]
+
+
 def plan_merge(
     session: Session,
-    versions: Sequence[IncomingVersion],
+    versions: Iterable[IncomingVersion | VersionColumns],
     already_known: Iterable[tuple[str, str]] = (),
     *,
     references_checked: bool = False,
@@ -871,7 +1009,20 @@ def plan_merge(
     in the database or in ``versions`` (``sync.validate.check_references``, with locations).
     """
     problems: list[MergeProblem] = []
-    received = _incoming_versions(versions, problems)
+    objects: list[IncomingVersion] = []
+    runs: list[VersionColumns] = []
+    for item in versions:
+        if isinstance(item, VersionColumns):
+            runs.append(item)
+        else:
+            objects.append(item)
+    new_records: list[NewRecords] = []
+    if runs and references_checked:
+        new_records = _plan_new_in_bulk(session, runs, objects)
+    else:
+        for run in runs:
+            objects.extend(run.versions())
+    received = _incoming_versions(objects, problems)
     if not references_checked:
         _check_references(session, received, problems)
     specs = _specs()
@@ -918,15 +1069,28 @@ def plan_merge(
             deleted=counts["deleted"],
             conflicts=counts["conflict"],
         )
+    for new in new_records:
+        by_type[new.record_type] = by_type.get(new.record_type, Counts()) + Counts(
+            created=len(new.uuids) - new.deleted, deleted=new.deleted
+        )
     known_only: dict[str, set[str]] = defaultdict(set)
+    already_known = list(already_known)
+    planned_new = (
+        {(n.record_type, u) for n in new_records for u in n.uuids} if already_known else set()
+    )
     for record_type, uuid in already_known:
-        if uuid not in received.get(record_type, ()):
+        if uuid not in received.get(record_type, ()) and (record_type, uuid) not in planned_new:
             known_only[record_type].add(uuid)
     for record_type, known_uuids in known_only.items():
         counts_before = by_type.get(record_type, Counts())
         by_type[record_type] = counts_before + Counts(unchanged=len(known_uuids))
     problems.sort(key=lambda p: (p.source.file, p.source.sheet, p.source.row or 0, p.message))
-    return MergePlan(actions=tuple(actions), problems=tuple(problems), by_type=by_type)
+    return MergePlan(
+        actions=tuple(actions),
+        problems=tuple(problems),
+        by_type=by_type,
+        new_records=tuple(new_records),
+    )
 
 
 def remember_received(session: Session, sheets: Iterable[tuple[str, str, Sequence[str]]]) -> None:
@@ -1072,13 +1236,18 @@ def _canon_to_sqlite(kind: str) -> Callable[[Any], Any] | None:
     return None
 
 
+def _live_names(spec: RecordSpec) -> list[str]:
+    """The columns of a live row in the order :func:`_live_params` writes them."""
+    return [c.name for c in spec.columns] + list(_LIVE_SYNC_NAMES)
+
+
 def _live_params(
     spec: RecordSpec, versions: list[KnownVersion]
 ) -> tuple[list[str], list[tuple[Any, ...]]]:
     """Column names and one parameter tuple per version, the same values :func:`_live_row` and
     :func:`_write_rows` would store, built without the intermediate dicts."""
     keys = [c.key for c in spec.columns]
-    names = [c.name for c in spec.columns] + list(_LIVE_SYNC_NAMES)
+    names = _live_names(spec)
     converters = [
         (i, convert)
         for i, c in enumerate(spec.columns)
@@ -1247,10 +1416,23 @@ def apply_plan(session: Session, plan: MergePlan, *, import_id: str) -> None:
                 history_from_live[action.record_type].append(action.uuid)
             else:
                 history.extend(_history_params(v, import_id) for v in action.history)
-        for record_type in sorted(live_rows, key=lambda t: (specs[t].order, t)):
+        new_records = {new.record_type: new for new in plan.new_records}
+        for new in plan.new_records:
+            history_from_live[new.record_type].extend(new.uuids)
+        for record_type in sorted(
+            set(live_rows) | set(new_records), key=lambda t: (specs[t].order, t)
+        ):
             spec = specs[record_type]
             if _plain_columns(spec.table):
                 names, params = _live_params(spec, live_rows[record_type])
+                bulk = new_records.get(record_type)
+                if bulk is not None:
+                    if tuple(names) != bulk.names:  # pragma: no cover - both from _live_names
+                        raise RuntimeError(f"{record_type}: live columns differ")
+                    # Rows in uuid order, as when every record is planned one by one.
+                    params = sorted(
+                        [*params, *bulk.params], key=operator.itemgetter(len(spec.columns))
+                    )
                 _execute_many(session, spec.table, names, params, upsert_on="uuid")
             else:
                 rows = [_live_row(spec, v) for v in live_rows[record_type]]

@@ -13,9 +13,8 @@ yet, the smallest first: a cold pool then costs little more than its start-up on
 
 A worker only reads files: it never opens the database nor imports Qt. It never makes its
 versions into objects either: the reader keeps each data sheet's versions as columns
-(:class:`~qidesk.sync.versions.VersionColumns`), which is what pickles back, and the parent makes
-the equal :class:`~qidesk.sync.versions.IncomingVersion` objects as each result arrives
-(bench/parallel_read.py measures the payload).
+(:class:`~qidesk.sync.versions.VersionColumns`), which is what pickles back; the parent keeps
+them as columns too (bench/parallel_read.py measures the payload).
 
 If no pool can be started (a sandbox that forbids processes or semaphores) or a worker dies, the
 files not yet read are read here, one after the other, as before.
@@ -327,7 +326,7 @@ def _worker_read(job: ReadJob) -> ReadOutcome:
 
 
 def _received(outcome: ReadOutcome) -> ReadOutcome:
-    """A result from a worker, or read here while the workers read: its versions are made into
-    objects now, while the workers still read, rather than later while they would idle."""
-    outcome.parsed.versions  # noqa: B018  (made and kept by the property)
+    """A result from a worker, or read here while the workers read. Its versions stay columns:
+    the checks and the merge take them as they are (``merge.plan_merge`` makes objects only of
+    the versions it must look at one by one)."""
     return outcome

@@ -4,7 +4,7 @@ depend on other records (a score within its template's scale)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qidesk.sync.record_types import spec_for
-from qidesk.sync.versions import IncomingVersion
+from qidesk.sync.versions import IncomingVersion, VersionColumns
 
 #: Stop collecting after this many problems in one file (the list is long enough to act on).
 MAX_PROBLEMS_PER_FILE = 500
@@ -62,44 +62,93 @@ def _db_uuids(session: Session, record_type: str, wanted: set[str]) -> set[str]:
     return found
 
 
+#: A version as the checks see it: a version object, or one sheet's versions as columns.
+Versions = Iterable[IncomingVersion | VersionColumns]
+#: One row of :func:`_rows`: uuid, the asked values, file, sheet, row, column of the source.
+_Row = tuple[str, tuple[Any, ...], str, str, int | None, str | None]
+
+
+def _rows(
+    items: list[IncomingVersion | VersionColumns], record_type: str, keys: tuple[str, ...]
+) -> Iterator[_Row]:
+    """The versions of ``record_type`` with the values of ``keys`` (None where a version has
+    no such value), without making objects of versions read as columns."""
+    for item in items:
+        if item.record_type != record_type:
+            continue
+        if isinstance(item, VersionColumns):
+            count = len(item.uuids)
+            columns = [
+                item.values[item.keys.index(k)] if k in item.keys else [None] * count for k in keys
+            ]
+            for index, uuid in enumerate(item.uuids):
+                yield (
+                    uuid,
+                    tuple(column[index] for column in columns),
+                    item.file,
+                    item.sheet,
+                    item.rows[index],
+                    None,
+                )
+        else:
+            source = item.source
+            values = item.values
+            yield (
+                item.uuid,
+                tuple(values.get(k) for k in keys),
+                source.file,
+                source.sheet,
+                source.row,
+                source.column,
+            )
+
+
+def _uuids_by_type(items: list[IncomingVersion | VersionColumns]) -> dict[str, set[str]]:
+    known: dict[str, set[str]] = {}
+    for item in items:
+        if isinstance(item, VersionColumns):
+            known.setdefault(item.record_type, set()).update(item.uuids)
+        else:
+            known.setdefault(item.record_type, set()).add(item.uuid)
+    return known
+
+
 def check_references(
-    session: Session | None, versions: Iterable[IncomingVersion], file: str | None = None
+    session: Session | None, versions: Versions, file: str | None = None
 ) -> list[Problem]:
     """A problem for every reference that resolves neither in ``versions`` (all files being
     imported together) nor in the database (only for versions from ``file``, if given)."""
-    versions = list(versions)
-    known: dict[str, set[str]] = {}
-    for v in versions:
-        known.setdefault(v.record_type, set()).add(v.uuid)
-    pending: list[tuple[IncomingVersion, str, str, str]] = []
+    items = list(versions)
+    known = _uuids_by_type(items)
+    pending: list[tuple[str, str, int | None, str, str, str]] = []
     wanted: dict[str, set[str]] = {}
-    ref_columns = {
-        s.record_type: [(c.key, c.ref_type) for c in s.columns if c.ref_type]
-        for s in (spec_for(t) for t in known)
-    }
-    for v in versions:
-        if file is not None and v.source.file != file:
+    for record_type in known:
+        refs = [(c.key, c.ref_type) for c in spec_for(record_type).columns if c.ref_type]
+        if not refs:
             continue
-        for key, ref_type in ref_columns.get(v.record_type, ()):
-            target = v.values.get(key)
-            if target is None or target in known.get(ref_type, ()):
+        keys = tuple(key for key, _ in refs)
+        for _uuid, values, source_file, sheet, row, _column in _rows(items, record_type, keys):
+            if file is not None and source_file != file:
                 continue
-            pending.append((v, key, ref_type, target))
-            wanted.setdefault(ref_type, set()).add(target)
+            for (key, ref_type), target in zip(refs, values, strict=True):
+                if target is None or target in known.get(ref_type, ()):
+                    continue
+                pending.append((source_file, sheet, row, key, ref_type, target))
+                wanted.setdefault(ref_type, set()).add(target)
     if not pending:
         return []
     in_db = (
         {t: _db_uuids(session, t, ids) for t, ids in wanted.items()} if session is not None else {}
     )
     problems = []
-    for v, key, ref_type, target in pending:
+    for source_file, sheet, row, key, ref_type, target in pending:
         if target in in_db.get(ref_type, set()):
             continue
         problems.append(
             Problem(
-                file=v.source.file,
-                sheet=v.source.sheet,
-                row=v.source.row,
+                file=source_file,
+                sheet=sheet,
+                row=row,
                 column=key,
                 message=(
                     f"refers to {spec_for(ref_type).record_type} {target}, which is neither in "
@@ -111,30 +160,27 @@ def check_references(
 
 
 def check_ranges(
-    session: Session | None, versions: Iterable[IncomingVersion], file: str | None = None
+    session: Session | None, versions: Versions, file: str | None = None
 ) -> list[Problem]:
     """Checks across records: a response's score lies within its template's scale."""
-    versions = list(versions)
+    items = list(versions)
     templates: dict[str, tuple[int, int]] = {}
     assessments: dict[str, str] = {}
-    for v in versions:
-        if v.record_type == "AssessmentTemplate":
-            templates[v.uuid] = (v.values.get("scale_min", 1), v.values.get("scale_max", 5))
-        elif v.record_type == "Assessment":
-            assessments[v.uuid] = v.values["template_uuid"]
+    for uuid, (low, high), *_ in _rows(items, "AssessmentTemplate", ("scale_min", "scale_max")):
+        templates[uuid] = (1 if low is None else low, 5 if high is None else high)
+    for uuid, (template,), *_ in _rows(items, "Assessment", ("template_uuid",)):
+        assessments[uuid] = template
     responses = [
-        v
-        for v in versions
-        if v.record_type == "AssessmentResponse"
-        and (file is None or v.source.file == file)
-        and v.values.get("score") is not None
+        r
+        for r in _rows(items, "AssessmentResponse", ("assessment_uuid", "score"))
+        if (file is None or r[2] == file) and r[1][1] is not None
     ]
     if not responses:
         return []
     if session is not None:
         from qidesk.store.models.assessment import Assessment, AssessmentTemplate
 
-        missing_a = {v.values["assessment_uuid"] for v in responses} - set(assessments)
+        missing_a = {r[1][0] for r in responses} - set(assessments)
         if missing_a:
             for a_uuid, t_uuid in session.execute(
                 select(Assessment.uuid, Assessment.template_uuid).where(
@@ -153,20 +199,19 @@ def check_ranges(
             ).all():
                 templates[t_uuid] = (low, high)
     problems = []
-    for v in responses:
-        template = assessments.get(v.values["assessment_uuid"])
+    for _uuid, (assessment, score), source_file, sheet, row, column in responses:
+        template = assessments.get(assessment)
         scale = templates.get(template) if template else None
         if scale is None:
             continue
         low, high = scale
-        score = v.values["score"]
         if not low <= score <= high:
             problems.append(
                 Problem(
-                    file=v.source.file,
-                    sheet=v.source.sheet,
-                    row=v.source.row,
-                    column=v.source.column or "score",
+                    file=source_file,
+                    sheet=sheet,
+                    row=row,
+                    column=column or "score",
                     message=f"score {score} is outside the scale {low} to {high}",
                 )
             )
