@@ -263,3 +263,66 @@ def test_a_bad_vector_leaves_the_run_to_the_one_by_one_plan(vv: str) -> None:
     )
     assert merge_module._new_record_params(spec, run, [0, 1]) is None
     assert merge_module._new_record_params(spec, run, [0]) is not None
+
+
+def test_the_checks_find_the_same_problems_in_columns_and_in_objects() -> None:
+    from qidesk.sync.validate import check_ranges, check_references
+
+    response = merge_module.record_spec("AssessmentResponse")
+    values = {c.key: "x" for c in response.columns}
+    rows = [
+        {"uuid": "r1", "values": {**values, "assessment_uuid": "a1", "score": 9}},
+        {"uuid": "r2", "values": {**values, "assessment_uuid": "nowhere", "score": 2}},
+        {"uuid": "r5", "values": {**values, "assessment_uuid": "gone", "score": 2}},
+        {"uuid": "r3", "values": {**values, "assessment_uuid": "a1", "score": None}},
+        {"uuid": "r4", "values": {**values, "assessment_uuid": "a1", "score": 3}},
+    ]
+    template = merge_module.record_spec("AssessmentTemplate")
+    assessment = merge_module.record_spec("Assessment")
+    others = [
+        _columns(
+            "AssessmentTemplate",
+            [
+                {
+                    "uuid": "t1",
+                    "values": {
+                        **{c.key: "x" for c in template.columns},
+                        "scale_min": 1,
+                        "scale_max": 5,
+                    },
+                }
+            ],
+        ),
+        _columns(
+            "Assessment",
+            [
+                {
+                    "uuid": "a1",
+                    "values": {
+                        **{c.key: None for c in assessment.columns},
+                        "template_uuid": "t1",
+                        "team_uuid": "team",
+                    },
+                }
+            ],
+        ),
+    ]
+    runs = [_columns("AssessmentResponse", rows), *others]
+    objects = [v for run in runs for v in run.versions()]
+    for check in (check_references, check_ranges):
+        found = check(None, runs)
+        assert found == check(None, objects)
+        assert found  # something to find
+    # Teams carry three references: problems come row by row, as for objects.
+    team = merge_module.record_spec("Team")
+    team_rows = [
+        {"uuid": f"team{n}", "values": {c.key: f"ref{n}" for c in team.columns}} for n in range(3)
+    ]
+    teams = _columns("Team", team_rows)
+    found_refs = check_references(None, [teams])
+    assert len(found_refs) == 9
+    assert found_refs == check_references(None, teams.versions())
+    messages = [(p.row, p.column) for p in check_ranges(None, runs)]
+    assert messages == [(2, "score")]
+    dangling = {(p.row, p.column) for p in check_references(None, runs)}
+    assert (3, "assessment_uuid") in dangling

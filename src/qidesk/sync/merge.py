@@ -884,7 +884,10 @@ def _existing_uuids(session: Session, spec: RecordSpec, uuids: Sequence[str]) ->
     """Which of ``uuids`` the record's table holds (one statement, however many)."""
     if not uuids:
         return set()
-    rows = session.connection().exec_driver_sql(
+    connection = session.connection()
+    if connection.exec_driver_sql(f'SELECT 1 FROM "{spec.table.name}" LIMIT 1').first() is None:
+        return set()  # an empty table (a first merge): nothing to look up
+    rows = connection.exec_driver_sql(
         f'SELECT "uuid" FROM "{spec.table.name}" WHERE "uuid" IN (SELECT value FROM json_each(?))',
         (json.dumps(list(uuids)),),
     )

@@ -126,14 +126,42 @@ def check_references(
         refs = [(c.key, c.ref_type) for c in spec_for(record_type).columns if c.ref_type]
         if not refs:
             continue
-        keys = tuple(key for key, _ in refs)
-        for _uuid, values, source_file, sheet, row, _column in _rows(items, record_type, keys):
-            if file is not None and source_file != file:
+        for item in items:
+            if item.record_type != record_type:
                 continue
-            for (key, ref_type), target in zip(refs, values, strict=True):
+            if isinstance(item, VersionColumns):
+                if file is not None and item.file != file:
+                    continue
+                found: list[tuple[int, int, str, str, str]] = []
+                for position, (key, ref_type) in enumerate(refs):
+                    if key not in item.keys:
+                        continue
+                    targets = item.values[item.keys.index(key)]
+                    # Most references resolve among the files: find the others at C speed.
+                    unresolved = set(targets) - known.get(ref_type, set())
+                    unresolved.discard(None)
+                    if not unresolved:
+                        continue
+                    found.extend(
+                        (index, position, key, ref_type, target)
+                        for index, target in enumerate(targets)
+                        if target in unresolved
+                    )
+                    wanted.setdefault(ref_type, set()).update(unresolved)
+                found.sort(key=lambda f: (f[0], f[1]))  # row by row, as for objects
+                pending.extend(
+                    (item.file, item.sheet, item.rows[index], key, ref_type, target)
+                    for index, _position, key, ref_type, target in found
+                )
+                continue
+            source = item.source
+            if file is not None and source.file != file:
+                continue
+            for key, ref_type in refs:
+                target = item.values.get(key)
                 if target is None or target in known.get(ref_type, ()):
                     continue
-                pending.append((source_file, sheet, row, key, ref_type, target))
+                pending.append((source.file, source.sheet, source.row, key, ref_type, target))
                 wanted.setdefault(ref_type, set()).add(target)
     if not pending:
         return []
@@ -171,16 +199,27 @@ def check_ranges(
     for uuid, (template,), *_ in _rows(items, "Assessment", ("template_uuid",)):
         assessments[uuid] = template
     responses = [
-        r
-        for r in _rows(items, "AssessmentResponse", ("assessment_uuid", "score"))
-        if (file is None or r[2] == file) and r[1][1] is not None
+        item
+        for item in items
+        if item.record_type == "AssessmentResponse"
+        and (
+            file is None
+            or (item.file if isinstance(item, VersionColumns) else item.source.file) == file
+        )
     ]
     if not responses:
         return []
     if session is not None:
         from qidesk.store.models.assessment import Assessment, AssessmentTemplate
 
-        missing_a = {r[1][0] for r in responses} - set(assessments)
+        referred: set[str | None] = set()
+        for item in responses:
+            if isinstance(item, VersionColumns):
+                if "assessment_uuid" in item.keys:
+                    referred.update(item.values[item.keys.index("assessment_uuid")])
+            else:
+                referred.add(item.values.get("assessment_uuid"))
+        missing_a = {a for a in referred if a is not None} - set(assessments)
         if missing_a:
             for a_uuid, t_uuid in session.execute(
                 select(Assessment.uuid, Assessment.template_uuid).where(
@@ -198,10 +237,14 @@ def check_ranges(
                 ).where(AssessmentTemplate.uuid.in_(sorted(missing_t)))
             ).all():
                 templates[t_uuid] = (low, high)
+    scales = {a: templates[t] for a, t in assessments.items() if t in templates}
     problems = []
-    for _uuid, (assessment, score), source_file, sheet, row, column in responses:
-        template = assessments.get(assessment)
-        scale = templates.get(template) if template else None
+    for _uuid, (assessment, score), source_file, sheet, row, column in _rows(
+        responses, "AssessmentResponse", ("assessment_uuid", "score")
+    ):
+        if score is None:
+            continue
+        scale = scales.get(assessment)
         if scale is None:
             continue
         low, high = scale
