@@ -26,10 +26,10 @@ from test_sync_io_support import (  # noqa: F401  (fixtures are found by their n
 
 def _one_by_one(
     session: Any, runs: list[VersionColumns], objects: list[Any]
-) -> list[merge_module.NewRecords]:
+) -> tuple[list[merge_module.NewRecords], dict[str, set[str]]]:
     for run in runs:
         objects.extend(run.versions())
-    return []
+    return [], {}
 
 
 def _dump(path: Path) -> list[tuple[str, list[tuple[Any, ...]]]]:
@@ -87,6 +87,18 @@ def workbooks(source: Source, tmp_path_factory: pytest.TempPathFactory) -> dict[
     return {"full": source.full, "other": folder / "other.xlsx", "fresh": folder / "fresh.xlsx"}
 
 
+class _Spy:
+    """What the bulk lane planned in one import: new records and unchanged uuids."""
+
+    def __init__(self) -> None:
+        self.new: list[merge_module.NewRecords] = []
+        self.unchanged = 0
+
+    @property
+    def new_count(self) -> int:
+        return sum(len(n.uuids) for n in self.new)
+
+
 def _merge(
     folder: Path,
     name: str,
@@ -95,23 +107,25 @@ def _merge(
     monkeypatch: pytest.MonkeyPatch,
     *,
     bulk: bool,
-) -> tuple[Path, Any, list[merge_module.NewRecords]]:
-    planned: list[merge_module.NewRecords] = []
+) -> tuple[Path, Any, _Spy]:
+    spy = _Spy()
     path = folder / f"{name}.sqlite"
     with Database.open(path, installation_id="lead") as db:
         if before:
             ImportService(db.unit_of_work, None).apply(before)
         with monkeypatch.context() as patch:
-            real = merge_module._plan_new_in_bulk if bulk else _one_by_one
+            real = merge_module._plan_in_bulk if bulk else _one_by_one
 
-            def spy(session: Any, runs: Any, objects: Any) -> Any:
-                result = real(session, runs, objects)
-                planned.extend(result)
-                return result
+            def spying(session: Any, runs: Any, objects: Any) -> Any:
+                new, unchanged = real(session, runs, objects)
+                spy.new.extend(new)
+                spy.unchanged += sum(len(u) for u in unchanged.values())
+                return new, unchanged
 
-            patch.setattr(merge_module, "_plan_new_in_bulk", spy)
+            patch.setattr(merge_module, "_plan_in_bulk", spying)
+            # No database path: every sheet is read (none skipped as known).
             result = ImportService(db.unit_of_work, None).apply(files)
-    return path, _report(result), planned
+    return path, _report(result), spy
 
 
 @pytest.mark.parametrize(
@@ -120,6 +134,7 @@ def _merge(
         ([], ["full", "other", "fresh"]),
         (["full"], ["other", "fresh"]),
         (["fresh"], ["other", "full"]),
+        (["full", "other"], ["full", "other", "fresh"]),
     ],
 )
 def test_bulk_and_one_by_one_write_the_same_database(
@@ -131,23 +146,33 @@ def test_bulk_and_one_by_one_write_the_same_database(
 ) -> None:
     first = [workbooks[n] for n in before]
     paths = [workbooks[n] for n in files]
-    bulk_db, bulk_report, planned = _merge(tmp_path, "bulk", first, paths, monkeypatch, bulk=True)
+    bulk_db, bulk_report, spy = _merge(tmp_path, "bulk", first, paths, monkeypatch, bulk=True)
     plain_db, plain_report, none = _merge(tmp_path, "plain", first, paths, monkeypatch, bulk=False)
-    assert none == []
-    assert sum(len(n.uuids) for n in planned) > 0  # the bulk lane was taken
+    assert none.new_count == none.unchanged == 0
+    assert spy.new_count + spy.unchanged > 0  # the bulk lane was taken
     assert bulk_report == plain_report
     assert _dump(bulk_db) == _dump(plain_db)
+
+
+def test_merging_what_the_database_holds_is_unchanged_in_bulk(
+    workbooks: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    full = workbooks["full"]
+    _db, report, spy = _merge(tmp_path, "again", [full], [full], monkeypatch, bulk=True)
+    totals = report[0]
+    assert spy.new_count == 0
+    assert totals.unchanged == spy.unchanged > 0
+    assert totals.created == totals.updated == totals.deleted == totals.conflicts == 0
+    assert report[2][0][1] == "unchanged"
 
 
 def test_a_first_merge_plans_every_record_of_one_file_in_bulk(
     workbooks: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _db, report, planned = _merge(
-        tmp_path, "first", [], [workbooks["full"]], monkeypatch, bulk=True
-    )
+    _db, report, spy = _merge(tmp_path, "first", [], [workbooks["full"]], monkeypatch, bulk=True)
     totals = report[0]
-    assert sum(len(n.uuids) for n in planned) == totals.created + totals.deleted
-    assert any(n.deleted for n in planned)  # the tombstones too
+    assert spy.new_count == totals.created + totals.deleted
+    assert any(n.deleted for n in spy.new)  # the tombstones too
 
 
 def _columns(record_type: str, rows: list[dict[str, Any]]) -> VersionColumns:

@@ -942,12 +942,30 @@ def _new_record_params(
     return params, sum(d is not None for d in deleted_at)
 
 
-def _plan_new_in_bulk(
+def _stored_rows(
+    session: Session, spec: RecordSpec, uuids: Sequence[str]
+) -> dict[str, tuple[Any, ...]]:
+    """The live rows of ``uuids`` as stored, in :func:`_live_names` order, by uuid."""
+    names = _live_names(spec)
+    columns = ", ".join(f'"{n}"' for n in names)
+    rows = session.connection().exec_driver_sql(
+        f'SELECT {columns} FROM "{spec.table.name}" '
+        'WHERE "uuid" IN (SELECT value FROM json_each(?))',
+        (json.dumps(list(uuids)),),
+    )
+    at = names.index("uuid")
+    return {row[at]: tuple(row) for row in rows}
+
+
+def _plan_in_bulk(
     session: Session, runs: Sequence[VersionColumns], objects: list[IncomingVersion]
-) -> list[NewRecords]:
-    """Plan in bulk the rows of ``runs`` whose record arrives in this one version only and is
-    not in the database: what the one-by-one plan makes a "created" (or "deleted") action with
-    nothing but that version in its history. The other rows are added to ``objects``."""
+) -> tuple[list[NewRecords], dict[str, set[str]]]:
+    """Plan in bulk the rows of ``runs`` whose record arrives in this one version only and
+    either is not in the database (a "created" or "deleted" action with nothing but that version
+    in its history) or is stored exactly as that version would be written, metadata included
+    (the one-by-one plan's "unchanged": merging a version a record holds changes nothing).
+    Returns those new records and the uuids of those unchanged, by type; every other row is
+    added to ``objects``."""
     specs = _specs()
     occurrences: dict[str, Counter[str]] = defaultdict(Counter)
     for version in objects:
@@ -969,27 +987,65 @@ def _plan_new_in_bulk(
         counts = occurrences[run.record_type]
         candidates[run.record_type].extend(u for u in run.uuids if counts[u] == 1)
     existing = {t: _existing_uuids(session, specs[t], u) for t, u in candidates.items()}
-    found: dict[str, tuple[list[str], list[tuple[Any, ...]], list[int]]] = {}
+    # Per run: its new rows and their parameters, its stored rows and theirs.
+    planned_runs: list[
+        tuple[VersionColumns, list[int], list[tuple[Any, ...]], list[int], list[tuple[Any, ...]]]
+    ] = []
     for spec, run in usable:
         counts = occurrences[run.record_type]
-        known = existing[run.record_type]
-        chosen = [i for i, u in enumerate(run.uuids) if counts[u] == 1 and u not in known]
-        planned = _new_record_params(spec, run, chosen) if chosen else None
+        single = [i for i, u in enumerate(run.uuids) if counts[u] == 1]
+        planned = _new_record_params(spec, run, single) if single else None
         if planned is None:
             objects.extend(run.versions())
             continue
-        if len(chosen) < len(run.uuids):
-            taken = set(chosen)
+        known = existing[run.record_type]
+        new_rows: list[int] = []
+        new_params: list[tuple[Any, ...]] = []
+        old_rows: list[int] = []
+        old_params: list[tuple[Any, ...]] = []
+        for index, row_params in zip(single, planned[0], strict=True):
+            if run.uuids[index] in known:
+                old_rows.append(index)
+                old_params.append(row_params)
+            else:
+                new_rows.append(index)
+                new_params.append(row_params)
+        planned_runs.append((run, new_rows, new_params, old_rows, old_params))
+    wanted: dict[str, list[str]] = defaultdict(list)
+    for run, _n, _np, old_rows, _op in planned_runs:
+        wanted[run.record_type].extend(run.uuids[i] for i in old_rows)
+    stored = {t: _stored_rows(session, specs[t], uuids) for t, uuids in wanted.items() if uuids}
+    found: dict[str, tuple[list[str], list[tuple[Any, ...]]]] = {}
+    unchanged: dict[str, set[str]] = defaultdict(set)
+    for run, new_rows, new_params, old_rows, old_params in planned_runs:
+        record_type = run.record_type
+        rows_here = stored.get(record_type, {})
+        same = [
+            i
+            for i, row_params in zip(old_rows, old_params, strict=True)
+            if rows_here.get(run.uuids[i]) == row_params
+        ]
+        taken = set(new_rows) | set(same)
+        if len(taken) < len(run.uuids):
             objects.extend(v for i, v in enumerate(run.versions()) if i not in taken)
-        uuids, params, deleted = found.setdefault(run.record_type, ([], [], [0]))
-        uuids.extend(run.uuids[i] for i in chosen)
-        params.extend(planned[0])
-        deleted[0] += planned[1]
-    names = {t: tuple(_live_names(specs[t])) for t in found}
-    return [
-        NewRecords(t, tuple(uuids), names[t], tuple(params), deleted[0])
-        for t, (uuids, params, deleted) in sorted(found.items())
-    ]
+        unchanged[record_type].update(run.uuids[i] for i in same)
+        if new_rows:
+            type_uuids, type_params = found.setdefault(record_type, ([], []))
+            type_uuids.extend(run.uuids[i] for i in new_rows)
+            type_params.extend(new_params)
+    new_records = []
+    for record_type, (type_uuids, type_params) in sorted(found.items()):
+        deleted = sum(p[-1] is not None for p in type_params)  # deleted_at: the last column
+        new_records.append(
+            NewRecords(
+                record_type,
+                tuple(type_uuids),
+                tuple(_live_names(specs[record_type])),
+                tuple(type_params),
+                deleted,
+            )
+        )
+    return new_records, {t: u for t, u in unchanged.items() if u}
 
 
 def plan_merge(
@@ -1020,8 +1076,9 @@ def plan_merge(
         else:
             objects.append(item)
     new_records: list[NewRecords] = []
+    bulk_unchanged: dict[str, set[str]] = {}
     if runs and references_checked:
-        new_records = _plan_new_in_bulk(session, runs, objects)
+        new_records, bulk_unchanged = _plan_in_bulk(session, runs, objects)
     else:
         for run in runs:
             objects.extend(run.versions())
@@ -1076,13 +1133,20 @@ def plan_merge(
         by_type[new.record_type] = by_type.get(new.record_type, Counts()) + Counts(
             created=len(new.uuids) - new.deleted, deleted=new.deleted
         )
+    for record_type, same_uuids in bulk_unchanged.items():
+        by_type[record_type] = by_type.get(record_type, Counts()) + Counts(
+            unchanged=len(same_uuids)
+        )
     known_only: dict[str, set[str]] = defaultdict(set)
     already_known = list(already_known)
-    planned_new = (
-        {(n.record_type, u) for n in new_records for u in n.uuids} if already_known else set()
+    in_bulk = (
+        {(n.record_type, u) for n in new_records for u in n.uuids}
+        | {(t, u) for t, same_uuids in bulk_unchanged.items() for u in same_uuids}
+        if already_known
+        else set()
     )
     for record_type, uuid in already_known:
-        if uuid not in received.get(record_type, ()) and (record_type, uuid) not in planned_new:
+        if uuid not in received.get(record_type, ()) and (record_type, uuid) not in in_bulk:
             known_only[record_type].add(uuid)
     for record_type, known_uuids in known_only.items():
         counts_before = by_type.get(record_type, Counts())
