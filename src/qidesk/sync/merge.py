@@ -880,20 +880,6 @@ def _check_references(
                 )
 
 
-def _existing_uuids(session: Session, spec: RecordSpec, uuids: Sequence[str]) -> set[str]:
-    """Which of ``uuids`` the record's table holds (one statement, however many)."""
-    if not uuids:
-        return set()
-    connection = session.connection()
-    if connection.exec_driver_sql(f'SELECT 1 FROM "{spec.table.name}" LIMIT 1').first() is None:
-        return set()  # an empty table (a first merge): nothing to look up
-    rows = connection.exec_driver_sql(
-        f'SELECT "uuid" FROM "{spec.table.name}" WHERE "uuid" IN (SELECT value FROM json_each(?))',
-        (json.dumps(list(uuids)),),
-    )
-    return {row[0] for row in rows}
-
-
 def _new_record_params(
     spec: RecordSpec, run: VersionColumns, chosen: Sequence[int]
 ) -> tuple[list[tuple[Any, ...]], int] | None:
@@ -945,10 +931,16 @@ def _new_record_params(
 def _stored_rows(
     session: Session, spec: RecordSpec, uuids: Sequence[str]
 ) -> dict[str, tuple[Any, ...]]:
-    """The live rows of ``uuids`` as stored, in :func:`_live_names` order, by uuid."""
+    """The live rows of ``uuids`` that the table holds, as stored, in :func:`_live_names`
+    order, by uuid (one statement, however many)."""
+    if not uuids:
+        return {}
+    connection = session.connection()
+    if connection.exec_driver_sql(f'SELECT 1 FROM "{spec.table.name}" LIMIT 1').first() is None:
+        return {}  # an empty table (a first merge): nothing to look up
     names = _live_names(spec)
     columns = ", ".join(f'"{n}"' for n in names)
-    rows = session.connection().exec_driver_sql(
+    rows = connection.exec_driver_sql(
         f'SELECT {columns} FROM "{spec.table.name}" '
         'WHERE "uuid" IN (SELECT value FROM json_each(?))',
         (json.dumps(list(uuids)),),
@@ -986,7 +978,8 @@ def _plan_in_bulk(
         usable.append((spec, run))
         counts = occurrences[run.record_type]
         candidates[run.record_type].extend(u for u in run.uuids if counts[u] == 1)
-    existing = {t: _existing_uuids(session, specs[t], u) for t, u in candidates.items()}
+    # The stored rows of the records that arrive once (none at all in a first merge).
+    stored = {t: _stored_rows(session, specs[t], u) for t, u in candidates.items()}
     # Per run: its new rows and their parameters, its stored rows and theirs.
     planned_runs: list[
         tuple[VersionColumns, list[int], list[tuple[Any, ...]], list[int], list[tuple[Any, ...]]]
@@ -998,7 +991,7 @@ def _plan_in_bulk(
         if planned is None:
             objects.extend(run.versions())
             continue
-        known = existing[run.record_type]
+        known = stored[run.record_type]
         new_rows: list[int] = []
         new_params: list[tuple[Any, ...]] = []
         old_rows: list[int] = []
@@ -1011,10 +1004,6 @@ def _plan_in_bulk(
                 new_rows.append(index)
                 new_params.append(row_params)
         planned_runs.append((run, new_rows, new_params, old_rows, old_params))
-    wanted: dict[str, list[str]] = defaultdict(list)
-    for run, _n, _np, old_rows, _op in planned_runs:
-        wanted[run.record_type].extend(run.uuids[i] for i in old_rows)
-    stored = {t: _stored_rows(session, specs[t], uuids) for t, uuids in wanted.items() if uuids}
     found: dict[str, tuple[list[str], list[tuple[Any, ...]]]] = {}
     unchanged: dict[str, set[str]] = defaultdict(set)
     for run, new_rows, new_params, old_rows, old_params in planned_runs:
