@@ -195,14 +195,9 @@ class VersionColumns:
         self.fingerprints = fingerprints
 
     def _columns(self) -> list[list[Any]]:
-        row_fields: list[list[Any]] = [
-            self.uuids,
-            self.vvs,
-            self.updated_at,
-            self.updated_by,
-            self.deleted_at,
-        ]
-        return [*row_fields, self.fingerprints, *self.values]
+        """Every per-row list but ``rows``."""
+        columns: list[list[Any]] = [self.uuids, self.vvs, self.updated_at, self.updated_by]
+        return [*columns, self.deleted_at, self.fingerprints, *self.values]
 
     def __len__(self) -> int:
         return len(self.rows)
