@@ -4,9 +4,10 @@ before and after their rewrite.
 For the workbooks in a folder (default /work/benchwb/coach-*.xlsx, made by bench/merge.py) prints
 the median seconds of: inflating the sheet parts with zipfile; the sheet XML scan (old and new, each
 on the inflated bytes and including the inflating); python-calamine parsing every sheet; the row
-hashes of every data row (old and new); and read_workbook as a whole, as it reads these files
-(sheets byte for byte as exported: their hashes are taken from ``_rows``) and as it reads copies
-re-saved by a spreadsheet program (every row typed and hashed). The old scan and row hash
+hashes of every data row (old and new, row by row, and a column at a time as the reader now does);
+and read_workbook as a whole, as it reads these files (sheets byte for byte as exported: no row
+hashed), without and with making the version objects, and as it reads copies re-saved by a
+spreadsheet program (every row typed and hashed). The old scan and row hash
 are kept below as reference functions; the run also checks that old and new agree on every file.
 Timings run with the garbage collector paused, as the import service does.
 
@@ -168,33 +169,56 @@ def scan_files(files: list[Path], scan: Callable[[bytes, str, _Collector], bool]
     return refused
 
 
-def hash_inputs(files: list[Path]) -> list[tuple[dict[str, Any], Any]]:
-    """The (values, deleted_at) pairs read_workbook hashes, recorded from one reading."""
+Sheet = tuple[list[str], list[list[Any]], list[Any]]
+
+
+def hash_inputs(files: list[Path]) -> tuple[list[tuple[dict[str, Any], Any]], list[Sheet]]:
+    """What read_workbook hashes, recorded from one reading: (values, deleted_at) of each row,
+    and the sheets it hashes a column at a time (keys, columns, deletion marks)."""
     recorded: list[tuple[dict[str, Any], Any]] = []
-    original = workbook_reader.row_hash
+    sheets: list[Sheet] = []
+    original, original_columns = workbook_reader.row_hash, workbook_reader.row_hashes
 
     def record(values: dict[str, Any], deleted_at: Any) -> str:
         recorded.append((values, deleted_at))
         return original(values, deleted_at)
 
+    def record_columns(keys: Any, columns: Any, deleted_at: Any) -> list[str]:
+        sheets.append((list(keys), [list(c) for c in columns], list(deleted_at)))
+        rows = zip(*columns, strict=True) if keys else [()] * len(deleted_at)
+        for row, mark in zip(rows, deleted_at, strict=True):
+            recorded.append((dict(zip(keys, row, strict=True)), mark))
+        return original_columns(keys, columns, deleted_at)
+
     workbook_reader.row_hash = record  # type: ignore[assignment]
+    workbook_reader.row_hashes = record_columns  # type: ignore[assignment]
     try:
         read_every_row(files)
     finally:
         workbook_reader.row_hash = original  # type: ignore[assignment]
-    return recorded
+        workbook_reader.row_hashes = original_columns  # type: ignore[assignment]
+    return recorded, sheets
 
 
 def read_every_row(files: list[Path]) -> None:
     """read_workbook as for copies re-saved by a spreadsheet program: no sheet is taken as
-    byte for byte as exported, so every row is typed and hashed."""
+    byte for byte as exported, so every row is typed and hashed (and the versions made)."""
     trusted = workbook_reader._sheets_as_exported
     workbook_reader._sheets_as_exported = lambda meta, digests: set()  # type: ignore[assignment]
     try:
         for path in files:
-            workbook_reader.read_workbook(path, None)
+            workbook_reader.read_workbook(path, None).versions  # noqa: B018
     finally:
         workbook_reader._sheets_as_exported = trusted  # type: ignore[assignment]
+
+
+def read_all(files: list[Path], objects: bool) -> None:
+    """read_workbook of each file; ``objects`` also makes its versions objects (a worker process
+    leaves them columns, the importing process makes them)."""
+    for path in files:
+        parsed = workbook_reader.read_workbook(path, None)
+        if objects:
+            parsed.versions  # noqa: B018
 
 
 def main() -> int:
@@ -213,9 +237,14 @@ def main() -> int:
     for sheet, data in parts:
         old_out, new_out = _Collector("f"), _Collector("f")
         assert old_scan_bytes(data, sheet, old_out) == new_scan_bytes(data, sheet, new_out), sheet
-    pairs = hash_inputs(files)
+    pairs, hashed_sheets = hash_inputs(files)
     assert all(old_row_hash(v, d) == cells.row_hash(v, d) for v, d in pairs)
-    print(f"old and new scans agree on every sheet; {len(pairs)} row hashes identical")
+    by_columns = [h for sheet in hashed_sheets for h in cells.row_hashes(*sheet)]
+    assert by_columns == [cells.row_hash(v, d) for v, d in pairs]
+    print(
+        f"old and new scans agree on every sheet; {len(pairs)} row hashes identical (row by "
+        "row, old and new, and a column at a time)"
+    )
 
     def scan_all(scan: Callable[[bytes, str, _Collector], bool]) -> Callable[[], int]:
         return lambda: sum(not scan(data, sheet, _Collector("f")) for sheet, data in parts)
@@ -231,8 +260,10 @@ def main() -> int:
         ("scan, new (with inflating)", lambda: scan_files(files, new_scan_bytes)),
         ("row_hash, old", hash_all(old_row_hash)),
         ("row_hash, new", hash_all(cells.row_hash)),
+        ("row_hashes (a column at a time)", lambda: [cells.row_hashes(*s) for s in hashed_sheets]),
         ("calamine parse", lambda: calamine_parse(files)),
-        ("read_workbook", lambda: [workbook_reader.read_workbook(p, None) for p in files]),
+        ("read_workbook (versions columns)", lambda: read_all(files, objects=False)),
+        ("read_workbook + version objects", lambda: read_all(files, objects=True)),
         ("read_workbook, every row hashed", lambda: read_every_row(files)),
     ]
     print(f"median of {args.repeat} runs, seconds for all files:")
@@ -242,9 +273,18 @@ def main() -> int:
         print(f"  {label:32s} {medians[label]:7.3f}")
     scan = medians["scan, new (inflated bytes)"] / medians["scan, old (inflated bytes)"]
     hashing = medians["row_hash, new"] / medians["row_hash, old"]
-    read = medians["read_workbook"] / medians["calamine parse"]
-    print(f"scan new/old {scan:.2f}; row_hash new/old {hashing:.2f}")
-    print(f"read_workbook / calamine parse {read:.2f}")
+    by_column = medians["row_hashes (a column at a time)"] / medians["row_hash, new"]
+    parse = medians["calamine parse"]
+    print(
+        f"scan new/old {scan:.2f}; row_hash new/old {hashing:.2f}; "
+        f"a column at a time / row by row {by_column:.2f}"
+    )
+    print(
+        "read_workbook / calamine parse: "
+        f"{medians['read_workbook (versions columns)'] / parse:.2f} (versions left columns), "
+        f"{medians['read_workbook + version objects'] / parse:.2f} (version objects made), "
+        f"{medians['read_workbook, every row hashed'] / parse:.2f} (every row hashed)"
+    )
     return 0
 
 

@@ -33,6 +33,7 @@ from qidesk.sync.workbook_reader import (
     _Collector,
     _convert_column,
     _convert_row,
+    _read_hashes,
     _row_plan,
     are_uuid_texts,
     is_uuid_text,
@@ -426,3 +427,20 @@ def test_are_uuid_texts_is_is_uuid_text_of_each(texts: list[str]) -> None:
     for text in texts:
         if not is_uuid_text(text):
             assert not are_uuid_texts([*valid, text]) and not are_uuid_texts([text, *valid])
+
+
+@given(
+    st.lists(
+        st.tuples(
+            # mostly what QI Desk writes (read a column at a time), sometimes not
+            st.sampled_from(["Teams"] * 6 + ["Members", " Teams", 5.0]),
+            st.sampled_from(UUIDS[:3] * 6 + [UUIDS[0].upper(), f" {UUIDS[1]}", "", None, 1.0]),
+            st.sampled_from(["a" * 32] * 6 + ["b" * 32, " c ", "", 1.0, None]),
+        ).map(list),
+        max_size=6,
+    )
+)
+def test_read_hashes_as_columns_gives_what_the_row_loop_gives(rows: list[list[Any]]) -> None:
+    header: list[Any] = ["sheet", "uuid", "hash"]
+    by_rows = _read_hashes([header, *rows, ["a short row: read row by row"]])
+    assert _read_hashes([header, *rows]) == by_rows

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Any
 
@@ -292,3 +293,33 @@ def row_hash(values: dict[str, Any], deleted_at: datetime | None) -> str:
         "__deleted_at=None" if deleted_at is None else f"__deleted_at={canonical(deleted_at)!r}"
     )
     return _sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+#: Types whose ``repr`` is that of their canonical value (for text: without a CR).
+_AS_THEY_ARE = {type(None), int, str}
+
+
+def row_hashes(
+    keys: Sequence[str], columns: Sequence[Sequence[Any]], deleted_at: Sequence[datetime | None]
+) -> list[str]:
+    """:func:`row_hash` of each row of a sheet given as columns (``columns[i]`` holds the
+    values of ``keys[i]``), a column at a time: the same hashes, bit for bit, several times
+    faster."""
+    count = len(deleted_at)
+    parts: list[Any] = []
+    for key, column in sorted(zip(keys, columns, strict=True)):
+        if set(map(type, column)) <= _AS_THEY_ARE and "\r" not in "".join(map(str, column)):
+            texts = map(repr, column)
+        else:
+            texts = map(repr, map(canonical, column))
+        parts.append(map(f"{key}=".__add__, texts))
+    parts.append(map(_deletion_part, deleted_at))
+    rows = map("\x1f".join, zip(*parts, strict=True))
+    hashes = [_sha256(text.encode()).hexdigest()[:32] for text in rows]
+    if len(hashes) != count:
+        raise ValueError("row_hashes: columns of different lengths")
+    return hashes
+
+
+def _deletion_part(deleted_at: datetime | None) -> str:
+    return "__deleted_at=None" if deleted_at is None else f"__deleted_at={canonical(deleted_at)!r}"

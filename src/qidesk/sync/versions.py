@@ -99,6 +99,37 @@ def version_fingerprint(
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
+def version_fingerprints(
+    record_type: str,
+    uuids: Sequence[str],
+    vvs: Sequence[str],
+    updated_at: Sequence[datetime],
+    updated_by: Sequence[str],
+    row_hashes: Sequence[str],
+) -> list[str]:
+    """:func:`version_fingerprint` of each row of a sheet given as columns, the same texts
+    hashed with less work per row (each distinct time written out once)."""
+    count = len(uuids)
+    if not count == len(vvs) == len(updated_at) == len(updated_by) == len(row_hashes):
+        raise ValueError("version_fingerprints: columns of different lengths")
+    time_keys = list(map(_time_key, updated_at))
+    times = {key: key[1].isoformat() for key in set(time_keys)}
+    texts = map(
+        "\x1f".join,
+        zip(
+            repeat(record_type, count),
+            uuids,
+            vvs,
+            map(times.__getitem__, time_keys),
+            updated_by,
+            row_hashes,
+            strict=True,
+        ),
+    )
+    sha256 = hashlib.sha256
+    return [sha256(text.encode("utf-8")).hexdigest()[:32] for text in texts]
+
+
 def versions_digest(fingerprints: Iterable[str]) -> str:
     """One digest for a set of versions (a data sheet's rows): of their sorted fingerprints.
 
@@ -164,14 +195,9 @@ class VersionColumns:
         self.fingerprints = fingerprints
 
     def _columns(self) -> list[list[Any]]:
-        row_fields: list[list[Any]] = [
-            self.uuids,
-            self.vvs,
-            self.updated_at,
-            self.updated_by,
-            self.deleted_at,
-        ]
-        return [*row_fields, self.fingerprints, *self.values]
+        """Every per-row list but ``rows``."""
+        columns: list[list[Any]] = [self.uuids, self.vvs, self.updated_at, self.updated_by]
+        return [*columns, self.deleted_at, self.fingerprints, *self.values]
 
     def __len__(self) -> int:
         return len(self.rows)

@@ -13,6 +13,7 @@ import functools
 import hashlib
 import json
 import math
+import operator
 import re
 import zipfile
 from collections.abc import Callable, Sequence
@@ -34,6 +35,7 @@ from qidesk.sync.cells import (
     convert,
     is_blank,
     row_hash,
+    row_hashes,
     to_datetime,
     to_text,
 )
@@ -70,6 +72,7 @@ from qidesk.sync.versions import (
     incoming_version,
     pack_versions,
     version_fingerprint,
+    version_fingerprints,
     versions_digest,
 )
 
@@ -824,8 +827,18 @@ def _check_uuid(
 
 
 def _read_hashes(rows: list[list[Any]]) -> dict[tuple[str, str], str]:
+    body = rows[1:]
+    if body and min(map(len, body)) >= 3 and len(set(map(len, body))) == 1:
+        # what QI Desk writes, taken a column at a time
+        sheets, uuids, digests = list(zip(*body, strict=True))[:3]
+        if (
+            set(map(type, sheets)) | set(map(type, uuids)) | set(map(type, digests)) == {str}
+            and are_uuid_texts(list(uuids))
+            and list(map(str.strip, digests)) == list(digests)
+        ):
+            return dict(zip(zip(sheets, uuids, strict=True), digests, strict=True))
     hashes = {}
-    for row in rows[1:]:
+    for row in body:
         if len(row) < 3:
             continue
         sheet, uuid, digest = row[0], row[1], row[2]
@@ -934,24 +947,16 @@ def _read_columns(
     if as_exported:
         fingerprints = [""] * count  # the sheet's digest is the one the export recorded
     else:
-        fingerprints = []
-        exported = list(map(hashes.get, zip(repeat(sheet, count), uuids, strict=True)))
-        for number, values in enumerate(_value_dicts(keys, columns, count)):
-            new_hash = row_hash(values, deleted_at[number])
-            if exported[number] != new_hash:
-                edit = edited_version(vvs[number], meta, new_hash)
+        new_hashes = row_hashes(keys, columns, deleted_at)
+        exported = map(hashes.get, zip(repeat(sheet, count), uuids, strict=True))
+        for number, same in enumerate(map(operator.eq, exported, new_hashes)):
+            if not same:
+                edit = edited_version(vvs[number], meta, new_hashes[number])
                 vvs[number], updated_at[number], updated_by[number] = edit
                 edited += 1
-            fingerprints.append(
-                version_fingerprint(
-                    record_type,
-                    uuids[number],
-                    vvs[number],
-                    updated_at[number],
-                    updated_by[number],
-                    new_hash,
-                )
-            )
+        fingerprints = version_fingerprints(
+            record_type, uuids, vvs, updated_at, updated_by, new_hashes
+        )
     block = VersionColumns(
         record_type,
         file,
@@ -967,12 +972,6 @@ def _read_columns(
         fingerprints,
     )
     return block, edited
-
-
-def _value_dicts(keys: list[str], columns: list[list[Any]], count: int) -> list[dict[str, Any]]:
-    if not keys:
-        return [{} for _ in range(count)]
-    return list(map(dict, map(zip, repeat(keys, count), zip(*columns, strict=True))))
 
 
 def _convert_column(
