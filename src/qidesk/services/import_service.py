@@ -21,7 +21,6 @@ from qidesk.store.base import APPLYING_RECEIVED_VERSIONS
 from qidesk.sync.parallel_read import ReadJob, read_workbooks
 from qidesk.sync.received import ReceivedSheets
 from qidesk.sync.validate import Problem, check_ranges, check_references
-from qidesk.sync.versions import IncomingVersion, VersionColumns
 from qidesk.sync.workbook_reader import ParsedWorkbook, ReadCancelled
 
 log = logging.getLogger(__name__)
@@ -168,33 +167,6 @@ def summarise_plan(plan: Any) -> tuple[list[tuple[str, Counts]], set[tuple[str, 
     return by_type, plan.changed_records
 
 
-def _version_items(parsed: ParsedWorkbook) -> list[IncomingVersion | VersionColumns]:
-    """A file's versions as objects and, where a sheet was read as columns, those columns (the
-    checks and the merge take both; making objects of every version costs time)."""
-    items: list[IncomingVersion | VersionColumns] = []
-    for part in parsed.version_parts:
-        if isinstance(part, VersionColumns):
-            items.append(part)
-        else:
-            items.extend(part)
-    return items
-
-
-def _record_keys(parsed: ParsedWorkbook) -> set[tuple[str, str]]:
-    """(type, uuid) of every record the file holds (read or skipped as known)."""
-    keys = set(parsed.known_records)
-    for part in parsed.version_parts:
-        if isinstance(part, VersionColumns):
-            keys.update((part.record_type, uuid) for uuid in part.uuids)
-        else:
-            keys.update((v.record_type, v.uuid) for v in part)
-    return keys
-
-
-def _version_count(parsed: ParsedWorkbook) -> int:
-    return sum(len(part) for part in parsed.version_parts)
-
-
 def _plan_problems(plan: Any, parsed: list[ParsedWorkbook]) -> dict[str, list[Problem]]:
     """The merge engine's own problems, per file (by the file name in their source)."""
     by_name = {p.display_name: str(p.path) for p in parsed}
@@ -270,7 +242,7 @@ class ImportService:
         problems = {str(p.path): self._problems_of(prepared, p) for p in prepared.parsed}
         while True:
             valid = [p for p in prepared.parsed if not problems[str(p.path)]]
-            pool = [item for p in valid for item in _version_items(p)]
+            pool = [item for p in valid for item in p.version_items()]
             found = check_references(session, pool) + check_ranges(session, pool)
             if not found:
                 return problems
@@ -296,7 +268,7 @@ class ImportService:
         merge = _merge_api()
         plan = merge.plan_merge(
             session,
-            [item for p in to_apply for item in _version_items(p)],
+            [item for p in to_apply for item in p.version_items()],
             already_known=[r for p in to_apply for r in p.known_records],
             references_checked=True,  # by _validate, across exactly these files
         )
@@ -336,7 +308,7 @@ class ImportService:
                 status = REJECTED
             elif key not in apply_set:
                 status = VALID  # valid, but not applied because another file was rejected
-            elif not touched.isdisjoint(_record_keys(parsed)):
+            elif not touched.isdisjoint(parsed.record_keys()):
                 status = APPLIED if applied else VALID
             else:
                 status = UNCHANGED
@@ -346,7 +318,7 @@ class ImportService:
                     status=status,
                     problems=tuple(file_problems),
                     warnings=tuple(parsed.warnings),
-                    rows=_version_count(parsed) + len(parsed.known_records),
+                    rows=parsed.version_count + len(parsed.known_records),
                     edited_rows=parsed.edited_rows,
                     export_id=parsed.meta.export_id,
                     kind=parsed.meta.kind,
@@ -487,7 +459,7 @@ class ImportService:
         for _, counts in by_type:
             totals = totals + counts
         for parsed in to_apply:
-            mine = _record_keys(parsed)
+            mine = parsed.record_keys()
             summary: dict[str, Any] = {
                 "merge": {**totals.as_json(), "by_type": {t: c.as_json() for t, c in by_type}},
                 "file_records": len(mine),

@@ -220,6 +220,32 @@ class ParsedWorkbook:
     def versions(self, versions: list[IncomingVersion]) -> None:
         self.version_parts = [versions]
 
+    def version_items(self) -> list[IncomingVersion | VersionColumns]:
+        """The versions as read: objects and, for sheets read as columns, the columns (what
+        the checks and ``merge.plan_merge`` take; no object is made here)."""
+        items: list[IncomingVersion | VersionColumns] = []
+        for part in self.version_parts:
+            if isinstance(part, VersionColumns):
+                items.append(part)
+            else:
+                items.extend(part)
+        return items
+
+    def record_keys(self) -> set[tuple[str, str]]:
+        """(type, uuid) of every record the file holds, read or skipped as known."""
+        keys = set(self.known_records)
+        for part in self.version_parts:
+            if isinstance(part, VersionColumns):
+                keys.update((part.record_type, uuid) for uuid in part.uuids)
+            else:
+                keys.update((v.record_type, v.uuid) for v in part)
+        return keys
+
+    @property
+    def version_count(self) -> int:
+        """How many versions were read (without making objects of them)."""
+        return sum(len(part) for part in self.version_parts)
+
     def _facts(self) -> dict[str, Any]:
         facts = {k: v for k, v in self.__dict__.items() if k != "version_parts"}
         facts["versions"] = self.versions
