@@ -219,3 +219,20 @@ def test_import_dialog_shows_each_files_status_beside_it(
     qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
     assert dialog.paths() == [str(team_export)]
     assert dialog.files.item(0, 1).text() == ""  # checking again is needed
+
+
+def test_import_dialog_writes_large_counts_with_thousands_separators(qtbot, empty_context) -> None:
+    from qidesk.services.import_service import APPLIED, Counts, FileReport, ImportPreview
+
+    dialog = ImportDialog(empty_context, [])
+    qtbot.addWidget(dialog)
+    counts = Counts(created=149_033, updated=1_200, deleted=7, unchanged=0, conflicts=0)
+    report = FileReport(path="coach-00.xlsx", status=APPLIED, problems=(), warnings=(), rows=3738)
+    preview = ImportPreview((report,), (("AssessmentResponse", counts),), counts)
+    assert dialog._summary_text(preview, applied=True).startswith(
+        "Applied: 149,033 created, 1,200 updated, 7 deleted"
+    )
+    assert "create 149,033, update 1,200" in dialog._summary_text(preview, applied=False)
+    dialog._fill(preview, applied=True)
+    texts = [dialog.plan.item(0, c).text() for c in range(1, 4)]
+    assert texts == ["149,033", "1,200", "7"]

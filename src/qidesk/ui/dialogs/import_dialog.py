@@ -329,7 +329,7 @@ class ImportDialog(QDialog):
                 ),
                 start=1,
             ):
-                self.plan.setItem(row, col, _cell(value, align_right=True))
+                self.plan.setItem(row, col, _cell(f"{value:,}", align_right=True))
         if rows:
             font = self.plan.item(len(rows) - 1, 0).font()
             font.setBold(True)
@@ -388,8 +388,8 @@ class ImportDialog(QDialog):
         lines = [files_line]
         if applied:
             head = (
-                f"Applied: {t.created} created, {t.updated} updated, {t.deleted} deleted, "
-                f"{t.conflicts} conflicts."
+                f"Applied: {t.created:,} created, {t.updated:,} updated, {t.deleted:,} deleted, "
+                f"{t.conflicts:,} conflicts."
             )
         elif preview.rejected and not self.skip_invalid.isChecked():
             head = (
@@ -400,8 +400,8 @@ class ImportDialog(QDialog):
             head = "Nothing new: everything in these files is already in this database."
         else:
             head = (
-                f"Applying would create {t.created}, update {t.updated}, delete {t.deleted} "
-                f"records and record {t.conflicts} conflicts."
+                f"Applying would create {t.created:,}, update {t.updated:,}, delete "
+                f"{t.deleted:,} records and record {t.conflicts:,} conflicts."
             )
         return "\n".join([head, *lines])
 
@@ -414,7 +414,7 @@ class ImportDialog(QDialog):
         answer = QMessageBox.question(
             self,
             "Apply the import?",
-            f"Apply {t.changes} changes from {n_files} file{'s' if n_files != 1 else ''}?\n\n"
+            f"Apply {t.changes:,} changes from {n_files} file{'s' if n_files != 1 else ''}?\n\n"
             "A backup copy of the database is made first. Conflicts are kept and listed in "
             "the Conflicts view.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
