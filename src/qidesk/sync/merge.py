@@ -882,10 +882,10 @@ def _check_references(
 
 def _new_record_params(
     spec: RecordSpec, run: VersionColumns, chosen: Sequence[int]
-) -> tuple[list[tuple[Any, ...]], int] | None:
+) -> list[tuple[Any, ...]] | None:
     """Live-row parameters of the rows ``chosen`` of ``run``, as :func:`_live_params` makes
-    them from their canonical values, and how many are deletions; None when a value or a
-    vector is one the one-by-one path must look at (and word a problem for)."""
+    them from their canonical values; None when a value or a vector is one the one-by-one path
+    must look at (and word a problem for)."""
     columns: list[list[Any]] = []
     try:
         for key, _name, fast, none_ok, empty_ok, column in _canon_plan(spec):
@@ -913,7 +913,7 @@ def _new_record_params(
     except (TypeError, ValueError):
         return None
     deleted_at = [run.deleted_at[i] for i in chosen]
-    params = list(
+    return list(
         zip(
             *columns,
             [run.uuids[i] for i in chosen],
@@ -925,7 +925,6 @@ def _new_record_params(
             strict=True,
         )
     )
-    return params, sum(d is not None for d in deleted_at)
 
 
 def _stored_rows(
@@ -996,7 +995,7 @@ def _plan_in_bulk(
         new_params: list[tuple[Any, ...]] = []
         old_rows: list[int] = []
         old_params: list[tuple[Any, ...]] = []
-        for index, row_params in zip(single, planned[0], strict=True):
+        for index, row_params in zip(single, planned, strict=True):
             if run.uuids[index] in known:
                 old_rows.append(index)
                 old_params.append(row_params)
