@@ -143,7 +143,11 @@ def _merge_api() -> Any:
 # ---- plan summaries ----------------------------------------------------------------------------
 
 
-def summarise_plan(plan: Any) -> tuple[list[tuple[str, Counts]], set[tuple[str, str]]]:
+#: Counts per record type (in apply order) and the (type, uuid) of records a plan changes.
+PlanSummary = tuple[list[tuple[str, Counts]], set[tuple[str, str]]]
+
+
+def summarise_plan(plan: Any) -> PlanSummary:
     """Counts per record type (in apply order) and the (type, uuid) of records the plan
     changes."""
     from qidesk.sync.record_types import apply_order
@@ -294,7 +298,7 @@ class ImportService:
         *,
         applied: bool,
         skip_invalid: bool,
-        summary: tuple[list[tuple[str, Counts]], set[tuple[str, str]]] | None = None,
+        summary: PlanSummary | None = None,
     ) -> tuple[list[FileReport], list[tuple[str, Counts]], Counts]:
         if summary is None:
             summary = summarise_plan(plan) if plan is not None else ([], set())
@@ -385,7 +389,7 @@ class ImportService:
         prepared = self._read_all(paths, progress, cancelled)
         backup_path = ""
         applied = False
-        summary = None
+        summary: PlanSummary | None = None
         with self._unit_of_work() as session:
             problems = self._validate(session, prepared)
             plan, to_apply = self._plan(session, prepared, problems, skip_invalid)
@@ -448,7 +452,7 @@ class ImportService:
         self,
         session: Any,
         to_apply: list[ParsedWorkbook],
-        plan_summary: tuple[list[tuple[str, Counts]], set[tuple[str, str]]],
+        plan_summary: PlanSummary,
         import_id: str,
     ) -> None:
         """One import-log entry per applied file: its export id, hash and this merge's counts
