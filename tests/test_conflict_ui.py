@@ -110,8 +110,13 @@ def test_import_log_page_lists_imports_and_what_they_brought(qtbot, pair) -> Non
     assert page.imports_model.display(entry, 1) == "coach-rhian.xlsx"
     assert page.imports_model.display(entry, 3) == "3 created"
     assert "brought 3 new versions" in page.detail_title.text()
-    assert {page.counts_model.row_at(r)[0] for r in range(3)} == {"Cohort", "Member", "Team"}
+    # Record types as a coach names them, parents first; the kind in words.
+    shown = [page.counts_model.data(page.counts_model.index(r, 0)) for r in range(3)]
+    assert shown == ["Cohorts", "Teams", "Members"]
+    assert page.imports_model.display(entry, 2) == "Full export"
     assert page.received_model.rowCount() == 3
+    whats = {page.received_model.data(page.received_model.index(r, 0)) for r in range(3)}
+    assert whats == {"Cohort", "Team", "Member"}
     _save(page, "import-log")
 
 

@@ -38,21 +38,6 @@ LAST_EXPORT_AT_KEY = "last_export_at"
 #: app_meta key: the id of the newest history row the demo build wrote.
 DEMO_BUILT_KEY = "demo_built_version_id"
 
-#: Record types as a coach names them: (one, many).
-RECORD_TYPE_NAMES: dict[str, tuple[str, str]] = {
-    "Cohort": ("cohort", "cohorts"),
-    "Coach": ("coach", "coaches"),
-    "Team": ("team", "teams"),
-    "Member": ("member", "members"),
-    "AssessmentTemplate": ("assessment template", "assessment templates"),
-    "TemplateItem": ("assessment item", "assessment items"),
-    "Assessment": ("self-assessment", "self-assessments"),
-    "AssessmentResponse": ("self-assessment answer", "self-assessment answers"),
-    "ChangeIdea": ("change idea", "change ideas"),
-    "PdsaCycle": ("PDSA cycle", "PDSA cycles"),
-    "ProgressScore": ("progress score", "progress scores"),
-}
-
 # One statement: local versions past the watermark (an export of everything, or the demo
 # build), less those a partial export has marked. It walks the partial index of local versions
 # from the watermark, so received versions cost nothing; "+" keeps SQLite from scanning the
@@ -74,12 +59,6 @@ _UNEXPORTED_SQL = text(
     GROUP BY +v.record_type
     """
 )
-
-
-def type_name(record_type: str, count: int) -> str:
-    """``"3 teams"``, ``"1 PDSA cycle"``: a count of records as a coach names them."""
-    one, many = RECORD_TYPE_NAMES.get(record_type, (record_type, record_type))
-    return f"{count} {one if count == 1 else many}"
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,11 @@ from sqlalchemy import func, select
 from qidesk.services.base import UnitOfWork
 from qidesk.store.models.history import RecordVersion
 from qidesk.store.models.sync import ImportLog
+from qidesk.sync.record_types import KIND_FULL, KIND_PACK
 
 COUNT_KEYS = ("created", "updated", "deleted", "unchanged", "conflicts")
+#: How the log names the kinds of workbook.
+KIND_LABELS = {KIND_FULL: "Full export", KIND_PACK: "Self-assessment pack"}
 
 
 @dataclass(frozen=True)
@@ -26,7 +29,7 @@ class ImportEntry:
     export_id: str
     import_id: str
     file_hash: str
-    #: "full" or "pack" (as the workbook said), or "".
+    #: The workbook's kind as it said: "full" or "assessment-pack" (or "").
     kind: str
     #: Counts of the merge this file was part of: created, updated, deleted, unchanged, conflicts.
     totals: dict[str, int]
@@ -38,8 +41,13 @@ class ImportEntry:
     versions_received: int
 
     @property
+    def kind_label(self) -> str:
+        """``"Full export"`` or ``"Self-assessment pack"`` (the kind itself if unknown)."""
+        return KIND_LABELS.get(self.kind, self.kind)
+
+    @property
     def summary_text(self) -> str:
-        parts = [f"{self.totals.get(k, 0)} {k}" for k in COUNT_KEYS if self.totals.get(k)]
+        parts = [f"{self.totals.get(k, 0):,} {k}" for k in COUNT_KEYS if self.totals.get(k)]
         text = ", ".join(parts) if parts else "nothing"
         if self.files_in_merge > 1:
             text += f" (merged with {self.files_in_merge - 1} other file"

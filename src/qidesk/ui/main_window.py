@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from qidesk import APP_NAME
-from qidesk.services.activity_service import UnexportedChanges, type_name
+from qidesk.services.activity_service import UnexportedChanges
+from qidesk.services.record_names import record_noun, type_name
 from qidesk.ui.context import UiContext
 from qidesk.ui.navigator import Navigator, Selection
 from qidesk.ui.pages.welcome_page import WelcomePage
@@ -477,7 +478,7 @@ class MainWindow(QMainWindow):
 
     def _offer_undo(self, record_type: str, uuid: str, title: str) -> None:
         self._undo = (record_type, uuid)
-        self.undo_label.setText(f"Deleted the {record_type.lower()} “{title}”.")
+        self.undo_label.setText(f"Deleted the {record_noun(record_type)} “{title}”.")
         self.undo_button.show()
         self._undo_timer.start()
 

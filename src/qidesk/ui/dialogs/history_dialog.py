@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from qidesk.services.history_service import RecordHistory, VersionEntry
+from qidesk.services.record_names import record_type_label
 from qidesk.ui.context import UiContext
 from qidesk.ui.table_model import RowsTableModel
 from qidesk.ui.widgets import (
@@ -180,7 +181,7 @@ class HistoryDialog(QDialog):
             return
         kind = history.record_type.lower()
         self.setWindowTitle(f"History of {history.title}")
-        self.title.setText(f"{history.record_type}: {history.title}")
+        self.title.setText(f"{record_type_label(history.record_type)}: {history.title}")
         count = len(history.versions)
         state = f"This {kind} is deleted now · " if history.deleted else ""
         self.subtitle.setText(

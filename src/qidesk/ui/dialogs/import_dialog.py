@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from qidesk.services.base import ServiceError
+from qidesk.services.record_names import record_type_label
 from qidesk.ui.context import UiContext
 
 if TYPE_CHECKING:
@@ -53,19 +54,6 @@ STATUS_TEXT = {
     "unchanged": "nothing new",
     "rejected": "rejected",
     "valid": "ready",
-}
-TYPE_NAMES = {
-    "Cohort": "Cohorts",
-    "Coach": "Coaches",
-    "Team": "Teams",
-    "Member": "Members",
-    "AssessmentTemplate": "Templates",
-    "TemplateItem": "Template items",
-    "Assessment": "Assessments",
-    "AssessmentResponse": "Responses",
-    "ChangeIdea": "Change ideas",
-    "PdsaCycle": "PDSA cycles",
-    "ProgressScore": "Progress scores",
 }
 
 
@@ -318,7 +306,7 @@ class ImportDialog(QDialog):
         rows = [*preview.by_type, ("Total", preview.totals)]
         self.plan.setRowCount(len(rows))
         for row, (record_type, counts) in enumerate(rows):
-            self.plan.setItem(row, 0, _cell(TYPE_NAMES.get(record_type, record_type)))
+            self.plan.setItem(row, 0, _cell(record_type_label(record_type, plural=True)))
             for col, value in enumerate(
                 (
                     counts.created,

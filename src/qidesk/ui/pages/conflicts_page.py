@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from qidesk.services.conflict_service import ConflictSummary, ConflictVersion
+from qidesk.services.record_names import record_type_label
 from qidesk.ui.context import UiContext
 from qidesk.ui.pages.base import Page, page_header
 from qidesk.ui.table_model import RowsTableModel
@@ -49,7 +50,7 @@ class ConflictListModel(RowsTableModel[ConflictSummary]):
 
     def display(self, row: ConflictSummary, column: int) -> str:
         if column == self.WHAT:
-            return row.record_type
+            return record_type_label(row.record_type)
         if column == self.NAME:
             return row.title
         return ", ".join(row.differing)
@@ -159,7 +160,7 @@ class ConflictsPage(Page):
             self.versions.setRowCount(0)
             self.versions.setColumnCount(0)
             return
-        self.record_title.setText(f"{conflict.record_type}: {conflict.title}")
+        self.record_title.setText(f"{record_type_label(conflict.record_type)}: {conflict.title}")
         self.summary.setText(conflict.summary)
         table = self.versions
         table.clear()

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
 )
 
 from qidesk.services.deleted_service import DeletedRecord
+from qidesk.services.record_names import record_type_label
 from qidesk.ui.context import UiContext
 from qidesk.ui.pages.base import Page, page_header
 from qidesk.ui.table_model import RowsTableModel
@@ -28,7 +29,7 @@ class DeletedTableModel(RowsTableModel[DeletedRecord]):
 
     def display(self, row: DeletedRecord, column: int) -> str:
         if column == self.WHAT:
-            return row.record_type
+            return record_type_label(row.record_type)
         if column == self.NAME:
             return row.title
         if column == self.WHERE:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QHeaderView,
     QLabel,
     QVBoxLayout,
     QWidget,
 )
 
 from qidesk.services.import_log_service import COUNT_KEYS, ImportEntry, ReceivedVersion
+from qidesk.services.record_names import record_type_label, record_type_order
 from qidesk.ui.context import UiContext
 from qidesk.ui.pages.base import Page, page_header
 from qidesk.ui.table_model import RowsTableModel
@@ -35,7 +36,7 @@ class ImportsModel(RowsTableModel[ImportEntry]):
         if column == self.FILE:
             return row.file_name
         if column == self.KIND:
-            return {"full": "Full export", "pack": "Self-assessment pack"}.get(row.kind, row.kind)
+            return row.kind_label
         return row.summary_text
 
     def tooltip(self, row: ImportEntry, column: int) -> str | None:
@@ -47,8 +48,13 @@ class TypeCountsModel(RowsTableModel[tuple[str, dict[str, int]]]):
 
     def display(self, row: tuple[str, dict[str, int]], column: int) -> str:
         if column == 0:
-            return row[0]
-        return str(row[1].get(COUNT_KEYS[column - 1], 0))
+            return record_type_label(row[0], plural=True)
+        return f"{row[1].get(COUNT_KEYS[column - 1], 0):,}"
+
+    def data(self, index: Any, role: int = 0) -> Any:
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() > 0:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return super().data(index, role)
 
 
 class ReceivedModel(RowsTableModel[ReceivedVersion]):
@@ -57,7 +63,7 @@ class ReceivedModel(RowsTableModel[ReceivedVersion]):
 
     def display(self, row: ReceivedVersion, column: int) -> str:
         if column == self.WHAT:
-            return row.record_type
+            return record_type_label(row.record_type)
         if column == self.NAME:
             return row.title + (" (deleted)" if row.deleted else "")
         return local_time(row.updated_at)
@@ -94,10 +100,15 @@ class ImportLogPage(Page):
         self.detail_title.setWordWrap(True)
         self.detail_title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.counts_model = TypeCountsModel(self)
+        # The names take the room they need ("Self-assessment answers"); the counts share the
+        # rest.
         self.counts = read_only_table(
-            self.counts_model, "Counts per kind of record", sortable=False
+            self.counts_model,
+            "Counts per kind of record",
+            sortable=False,
+            stretch=range(1, len(TypeCountsModel.HEADERS)),
+            fit=(0,),
         )
-        self.counts.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.received_model = ReceivedModel(self)
         self.received = read_only_table(
             self.received_model,
@@ -106,7 +117,9 @@ class ImportLogPage(Page):
             stretch=(ReceivedModel.NAME,),
             fit=(ReceivedModel.WHAT, ReceivedModel.WHEN),
         )
-        lower = firm_splitter(Qt.Orientation.Horizontal, [self.counts, self.received])
+        lower = firm_splitter(
+            Qt.Orientation.Horizontal, [self.counts, self.received], stretch=(3, 2)
+        )
         detail_layout.addWidget(self.detail_title)
         detail_layout.addWidget(lower, 1)
 
@@ -147,11 +160,12 @@ class ImportLogPage(Page):
             else ""
         )
         self.detail_title.setText(
-            f"<b>{entry.file_name}</b> imported {local_time(entry.imported_at)}{merged}. "
-            f"It brought {entry.versions_received} new version"
+            f"<b>{html.escape(entry.file_name)}</b> imported "
+            f"{local_time(entry.imported_at)}{merged}. "
+            f"It brought {entry.versions_received:,} new version"
             f"{'s' if entry.versions_received != 1 else ''} into the history."
         )
-        self.counts_model.set_rows(sorted(entry.by_type.items()))
+        self.counts_model.set_rows(sorted(entry.by_type.items(), key=record_type_order))
         self.received_model.set_rows(received)
 
 
