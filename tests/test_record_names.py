@@ -55,3 +55,11 @@ def test_import_log_entry_says_its_kind_and_counts_in_words() -> None:
     )
     assert entry.kind_label == "Self-assessment pack"
     assert entry.summary_text == "149,033 created, 2 updated (merged with 2 other files)"
+
+
+def test_import_log_names_a_self_assessment_by_its_stage() -> None:
+    from qidesk.services.import_log_service import _title
+
+    assert _title('{"stage": "end", "team_uuid": "t"}', "Assessment", "u" * 36) == "End"
+    assert _title('{"name": "Ann"}', "Member", "u" * 36) == "Ann"
+    assert _title("not json", "Member", "abcdefgh-rest") == "Member abcdefgh"

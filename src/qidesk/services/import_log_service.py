@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from qidesk.core.assessment_stats import STAGE_LABELS
 from qidesk.services.base import UnitOfWork
 from qidesk.store.models.history import RecordVersion
 from qidesk.store.models.sync import ImportLog
@@ -113,6 +114,8 @@ def _title(data: str, record_type: str, uuid: str) -> str:
     for attr in ("name", "title", "objective", "item_code", "stage", "month"):
         value = values.get(attr) if isinstance(values, dict) else None
         if value not in (None, ""):
+            if attr == "stage":  # a self-assessment: "End", not "end"
+                return STAGE_LABELS.get(str(value), str(value))
             return str(value)
     return f"{record_type} {uuid[:8]}"
 
