@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qidesk.store.base import SyncMixin, utcnow
+from qidesk.store.errors import StoreError
 
 #: What services receive: ``db.unit_of_work``. Each call is one BEGIN IMMEDIATE transaction.
 UnitOfWork = Callable[[], AbstractContextManager[Session]]
@@ -19,6 +20,11 @@ RecordT = TypeVar("RecordT", bound=SyncMixin)
 
 class ServiceError(Exception):
     """A rule the user broke, in words fit for a message box (nothing was changed)."""
+
+
+#: Errors whose message is fit for a message box as it is: a refused change, or a database
+#: problem the user can act on (a full disk, a database locked or read-only; nothing saved).
+USER_ERRORS: tuple[type[Exception], ...] = (ServiceError, StoreError)
 
 
 class NotFound(ServiceError):

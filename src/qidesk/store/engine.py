@@ -13,6 +13,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from qidesk.store.base import INSTALLATION_ID
@@ -21,6 +22,7 @@ from qidesk.store.errors import (
     DatabaseReadOnly,
     DatabaseUnreadable,
     StoreError,
+    from_sqlite_error,
 )
 
 log = logging.getLogger(__name__)
@@ -158,11 +160,21 @@ class Database:
 
     @contextlib.contextmanager
     def unit_of_work(self) -> Iterator[Session]:
-        """A session in one BEGIN IMMEDIATE transaction: committed on success, else rolled back."""
+        """A session in one BEGIN IMMEDIATE transaction: committed on success, else rolled back.
+
+        An SQLite failure a user can act on (a full disk, a database locked or made read-only
+        meanwhile, a disk error) is raised as the matching :class:`StoreError`, after the
+        rollback."""
         session = self._sessionmaker()
         try:
             with session.begin():
                 yield session
+        except (OperationalError, sqlite3.OperationalError) as exc:
+            translated = from_sqlite_error(str(getattr(exc, "orig", None) or exc), self.path)
+            if translated is None:
+                raise
+            log.warning("%s: %s", self.path, exc)
+            raise translated from exc
         finally:
             session.close()
 

@@ -10,7 +10,7 @@ from typing import TypeVar
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from qidesk.services.base import ServiceError
+from qidesk.services.base import USER_ERRORS
 from qidesk.services.registry import Services
 
 T = TypeVar("T")
@@ -72,11 +72,11 @@ class UiContext(QObject):
         self.data_replaced.emit()
 
     def call(self, parent: QWidget | None, action: Callable[[], T]) -> T | None:
-        """Run a service call; on a ServiceError show its message and return None."""
+        """Run a service call; when refused (:data:`USER_ERRORS`) show why and return None."""
         try:
             with _busy():
                 return action()
-        except ServiceError as exc:
+        except USER_ERRORS as exc:
             self.show_problem(parent, str(exc))
             return None
 
@@ -85,7 +85,7 @@ class UiContext(QObject):
         try:
             with _busy():
                 action()
-        except ServiceError as exc:
+        except USER_ERRORS as exc:  # a refused change, or a full disk, a locked database, ...
             self.show_problem(parent, str(exc))
             return False
         return True

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from qidesk.services.base import ServiceError
+from qidesk.services.base import USER_ERRORS
 from qidesk.services.record_names import record_type_label
 from qidesk.ui.context import UiContext
 
@@ -438,7 +438,7 @@ class ImportDialog(QDialog):
 
         if isinstance(exc, ImportCancelled):
             self.summary.setText("Cancelled: nothing was changed.")
-        elif isinstance(exc, ServiceError):
+        elif isinstance(exc, USER_ERRORS):
             self.context.show_problem(self, str(exc))
         else:
             self.context.show_problem(self, f"The import failed and nothing was changed: {exc}")
