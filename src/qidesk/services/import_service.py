@@ -30,6 +30,9 @@ APPLIED, UNCHANGED, REJECTED, VALID = "applied", "unchanged", "rejected", "valid
 COUNT_KEYS = ("created", "updated", "deleted", "unchanged", "conflicts")
 #: SQLite page cache while a merge is applied (negative: KiB), then set back.
 IMPORT_CACHE_KIB = -131072
+#: Backups made before imports that stay beside the database (the newest ones); backups made
+#: before migrations all stay. Every version of every record stays in the database's history.
+IMPORT_BACKUPS_KEPT = 10
 
 Progress = Callable[[int, int, str], None]
 Cancelled = Callable[[], bool]
@@ -444,7 +447,7 @@ class ImportService:
         from qidesk.store.errors import StoreError
 
         try:
-            return str(backup_database(self._db_path, "before-import"))
+            return str(backup_database(self._db_path, "before-import", keep=IMPORT_BACKUPS_KEPT))
         except StoreError as exc:
             raise ServiceError(f"{exc} Nothing was imported.") from exc
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,10 +15,12 @@ def backup_folder(db_path: Path) -> Path:
     return db_path.parent / f"{db_path.stem}-backups"
 
 
-def backup_database(db_path: Path, reason: str) -> Path:
+def backup_database(db_path: Path, reason: str, *, keep: int | None = None) -> Path:
     """Copy ``db_path`` (consistently, even while open in WAL mode) and return the copy's path.
 
     ``reason`` becomes part of the file name (for example ``before-migration-0001-0004``).
+    With ``keep``, only the ``keep`` newest backups made for the same reason stay (older ones
+    are removed once the new copy is complete); without it, every backup stays.
     Raises StoreError when the copy cannot be written (full disk, read-only folder).
     """
     folder = backup_folder(db_path)
@@ -37,4 +40,19 @@ def backup_database(db_path: Path, reason: str) -> Path:
     except (OSError, sqlite3.Error) as exc:
         target.unlink(missing_ok=True)
         raise StoreError(f"Could not back up the database to {target}: {exc}") from exc
+    if keep is not None:
+        _prune(folder, db_path.stem, reason, keep)
     return target
+
+
+def _prune(folder: Path, stem: str, reason: str, keep: int) -> None:
+    """Remove all but the ``keep`` newest backups of ``stem`` made for ``reason`` (their names
+    start with a sortable time stamp). A backup that cannot be removed is left."""
+    made = sorted(
+        p
+        for p in folder.glob(f"{stem}-*-{reason}.sqlite")
+        if p.name[len(stem) + 1 :].split("-", 1)[0].endswith("Z")
+    )
+    for old in made[: max(len(made) - max(keep, 1), 0)]:
+        with contextlib.suppress(OSError):
+            old.unlink()
