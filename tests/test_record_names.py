@@ -63,3 +63,30 @@ def test_import_log_names_a_self_assessment_by_its_stage() -> None:
     assert _title('{"stage": "end", "team_uuid": "t"}', "Assessment", "u" * 36) == "End"
     assert _title('{"name": "Ann"}', "Member", "u" * 36) == "Ann"
     assert _title("not json", "Member", "abcdefgh-rest") == "Member abcdefgh"
+
+
+def test_import_log_names_the_answers_an_import_brought(tmp_path) -> None:
+    from sqlalchemy import select
+
+    from qidesk.services.demo import build_demo
+    from qidesk.services.export_service import ExportService
+    from qidesk.services.import_log_service import ImportLogService
+    from qidesk.services.import_service import ImportService
+    from qidesk.store.engine import Database
+    from qidesk.store.models import Member
+
+    with Database.open(tmp_path / "coach.sqlite") as coach:
+        build_demo(coach.unit_of_work, seed=1)
+        ExportService(coach.unit_of_work).export_full(tmp_path / "coach.xlsx")
+        with coach.unit_of_work() as session:
+            members = set(session.scalars(select(Member.name)))
+    with Database.open(tmp_path / "lead.sqlite") as lead:
+        ImportService(lead.unit_of_work, lead.path).apply([tmp_path / "coach.xlsx"])
+        log = ImportLogService(lead.unit_of_work)
+        entry = log.list_imports()[0]
+        received = log.versions_received(entry.import_id, limit=100_000)
+    answers = [v.title for v in received if v.record_type == "AssessmentResponse"]
+    assert answers
+    what = answers[0].partition(" · ")[0]
+    assert len(what) > 8 and what.upper() != what  # the item's wording, not its code
+    assert all(t.partition(" · ")[2] in members | {"team consensus"} for t in answers)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 
-from qidesk.core.assessment_stats import STAGE_LABELS
+from qidesk.core.assessment_stats import CONSENSUS_RESPONDENT, STAGE_LABELS
 from qidesk.services.base import UnitOfWork
+from qidesk.store.models.assessment import TemplateItem
+from qidesk.store.models.foundation import Member
 from qidesk.store.models.history import RecordVersion
 from qidesk.store.models.sync import ImportLog
 from qidesk.sync.record_types import KIND_FULL, KIND_PACK
@@ -106,13 +109,55 @@ def _entry(row: ImportLog, received: int) -> ImportEntry:
     )
 
 
-def _title(data: str, record_type: str, uuid: str) -> str:
+ANSWER = "AssessmentResponse"
+
+
+def _answer_titles(session: Any, datas: list[str]) -> Callable[[str], str]:
+    """Names for self-assessment answers: the item's title and who answered ("Leadership for
+    improvement · Ann Jones"), looked up once for all of them."""
+    answers = [_load_values(d) for d in datas]
+    codes = {str(a.get("item_code") or "") for a in answers} - {""}
+    people = {str(a.get("respondent") or "") for a in answers} - {"", CONSENSUS_RESPONDENT}
+    items: dict[str, str] = {}
+    if codes:
+        for code, wording in session.execute(
+            select(TemplateItem.code, TemplateItem.title)
+            .where(TemplateItem.code.in_(sorted(codes)))
+            .order_by(TemplateItem.updated_at)
+        ):
+            items[code] = wording  # the item's latest wording
+    names: dict[str, str] = {CONSENSUS_RESPONDENT: "team consensus"}
+    for chunk in _chunks(sorted(people)):
+        found = session.execute(select(Member.uuid, Member.name).where(Member.uuid.in_(chunk)))
+        names.update((uuid, name) for uuid, name in found)
+
+    def title(data: str) -> str:
+        values = _load_values(data)
+        code = str(values.get("item_code") or "")
+        who = names.get(str(values.get("respondent") or ""), "")
+        what = items.get(code, code) or "answer"
+        return f"{what} · {who}" if who else what
+
+    return title
+
+
+def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _load_values(data: str) -> dict[str, Any]:
     try:
         values = json.loads(data)
     except ValueError:
-        values = {}
+        return {}
+    return values if isinstance(values, dict) else {}
+
+
+def _title(data: str, record_type: str, uuid: str) -> str:
+    values = _load_values(data)
     for attr in ("name", "title", "objective", "item_code", "stage", "month"):
-        value = values.get(attr) if isinstance(values, dict) else None
+        value = values.get(attr)
         if value not in (None, ""):
             if attr == "stage":  # a self-assessment: "End", not "end"
                 return STAGE_LABELS.get(str(value), str(value))
@@ -163,8 +208,15 @@ class ImportLogService:
                 .order_by(RecordVersion.id)
                 .limit(limit)
             ).all()
+            answer_title = _answer_titles(session, [d for t, _u, d, _a, _x in rows if t == ANSWER])
         result = [
-            ReceivedVersion(t, u, _title(d, t, u), at, deleted is not None)
+            ReceivedVersion(
+                t,
+                u,
+                answer_title(d) if t == ANSWER else _title(d, t, u),
+                at,
+                deleted is not None,
+            )
             for t, u, d, at, deleted in rows
         ]
         result.sort(key=lambda v: (v.record_type, v.title.lower(), v.updated_at))
