@@ -110,6 +110,14 @@ def test_import_log_page_lists_imports_and_what_they_brought(qtbot, pair) -> Non
     assert page.imports_model.display(entry, 1) == "coach-rhian.xlsx"
     assert page.imports_model.display(entry, 3) == "3 created"
     assert "brought 3 new versions" in page.detail_title.text()
+    assert "The list shows" not in page.detail_title.text()  # all three are listed
+    log = page.context.services.import_log
+    real = log.versions_received
+    log.versions_received = lambda import_id: real(import_id, limit=2)  # type: ignore[method-assign]
+    page.refresh()
+    assert "The list shows 2 of them." in page.detail_title.text()
+    log.versions_received = real  # type: ignore[method-assign]
+    page.refresh()
     # Record types as a coach names them, parents first; the kind in words.
     shown = [page.counts_model.data(page.counts_model.index(r, 0)) for r in range(3)]
     assert shown == ["Cohorts", "Teams", "Members"]

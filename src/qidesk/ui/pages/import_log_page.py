@@ -159,11 +159,16 @@ class ImportLogPage(Page):
             if entry.files_in_merge > 1
             else ""
         )
+        shown = (
+            f" The list shows {len(received):,} of them."
+            if 0 < len(received) < entry.versions_received
+            else ""
+        )
         self.detail_title.setText(
             f"<b>{html.escape(entry.file_name)}</b> imported "
             f"{local_time(entry.imported_at)}{merged}. "
             f"It brought {entry.versions_received:,} new version"
-            f"{'s' if entry.versions_received != 1 else ''} into the history."
+            f"{'s' if entry.versions_received != 1 else ''} into the history.{shown}"
         )
         self.counts_model.set_rows(sorted(entry.by_type.items(), key=record_type_order))
         self.received_model.set_rows(received)
