@@ -16,7 +16,6 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import pytest
 from sqlalchemy import select
 
@@ -33,7 +32,12 @@ from qidesk.sync.parallel_read import (
 )
 from qidesk.sync.versions import CellRef, IncomingVersion, incoming_version
 from qidesk.sync.workbook_reader import ReadCancelled
-from test_sync_io_support import Source, source_fixture  # noqa: F401  (a fixture, by name)
+from test_sync_io_support import (  # noqa: F401  (source_fixture: a fixture, by name)
+    Source,
+    cell_samples,
+    edited_copy,
+    source_fixture,
+)
 
 
 @pytest.fixture(scope="module")
@@ -45,18 +49,10 @@ def workbooks(source: Source, tmp_path_factory: pytest.TempPathFactory) -> dict[
     shutil.copyfile(source.full, full)
     team = folder / "team.xlsx"
     shutil.copyfile(source.team, team)
-    edited = folder / "edited.xlsx"
-    book = openpyxl.load_workbook(source.team)
-    sheet = book["Teams"]
-    site = [c.value for c in sheet[1]].index("site") + 1
-    sheet.cell(2, site).value = "Tenby Cottage Hospital (Ward 3)"
-    book.save(edited)
-    formula = folder / "formula.xlsx"
-    book = openpyxl.load_workbook(source.team)
-    sheet = book["Members"]
-    role = [c.value for c in sheet[1]].index("role") + 1
-    sheet.cell(2, role).value = "=1+1"
-    book.save(formula)
+    edited = edited_copy(
+        source.team, folder / "edited.xlsx", "Teams", "site", "Tenby Cottage Hospital (Ward 3)"
+    )
+    formula = edited_copy(source.team, folder / "formula.xlsx", "Members", "role", "=1+1")
     csv = folder / "not-a-workbook.xlsx"
     csv.write_text("name,role\nAnn,lead\n")
     truncated = folder / "truncated.xlsx"

@@ -40,37 +40,15 @@ from qidesk.sync.workbook_reader import (
     read_data_sheet,
     read_workbook,
 )
-from test_sync_io_support import Source, source_fixture  # noqa: F401  (a fixture, by name)
+from test_sync_io_support import (  # noqa: F401  (source_fixture: a fixture, by name)
+    Source,
+    cell_samples,
+    edited_copy,
+    source_fixture,
+)
 
 UUIDS = [f"{i:08x}-f3f5-4ccb-9d56-4a8f00cf4905" for i in range(6)]
-SAMPLES: list[Any] = [
-    None,
-    "",
-    "  ",
-    "text",
-    " padded ",
-    "x" * 40000,
-    UUIDS[0],
-    UUIDS[0].upper(),
-    f" {UUIDS[0]}",
-    "not-a-uuid",
-    0.0,
-    1.0,
-    2.5,
-    float("inf"),
-    float("nan"),
-    0,
-    7,
-    True,
-    False,
-    date(2026, 11, 26),
-    datetime(2026, 11, 26, 9, 30),
-    datetime(2026, 11, 26),
-    datetime(2026, 11, 26, 9, 30, tzinfo=timezone(timedelta(hours=2))),
-    "2026-11-26",
-    "2026-11-26 09:30:00",
-    "TRUE",
-]
+SAMPLES: list[Any] = cell_samples(UUIDS[0])
 META = WorkbookMeta(
     format="qidesk",
     format_version=1,
@@ -231,12 +209,9 @@ def test_a_real_export_is_read_as_columns_and_the_same_as_by_rows(
     source: Source, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # as exported; and re-saved with one edit (hashes recomputed, fingerprints, an edited row)
-    edited = tmp_path / "edited.xlsx"
-    book = openpyxl.load_workbook(source.full)
-    sheet = book["Teams"]
-    site = [c.value for c in sheet[1]].index("site") + 1
-    sheet.cell(2, site).value = "Tenby Cottage Hospital (Ward 3)"
-    book.save(edited)
+    edited = edited_copy(
+        source.full, tmp_path / "edited.xlsx", "Teams", "site", "Tenby Cottage Hospital (Ward 3)"
+    )
     as_exported = tmp_path / "full.xlsx"
     shutil.copyfile(source.full, as_exported)
     for path in (as_exported, edited):

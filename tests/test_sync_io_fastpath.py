@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -19,38 +19,10 @@ from qidesk.sync.workbook_reader import (
     _version_fields,
     is_uuid_text,
 )
+from test_sync_io_support import cell_samples
 
 UUID = "176e6c55-f3f5-4ccb-9d56-4a8f00cf4905"
-SAMPLES: list[Any] = [
-    None,
-    "",
-    "  ",
-    "text",
-    " padded ",
-    "x" * 40000,
-    UUID,
-    UUID.upper(),
-    f" {UUID}",
-    "not-a-uuid",
-    0.0,
-    1.0,
-    2.5,
-    -3.0,
-    float("inf"),
-    float("nan"),
-    0,
-    7,
-    True,
-    False,
-    date(2026, 11, 26),
-    datetime(2026, 11, 26, 9, 30),
-    datetime(2026, 11, 26),
-    datetime(2026, 11, 26, 9, 30, tzinfo=timezone(timedelta(hours=2))),
-    "2026-11-26",
-    "2026-11-26 09:30:00",
-    "TRUE",
-    "1;2",
-]
+SAMPLES: list[Any] = cell_samples(UUID)
 
 
 def _reference(col: Any, raw: Any) -> tuple[bool, Any]:

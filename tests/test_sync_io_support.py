@@ -6,8 +6,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -108,4 +109,53 @@ def team_export_fixture(source: Source, tmp_path: Path) -> Path:
     """A private copy of the small export (tests edit it)."""
     target = tmp_path / "team.xlsx"
     target.write_bytes(source.team.read_bytes())
+    return target
+
+
+def cell_samples(uuid: str) -> list[Any]:
+    """Awkward cell values a reader must type (or refuse) the same way on every path: empty and
+    padded texts, a huge text, ``uuid`` well and badly written, floats (inf, nan), ints,
+    booleans, dates and times (one with a zone) and texts that look like them."""
+    return [
+        None,
+        "",
+        "  ",
+        "text",
+        " padded ",
+        "x" * 40000,
+        uuid,
+        uuid.upper(),
+        f" {uuid}",
+        "not-a-uuid",
+        0.0,
+        1.0,
+        2.5,
+        -3.0,
+        float("inf"),
+        float("nan"),
+        0,
+        7,
+        True,
+        False,
+        date(2026, 11, 26),
+        datetime(2026, 11, 26, 9, 30),
+        datetime(2026, 11, 26),
+        datetime(2026, 11, 26, 9, 30, tzinfo=timezone(timedelta(hours=2))),
+        "2026-11-26",
+        "2026-11-26 09:30:00",
+        "TRUE",
+        "1;2",
+    ]
+
+
+def edited_copy(source: Path, target: Path, sheet: str, column: str, value: Any) -> Path:
+    """``source`` re-saved (with openpyxl) as ``target`` with the first data row's cell in
+    ``column`` of ``sheet`` set to ``value``: a workbook edited in a spreadsheet."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(source)
+    rows = book[sheet]
+    index = [c.value for c in rows[1]].index(column) + 1
+    rows.cell(2, index).value = value
+    book.save(target)
     return target

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -20,7 +19,7 @@ from qidesk.services.reference_service import (
 )
 from qidesk.store.base import INSTALLATION_ID, SyncMixin
 from qidesk.store.models.foundation import FocusArea, QualityDomain, StrategicObjective
-from qidesk.store.models.history import RecordVersion
+from qidesk.store.models.history import RecordVersion, version_values
 from qidesk.store.models.sync import ImportLog
 from qidesk.sync import record_types
 from qidesk.sync.record_types import RecordTypeSpec, ValueColumn
@@ -229,14 +228,6 @@ class _Describer:
         return f"Import of {names}", f"Made on {where}; imported from {names}."
 
 
-def _load(data: str) -> dict[str, Any]:
-    try:
-        values = json.loads(data)
-    except ValueError:
-        return {}
-    return values if isinstance(values, dict) else {}
-
-
 def _typed(column: ValueColumn, value: Any) -> Any:
     """The Python value to store in ``column`` for a value of the history."""
     if value is None or (value == "" and column.kind != record_types.TEXT):
@@ -288,7 +279,7 @@ class HistoryService:
             previous: dict[str, Any] | None = None
             previous_deleted = False
             for row in rows:  # oldest first, so each is compared with the one before
-                values = _load(row.data)
+                values = version_values(row.data)
                 fields = []
                 for column in spec.columns:
                     raw = values.get(column.key)
@@ -328,7 +319,7 @@ class HistoryService:
             if obj is not None:
                 title = _label_of(obj, spec)
             else:
-                last = _load(rows[-1].data)
+                last = version_values(rows[-1].data)
                 title = str(last.get(spec.label_attr) or f"{record_type} {uuid[:8]}")
             deleted_now = obj.deleted_at is not None if obj is not None else True
         entries.reverse()
@@ -360,7 +351,7 @@ class HistoryService:
                 obj = session.get(spec.model, uuid)
                 if obj is None:
                     raise NotFound(f"That {record_type.lower()} is not in this database.")
-                values = _load(version.data)
+                values = version_values(version.data)
                 new_values = {
                     column.key: _typed(column, values[column.key])
                     for column in spec.columns

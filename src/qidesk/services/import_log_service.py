@@ -14,7 +14,7 @@ from qidesk.core.assessment_stats import CONSENSUS_RESPONDENT, STAGE_LABELS
 from qidesk.services.base import UnitOfWork
 from qidesk.store.models.assessment import TemplateItem
 from qidesk.store.models.foundation import Member
-from qidesk.store.models.history import RecordVersion
+from qidesk.store.models.history import RecordVersion, version_values
 from qidesk.store.models.sync import ImportLog
 from qidesk.sync.record_types import KIND_FULL, KIND_PACK
 
@@ -115,7 +115,7 @@ ANSWER = "AssessmentResponse"
 def _answer_titles(session: Any, datas: list[str]) -> Callable[[str], str]:
     """Names for self-assessment answers: the item's title and who answered ("Leadership for
     improvement · Ann Jones"), looked up once for all of them."""
-    answers = [_load_values(d) for d in datas]
+    answers = [version_values(d) for d in datas]
     codes = {str(a.get("item_code") or "") for a in answers} - {""}
     people = {str(a.get("respondent") or "") for a in answers} - {"", CONSENSUS_RESPONDENT}
     items: dict[str, str] = {}
@@ -132,7 +132,7 @@ def _answer_titles(session: Any, datas: list[str]) -> Callable[[str], str]:
         names.update((uuid, name) for uuid, name in found)
 
     def title(data: str) -> str:
-        values = _load_values(data)
+        values = version_values(data)
         code = str(values.get("item_code") or "")
         who = names.get(str(values.get("respondent") or ""), "")
         what = items.get(code, code) or "answer"
@@ -146,16 +146,8 @@ def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
         yield items[start : start + size]
 
 
-def _load_values(data: str) -> dict[str, Any]:
-    try:
-        values = json.loads(data)
-    except ValueError:
-        return {}
-    return values if isinstance(values, dict) else {}
-
-
 def _title(data: str, record_type: str, uuid: str) -> str:
-    values = _load_values(data)
+    values = version_values(data)
     for attr in ("name", "title", "objective", "item_code", "stage", "month"):
         value = values.get(attr)
         if value not in (None, ""):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import DateTime, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -47,3 +49,12 @@ class ExportedRecord(Base):
     record_type: Mapped[str] = mapped_column(String(40), primary_key=True)
     record_uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
     version_id: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+def version_values(data: str) -> dict[str, Any]:
+    """A history row's ``data`` as a dict of values ({} when it is not a JSON object)."""
+    try:
+        values = json.loads(data)
+    except ValueError:
+        return {}
+    return values if isinstance(values, dict) else {}
