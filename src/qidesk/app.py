@@ -137,7 +137,8 @@ class Application:
                 return True  # already open here
             try:
                 db = Database.open(path)
-                break
+                self._show(db)
+                return True
             except StoreError as exc:
                 log.warning("cannot open %s: %s", path, exc)
                 choice = ask_after_open_failure(self.window, str(exc), initial=initial)
@@ -147,17 +148,23 @@ class Application:
                 if chosen is None:
                     continue
                 path = chosen
-        self._show(db)
-        return True
 
     def _show(self, db: Database) -> None:
+        """Show a window on ``db`` in place of the current one. When building it fails (a
+        database damaged past its first pages fails only when read), ``db`` is closed and the
+        current window and database stay."""
         from qidesk.ui.context import UiContext
         from qidesk.ui.main_window import MainWindow
 
         old_window, old_db = self.window, self.db
         self.db = db
-        context = UiContext(Services.create(db))
-        window = MainWindow(context, host=self)
+        try:
+            context = UiContext(Services.create(db))
+            window = MainWindow(context, host=self)
+        except BaseException:
+            self.db = old_db
+            db.close()
+            raise
         self.window = window
         self._remember(db.path)
         if old_window is not None:

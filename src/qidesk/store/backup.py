@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
 from qidesk.store.errors import StoreError
+
+#: Suffix of a copy being written: it becomes a backup (renamed) only once it is complete, so
+#: a copy cut short (the app killed, the disk full) never passes for a backup.
+PARTIAL_SUFFIX = ".part"
 
 
 def backup_folder(db_path: Path) -> Path:
@@ -21,28 +26,54 @@ def backup_database(db_path: Path, reason: str, *, keep: int | None = None) -> P
     ``reason`` becomes part of the file name (for example ``before-migration-0001-0004``).
     With ``keep``, only the ``keep`` newest backups made for the same reason stay (older ones
     are removed once the new copy is complete); without it, every backup stays.
+    The copy is written under a temporary name and renamed when complete.
     Raises StoreError when the copy cannot be written (full disk, read-only folder).
     """
     folder = backup_folder(db_path)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     target = folder / f"{db_path.stem}-{stamp}-{reason}.sqlite"
+    partial = target.with_name(target.name + PARTIAL_SUFFIX)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        source = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        # A URI made by as_uri(): a '#' or '?' in the path is escaped, not read as its end.
+        source = sqlite3.connect(f"{Path(db_path).resolve().as_uri()}?mode=ro", uri=True)
         try:
-            dest = sqlite3.connect(target)
+            dest = sqlite3.connect(partial)
             try:
                 source.backup(dest)
             finally:
                 dest.close()
         finally:
             source.close()
+        os.replace(partial, target)
     except (OSError, sqlite3.Error) as exc:
-        target.unlink(missing_ok=True)
+        for leftover in (partial, Path(f"{partial}-journal"), target):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+        text = str(exc).lower()
+        if "full" in text or getattr(exc, "errno", None) == 28:  # ENOSPC
+            raise StoreError(
+                f"Could not back up the database to {folder}: the disk is full. Free some "
+                "space on that disk and try again (nothing was changed)."
+            ) from exc
         raise StoreError(f"Could not back up the database to {target}: {exc}") from exc
     if keep is not None:
         _prune(folder, db_path.stem, reason, keep)
     return target
+
+
+def newest_backup(db_path: Path) -> Path | None:
+    """The most recent complete backup of ``db_path``, or None."""
+    folder = backup_folder(db_path)
+    try:
+        made = [
+            p
+            for p in folder.glob(f"{db_path.stem}-*.sqlite")
+            if p.name[len(db_path.stem) + 1 :].split("-", 1)[0].endswith("Z")
+        ]
+    except OSError:
+        return None
+    return max(made, key=lambda p: p.name[len(db_path.stem) + 1 :], default=None)
 
 
 def _prune(folder: Path, stem: str, reason: str, keep: int) -> None:

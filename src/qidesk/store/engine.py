@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from filelock import FileLock, Timeout
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import URL, Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from qidesk.store.base import INSTALLATION_ID
@@ -50,18 +50,29 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def make_engine(path: Path) -> Engine:
-    """An engine on ``path`` with QI Desk's pragmas and transaction handling."""
-    engine = create_engine(f"sqlite:///{path}", future=True)
+    """An engine on ``path`` with QI Desk's pragmas and transaction handling.
+
+    The URL is built from its parts, not parsed from text: a file name holding ``?`` or
+    ``%xx`` would otherwise open a different file (``what?.sqlite`` as ``what``)."""
+    engine = create_engine(URL.create("sqlite", database=str(path)), future=True)
     _configure_sqlite(engine)
     return engine
 
 
 def check_sqlite_file(path: Path) -> None:
     """Refuse files that are not SQLite databases, before SQLAlchemy or Alembic touch them."""
+    if path.is_dir():
+        raise DatabaseUnreadable(
+            f"{path} is a folder, not a QI Desk database. Choose a database file in it "
+            "(for example qidesk.sqlite), or a new file name."
+        )
     if not path.exists() or path.stat().st_size == 0:
         return
-    with path.open("rb") as fh:
-        header = fh.read(16)
+    try:
+        with path.open("rb") as fh:
+            header = fh.read(16)
+    except OSError as exc:
+        raise DatabaseUnreadable(f"{path} cannot be read: {exc.strerror or exc}.") from exc
     if header != b"SQLite format 3\x00":
         raise DatabaseUnreadable(f"{path} is not a QI Desk database (it is not an SQLite file).")
 
@@ -76,11 +87,27 @@ def check_writable(path: Path) -> None:
             f"{path} is read-only. QI Desk needs to write to its database: "
             "copy it somewhere you can write, or change its permissions."
         )
+    for companion in (Path(f"{path}-wal"), Path(f"{path}-shm")):
+        # SQLite's journal files, left read-only (copied from a read-only place, or made by a
+        # reader of a read-only file): SQLite could not write them and says only "readonly".
+        if companion.is_file() and (
+            not os.access(companion, os.W_OK) or not companion.stat().st_mode & 0o222
+        ):
+            raise DatabaseReadOnly(
+                f"{companion.name}, the journal file beside {path}, is read-only, so QI Desk "
+                "cannot write to the database. Make it writable (change its permissions) and "
+                "try again; do not delete it, it may hold saved changes."
+            )
     if not folder.exists():
+        blocker = next((p for p in folder.parents if p.exists()), None)
+        if blocker is not None and not blocker.is_dir():
+            raise DatabaseReadOnly(f"{path} cannot be made: {blocker} is a file, not a folder.")
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise DatabaseReadOnly(f"Cannot create the folder {folder}: {exc.strerror}.") from exc
+    elif not folder.is_dir():
+        raise DatabaseReadOnly(f"{path} cannot be made: {folder} is a file, not a folder.")
     if not os.access(folder, os.W_OK):
         raise DatabaseReadOnly(
             f"The folder {folder} is read-only. QI Desk keeps its journal beside the database, "
@@ -138,11 +165,15 @@ class Database:
                 raise DatabaseReadOnly(f"Cannot lock {path}: {exc.strerror}.") from exc
         engine = make_engine(path)
         try:
-            if migrate:
-                migrate_module.upgrade_to_head(engine, path)
-            else:
-                migrate_module.refuse_newer(engine)
-            inst = installation_id or _installation_id(engine)
+            try:
+                if migrate:
+                    migrate_module.upgrade_to_head(engine, path)
+                else:
+                    migrate_module.refuse_newer(engine)
+                inst = installation_id or _installation_id(engine)
+            except DBAPIError as exc:
+                log.warning("cannot open %s: %s", path, exc)
+                raise migrate_module.opening_error(engine, exc) from exc
         except BaseException:
             engine.dispose()
             if file_lock is not None:
@@ -169,7 +200,7 @@ class Database:
         try:
             with session.begin():
                 yield session
-        except (OperationalError, sqlite3.OperationalError) as exc:
+        except (DBAPIError, sqlite3.DatabaseError) as exc:
             translated = from_sqlite_error(str(getattr(exc, "orig", None) or exc), self.path)
             if translated is None:
                 raise

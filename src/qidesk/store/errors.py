@@ -25,6 +25,25 @@ class DatabaseFull(StoreError):
     """The disk holding the database (or its journal) is full."""
 
 
+def restore_advice(path: object) -> str:
+    """What to do about a damaged database: where its backups are, newest first named."""
+    from pathlib import Path
+
+    from qidesk.store.backup import backup_folder, newest_backup
+
+    db_path = Path(str(path))
+    newest = newest_backup(db_path)
+    if newest is None:
+        return (
+            f"Run 'qidesk check --db \"{db_path}\"' for details, and open a copy you trust "
+            "(another installation can send you a full export)."
+        )
+    return (
+        f"QI Desk keeps copies of it in {backup_folder(db_path)}; the newest is {newest.name}: "
+        "copy it out of that folder and open the copy."
+    )
+
+
 def from_sqlite_error(message: str, path: object) -> StoreError | None:
     """A user-facing error for an SQLite failure met while writing ``path`` (its message as
     the driver gives it), or None when it is not one a user can act on. The transaction it
@@ -43,6 +62,10 @@ def from_sqlite_error(message: str, path: object) -> StoreError | None:
     if "readonly database" in text or "read-only" in text:
         return DatabaseReadOnly(
             f"{path} cannot be written (it or its folder is read-only), so nothing was saved."
+        )
+    if "malformed" in text or "not a database" in text or "corrupt" in text:
+        return DatabaseUnreadable(
+            f"{path} is damaged ({message}), so QI Desk cannot use it. {restore_advice(path)}"
         )
     if "disk i/o error" in text:
         return StoreError(

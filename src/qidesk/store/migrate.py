@@ -6,11 +6,19 @@ import logging
 from pathlib import Path
 
 from sqlalchemy import Engine, inspect, text
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError, DBAPIError
 
 from qidesk import __version__
 from qidesk.store.backup import backup_database
-from qidesk.store.errors import DatabaseReadOnly, DatabaseTooNew, DatabaseUnreadable
+from qidesk.store.errors import (
+    DatabaseLocked,
+    DatabaseReadOnly,
+    DatabaseTooNew,
+    DatabaseUnreadable,
+    StoreError,
+    from_sqlite_error,
+    restore_advice,
+)
 
 log = logging.getLogger(__name__)
 
@@ -29,15 +37,30 @@ def current_revision(engine: Engine) -> str | None:
                 return None
             row = conn.execute(text("SELECT version_num FROM alembic_version")).fetchone()
             conn.rollback()
-    except OperationalError as exc:
-        if "readonly" in str(exc).lower() or "read-only" in str(exc).lower():
-            raise DatabaseReadOnly(f"The database cannot be written: {exc.orig}") from exc
-        raise DatabaseUnreadable(f"The database cannot be read: {exc.orig}") from exc
-    except DatabaseError as exc:
-        raise DatabaseUnreadable(
-            f"The database file is damaged or is not a QI Desk database ({exc.orig})."
-        ) from exc
+    except DBAPIError as exc:
+        raise opening_error(engine, exc) from exc
     return row[0] if row else None
+
+
+def opening_error(engine: Engine, exc: DBAPIError) -> StoreError:
+    """The user-facing error for an SQLite failure met while opening the database."""
+    path = engine.url.database
+    reason = str(exc.orig)
+    lowered = reason.lower()
+    if "locked" in lowered or "busy" in lowered:
+        return DatabaseLocked(
+            f"{path} is in use by another program that is writing to it (a database tool, or "
+            "a program copying or syncing the file), and it did not let go within 5 seconds. "
+            "Close that program or wait for it to finish, then try again."
+        )
+    if "readonly" in lowered or "read-only" in lowered:
+        return DatabaseReadOnly(f"{path} cannot be written: {reason}.")
+    translated = from_sqlite_error(reason, path)
+    if translated is not None:
+        return translated
+    return DatabaseUnreadable(
+        f"{path} is damaged or is not a QI Desk database ({reason}). {restore_advice(path)}"
+    )
 
 
 def _written_by(engine: Engine) -> str:
@@ -65,20 +88,47 @@ def refuse_newer(engine: Engine) -> str | None:
 
 
 def upgrade_to_head(engine: Engine, db_path: Path) -> None:
-    """Bring the schema to head: nothing to do at head; otherwise back up, then migrate."""
+    """Bring the schema to head: nothing to do at head; otherwise back up, then migrate.
+
+    The migration runs in one transaction: when it fails, the database is left as it was (and
+    the copy made before it stays), and the failure is raised as a StoreError saying so."""
     revision = refuse_newer(engine)
     if revision == HEAD_REVISION:
         return
     has_data = revision is not None or _has_any_table(engine)
+    backup: Path | None = None
     if has_data:
         backup = backup_database(db_path, f"before-migration-{revision or 'none'}-{HEAD_REVISION}")
         log.info("backed up %s to %s before migrating", db_path, backup)
-    _run_alembic(engine)
-    with engine.begin() as conn:
-        conn.execute(
-            text("INSERT OR REPLACE INTO app_meta(key, value) VALUES ('app_version', :v)"),
-            {"v": __version__},
-        )
+    try:
+        _run_alembic(engine)
+        with engine.begin() as conn:
+            conn.execute(
+                text("INSERT OR REPLACE INTO app_meta(key, value) VALUES ('app_version', :v)"),
+                {"v": __version__},
+            )
+    except StoreError:
+        raise
+    except Exception as exc:
+        log.exception("migrating %s from %s to %s failed", db_path, revision, HEAD_REVISION)
+        if revision is None:
+            what = f"Setting up {db_path} as a QI Desk database failed"
+        else:
+            what = (
+                f"Updating {db_path} from schema {revision} to {HEAD_REVISION} (for QI Desk "
+                f"{__version__}) failed"
+            )
+        kept = f" A copy made just before is in {backup}." if backup is not None else ""
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        translated = from_sqlite_error(reason, db_path) if isinstance(exc, DBAPIError) else None
+        if translated is not None:
+            raise type(translated)(
+                f"{what}, and the database was left as it was.{kept} {translated}"
+            ) from exc
+        raise StoreError(
+            f"{what} ({reason}), and the database was left as it was.{kept} "
+            "Please report this, with the log file."
+        ) from exc
 
 
 def _has_any_table(engine: Engine) -> bool:
@@ -101,11 +151,6 @@ def _run_alembic(engine: Engine) -> None:
     from alembic import command
 
     config = alembic_config()
-    try:
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
-    except OperationalError as exc:
-        if "readonly" in str(exc).lower():
-            raise DatabaseReadOnly(f"The database cannot be written: {exc.orig}") from exc
-        raise
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")

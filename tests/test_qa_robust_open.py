@@ -1,0 +1,271 @@
+"""Opening a database that is odd, busy, damaged or old: a clear message, the file intact."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+
+from qidesk.store import migrate
+from qidesk.store.backup import backup_database, backup_folder
+from qidesk.store.engine import Database, make_engine
+from qidesk.store.errors import (
+    DatabaseFull,
+    DatabaseLocked,
+    DatabaseReadOnly,
+    DatabaseUnreadable,
+    StoreError,
+)
+from qidesk.store.models import Cohort
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+
+
+def _with_cohort(path: Path, name: str) -> Path:
+    with Database.open(path) as db, db.unit_of_work() as session:
+        session.add(Cohort(name=name))
+    return path
+
+
+def _cohort_names(path: Path) -> list[str]:
+    with Database.open(path) as db, db.unit_of_work() as session:
+        return list(session.scalars(select(Cohort.name)))
+
+
+def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "qidesk", *args],
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "PYTHONPATH": str(SRC)},
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+# Odd paths --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name", ["what?.sqlite", "100%25 done.sqlite", "Cohort #2.sqlite", "Tîm λ – ward 5.sqlite"]
+)
+def test_a_file_name_with_url_characters_opens_that_very_file(tmp_path: Path, name: str) -> None:
+    """'what?.sqlite' was opened as 'what' and '100%25' as '100%': an empty database in
+    another file, while the coach's data sat untouched beside it."""
+    folder = tmp_path / "QI notes ✓"
+    folder.mkdir()
+    path = folder / name
+    plain = _with_cohort(tmp_path / "plain.sqlite", "Spring 2026")
+    path.write_bytes(plain.read_bytes())
+    assert _cohort_names(path) == ["Spring 2026"]
+    assert sorted(p.name for p in folder.iterdir() if not p.name.endswith(".lock")) == [name]
+
+
+def test_a_backup_of_a_database_named_with_a_hash_is_a_whole_copy(tmp_path: Path) -> None:
+    """The copy made before an import or migration of 'Cohort #2.sqlite' was an empty 4 KB
+    database (the '#' ended the file URI), and an empty file 'Cohort ' appeared beside it."""
+    path = _with_cohort(tmp_path / "Cohort #2.sqlite", "Kept")
+    copy = backup_database(path, "before-import")
+    conn = sqlite3.connect(copy)
+    try:
+        assert conn.execute("SELECT name FROM cohort").fetchall() == [("Kept",)]
+    finally:
+        conn.close()
+    assert not (tmp_path / "Cohort ").exists()
+
+
+def test_a_folder_given_as_the_database_is_refused_in_words(tmp_path: Path) -> None:
+    with pytest.raises(DatabaseUnreadable, match="is a folder"):
+        Database.open(tmp_path)
+    result = _cli("export", "--db", str(tmp_path), "--out", str(tmp_path / "x.xlsx"))
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert "is a folder" in result.stderr
+
+
+def test_a_database_below_a_file_is_refused_in_words(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(DatabaseReadOnly, match=r"notes\.txt is a file, not a folder"):
+        Database.open(tmp_path / "notes.txt" / "qi.sqlite")
+
+
+def test_read_only_journal_files_are_named(tmp_path: Path) -> None:
+    """A read-only -shm beside a writable database (left by a reader of a read-only copy)
+    made SQLite say only 'attempt to write a readonly database'."""
+    path = _with_cohort(tmp_path / "qi.sqlite", "A")
+    shm = Path(f"{path}-shm")
+    shm.write_bytes(b"\0" * 32768)
+    shm.chmod(0o444)
+    try:
+        with pytest.raises(DatabaseReadOnly, match=r"qi\.sqlite-shm"):
+            Database.open(path)
+    finally:
+        shm.chmod(0o644)
+        shm.unlink()
+    assert _cohort_names(path) == ["A"]
+
+
+# Busy and damaged -------------------------------------------------------------------------
+
+
+def test_a_database_another_program_is_writing_is_refused_in_words(tmp_path: Path) -> None:
+    """An sqlite3 shell (or a sync tool) holding a write transaction: the message said 'The
+    database cannot be read: database is locked'."""
+    path = _with_cohort(tmp_path / "qi.sqlite", "A")
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("UPDATE cohort SET notes='being edited'")
+    try:
+        with pytest.raises(DatabaseLocked) as raised:
+            Database.open(path)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    message = str(raised.value)
+    assert str(path) in message and "another program" in message and "try again" in message
+    assert _cohort_names(path) == ["A"]
+
+
+def _wreck_table(path: Path, table: str) -> None:
+    """Overwrite the root page of ``table`` (the file header and schema stay readable)."""
+    conn = sqlite3.connect(path)
+    root, page_size = conn.execute(
+        "SELECT rootpage, (SELECT page_size FROM pragma_page_size) FROM sqlite_master WHERE name=?",
+        (table,),
+    ).fetchone()
+    conn.close()
+    data = bytearray(path.read_bytes())
+    data[(root - 1) * page_size : root * page_size] = b"\xde\xad" * (page_size // 2)
+    path.write_bytes(bytes(data))
+
+
+def test_a_damaged_table_gives_a_message_naming_the_newest_backup(
+    tmp_path: Path, qtbot, monkeypatch
+) -> None:
+    """A database whose schema reads but whose team table is damaged opened the window with
+    a traceback (the navigator's query), and the CLI printed SQL over several lines."""
+    from qidesk import app as app_module
+    from qidesk.services.demo import build_demo
+
+    path = tmp_path / "qi.sqlite"
+    with Database.open(path) as db:
+        build_demo(db.unit_of_work, seed=1)
+    made = backup_database(path, "before-import")
+    _wreck_table(path, "team")
+
+    application = app_module.Application(app_module.make_qapplication(), app_module.app_settings())
+    messages: list[str] = []
+    monkeypatch.setattr(
+        app_module,
+        "ask_after_open_failure",
+        lambda _parent, message, *, initial: messages.append(message) or app_module.QUIT,
+    )
+    try:
+        assert application.open_path(path, initial=True) is False
+    finally:
+        application.close()
+    assert application.window is None and application.db is None
+    assert "damaged" in messages[0] and made.name in messages[0]
+    assert str(backup_folder(path)) in messages[0]
+
+    result = _cli("export", "--db", str(path), "--out", str(tmp_path / "x.xlsx"))
+    assert result.returncode == 2, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "damaged" in result.stderr
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+# Migrations -------------------------------------------------------------------------------
+
+
+def _older_database(path: Path, revision: str = "0004") -> Path:
+    """A database at ``revision`` holding one cohort, as an older QI Desk left it."""
+    from alembic import command
+
+    _with_cohort(path, "Keep me")
+    engine = make_engine(path)
+    config = migrate.alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+    engine.dispose()
+    return path
+
+
+def _revision(path: Path) -> str:
+    conn = sqlite3.connect(path)
+    try:
+        return str(conn.execute("SELECT version_num FROM alembic_version").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def test_a_migration_that_fills_the_disk_leaves_the_database_as_it_was(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A full disk while migrating raised SQLAlchemy's OperationalError: a traceback at
+    start-up (the window caught StoreError only) and 'unexpected error' from the CLI."""
+    import alembic.operations
+
+    path = _older_database(tmp_path / "qi.sqlite")
+
+    def full(*_args: object, **_kwargs: object) -> None:
+        raise OperationalError("CREATE", {}, sqlite3.OperationalError("database or disk is full"))
+
+    monkeypatch.setattr(alembic.operations.Operations, "create_table", full)
+    with pytest.raises(DatabaseFull) as raised:
+        Database.open(path)
+    message = str(raised.value)
+    assert "0004" in message and migrate.HEAD_REVISION in message
+    assert "left as it was" in message and "Free some space" in message
+    backups = list(backup_folder(path).glob("*before-migration-0004-*.sqlite"))
+    assert len(backups) == 1 and str(backups[0]) in message
+    assert _revision(path) == "0004"
+    monkeypatch.undo()
+    assert _cohort_names(path) == ["Keep me"]  # and now migrated
+    assert _revision(path) == migrate.HEAD_REVISION
+
+
+def test_a_migration_that_fails_unexpectedly_is_a_store_error(tmp_path: Path, monkeypatch) -> None:
+    import alembic.operations
+
+    path = _older_database(tmp_path / "qi.sqlite")
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("no such operation")
+
+    monkeypatch.setattr(alembic.operations.Operations, "create_table", broken)
+    with pytest.raises(StoreError) as raised:
+        Database.open(path)
+    message = str(raised.value)
+    assert "no such operation" in message and "left as it was" in message
+    assert "log file" in message
+    assert _revision(path) == "0004"
+
+
+# Backups ----------------------------------------------------------------------------------
+
+
+def test_a_backup_cut_short_never_passes_for_a_backup(tmp_path: Path, monkeypatch) -> None:
+    """The copy was written under its final name: an app killed (or a disk filled) during the
+    copy left a partial file that looked like the newest backup."""
+    from qidesk.store import backup
+
+    path = _with_cohort(tmp_path / "qi.sqlite", "A")
+
+    class Killed(BaseException):
+        pass
+
+    def killed(*_args: object) -> None:
+        raise Killed
+
+    monkeypatch.setattr(backup.os, "replace", killed, raising=False)
+    with pytest.raises(Killed):
+        backup_database(path, "before-import")
+    finished = list(backup_folder(path).glob("*.sqlite"))
+    assert finished == []
+    assert backup.newest_backup(path) is None
