@@ -1,13 +1,21 @@
-"""``qidesk check``: integrity, foreign keys and schema version of a database file."""
+"""``qidesk check``: integrity, foreign keys, schema version and history of a database file."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
+
+from sqlalchemy import Table
 
 from qidesk import __version__
+from qidesk.services.record_names import record_noun
 from qidesk.store.migrate import HEAD_REVISION, KNOWN_REVISIONS
+
+#: Problems of one kind listed in full before the rest are only counted.
+SHOWN_PER_KIND = 20
 
 
 @dataclass
@@ -22,19 +30,71 @@ class CheckReport:
     def fine(self, text: str) -> None:
         self.lines.append(f"ok: {text}")
 
+    def problems(self, kind: str, found: list[str], total: int) -> None:
+        """Up to SHOWN_PER_KIND problems of one ``kind``, then how many more there are."""
+        for text in found[:SHOWN_PER_KIND]:
+            self.problem(f"{kind}: {text}")
+        if total > SHOWN_PER_KIND:
+            self.problem(f"{kind}: {total - SHOWN_PER_KIND:,} more like these")
+
+
+@dataclass(frozen=True)
+class _RecordTable:
+    record_type: str
+    table: str
+    named: bool  # has a ``name`` column
+
+
+def _record_tables() -> list[_RecordTable]:
+    """Every travelling record type and its table, from the models."""
+    from qidesk.store import models  # noqa: F401  (registers every model)
+    from qidesk.store.base import Base, SyncMixin
+
+    found = []
+    for mapper in Base.registry.mappers:
+        cls = mapper.class_
+        if issubclass(cls, SyncMixin):
+            table = cast(Table, mapper.local_table)
+            found.append(_RecordTable(cls.record_type, str(table.name), "name" in table.c))
+    return sorted(found, key=lambda t: t.table)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    """A read-only connection that leaves nothing behind. A database QI Desk could not write
+    (the file or its folder read-only) with no journal waiting is opened as immutable: a
+    read-only WAL connection would otherwise fail in a read-only folder, or leave read-only
+    ``-wal``/``-shm`` files beside a read-only file that then keep QI Desk from opening it."""
+    wal = Path(f"{path}-wal")
+    writable = os.access(path, os.W_OK) and bool(path.stat().st_mode & 0o222)
+    folder_writable = os.access(path.parent, os.W_OK)
+    journal_waiting = wal.exists() and wal.stat().st_size > 0
+    if (not writable or not folder_writable) and not journal_waiting:
+        return sqlite3.connect(f"{path.resolve().as_uri()}?immutable=1", uri=True)
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+
 
 def check_database(path: Path) -> CheckReport:
-    """Run SQLite's integrity and foreign-key checks and compare the schema version.
+    """Run SQLite's integrity and foreign-key checks, compare the schema version, and check
+    that every record's current version is in its history and that no record was removed
+    instead of tombstoned.
 
     Opens the file read-only and never changes it.
     """
     report = CheckReport()
+    path = Path(path)
     try:
+        if path.is_dir():
+            report.problem(f"{path} is a folder, not a database file")
+            return report
         with path.open("rb") as fh:
-            if fh.read(16) != b"SQLite format 3\x00":
-                report.problem(f"{path} is not an SQLite database")
-                return report
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            header = fh.read(16)
+        if not header:
+            report.problem(f"{path} is empty (0 bytes): it holds no data")
+            return report
+        if header != b"SQLite format 3\x00":
+            report.problem(f"{path} is not an SQLite database")
+            return report
+        conn = _connect(path)
     except (OSError, sqlite3.Error) as exc:
         report.problem(f"cannot open {path}: {exc}")
         return report
@@ -43,14 +103,15 @@ def check_database(path: Path) -> CheckReport:
         if rows == ["ok"]:
             report.fine("integrity_check")
         else:
-            for row in rows[:20]:
+            for row in rows[:SHOWN_PER_KIND]:
                 report.problem(f"integrity_check: {row}")
+        tables = [t for t in _record_tables() if _has_table(conn, t.table)]
         fk = conn.execute("PRAGMA foreign_key_check").fetchall()
         if not fk:
             report.fine("foreign_key_check")
         else:
-            for table, rowid, parent, _ in fk[:20]:
-                report.problem(f"foreign_key_check: {table} row {rowid} points to missing {parent}")
+            dangling = [_describe_dangling(conn, tables, *row) for row in fk[: SHOWN_PER_KIND + 1]]
+            report.problems("foreign_key_check", dangling, len(fk))
         try:
             version = conn.execute("SELECT version_num FROM alembic_version").fetchone()
         except sqlite3.Error:
@@ -66,8 +127,99 @@ def check_database(path: Path) -> CheckReport:
                 f"schema version {version[0]} is newer than this QI Desk {__version__} "
                 f"knows (up to {HEAD_REVISION})"
             )
+        if version is not None and _has_table(conn, "record_version"):
+            _check_history(conn, tables, report)
+    except sqlite3.OperationalError as exc:
+        if "readonly" in str(exc).lower() or "read-only" in str(exc).lower():
+            report.problem(
+                f"cannot check {path} where it is: it is read-only and its journal "
+                f"({path.name}-wal) holds changes not yet in the file. Copy the database "
+                "together with its -wal file to a folder you can write, and check the copy"
+            )
+        else:
+            report.problem(f"the file is damaged: {exc}")
     except sqlite3.DatabaseError as exc:
         report.problem(f"the file is damaged: {exc}")
     finally:
         conn.close()
     return report
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    row = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,))
+    return row.fetchone() is not None
+
+
+def _record_label(conn: sqlite3.Connection, table: _RecordTable, uuid: str) -> str:
+    """``team 1f3e… ('Ward 5 falls')``: a record as a problem line names it."""
+    label = f"{record_noun(table.record_type)} {uuid}"
+    if table.named:
+        row = conn.execute(f'SELECT name FROM "{table.table}" WHERE uuid=?', (uuid,)).fetchone()
+        if row and row[0]:
+            label += f" ({row[0]!r})"
+    return label
+
+
+def _describe_dangling(
+    conn: sqlite3.Connection,
+    tables: list[_RecordTable],
+    table: str,
+    rowid: int,
+    parent: str,
+    fkid: int,
+) -> str:
+    """One foreign_key_check row in words: which record points to what that is missing."""
+    column = next(
+        (r[3] for r in conn.execute(f'PRAGMA foreign_key_list("{table}")') if r[0] == fkid), None
+    )
+    record = next((t for t in tables if t.table == table), None)
+    if record is None or column is None:
+        return f"{table} row {rowid} points to a missing {parent}"
+    row = conn.execute(f'SELECT uuid, "{column}" FROM "{table}" WHERE rowid=?', (rowid,)).fetchone()
+    if row is None:
+        return f"{table} row {rowid} points to a missing {parent}"
+    target = next((t for t in tables if t.table == parent), None)
+    missing = record_noun(target.record_type) if target else parent
+    return (
+        f"{_record_label(conn, record, row[0])} refers to {missing} {row[1]} ({column}), "
+        "which is not in the database"
+    )
+
+
+def _check_history(
+    conn: sqlite3.Connection, tables: list[_RecordTable], report: CheckReport
+) -> None:
+    """Every record's current version has its history row; every record with a history is
+    still there (deleting is a tombstone: a record removed outright cannot be restored, and
+    its deletion never travels, so an older workbook would bring it back)."""
+    unrecorded: list[str] = []
+    unrecorded_total = 0
+    removed: list[str] = []
+    removed_total = 0
+    for table in tables:
+        for uuid, deleted in conn.execute(
+            f'SELECT r.uuid, r.deleted_at FROM "{table.table}" r WHERE NOT EXISTS ('
+            "SELECT 1 FROM record_version v WHERE v.record_type=? AND v.record_uuid=r.uuid "
+            "AND v.vv=r.vv AND v.deleted_at IS r.deleted_at)",
+            (table.record_type,),
+        ):
+            unrecorded_total += 1
+            if len(unrecorded) <= SHOWN_PER_KIND:
+                state = "its deletion" if deleted else "its current version"
+                unrecorded.append(f"{_record_label(conn, table, uuid)}: {state} is not recorded")
+        for (uuid,) in conn.execute(
+            "SELECT DISTINCT v.record_uuid FROM record_version v WHERE v.record_type=? "
+            f'AND NOT EXISTS (SELECT 1 FROM "{table.table}" r WHERE r.uuid=v.record_uuid)',
+            (table.record_type,),
+        ):
+            removed_total += 1
+            if len(removed) <= SHOWN_PER_KIND:
+                removed.append(
+                    f"{record_noun(table.record_type)} {uuid} has a history but is gone from the "
+                    "database: it was removed instead of deleted (no tombstone)"
+                )
+    if not unrecorded_total and not removed_total:
+        report.fine("history: every record's current version is recorded; no record removed")
+        return
+    report.problems("history", unrecorded, unrecorded_total)
+    report.problems("tombstones", removed, removed_total)
