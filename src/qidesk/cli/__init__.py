@@ -32,6 +32,13 @@ class CommandError(Exception):
         self.status = status
 
 
+def one_line(exc: BaseException) -> str:
+    """An exception's message on one line: the driver's own message for a database error
+    (not SQLAlchemy's text with the SQL statement and a web link on further lines)."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="qidesk",
@@ -74,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from qidesk.paths import log_file
 
         print(
-            f"qidesk {args.command}: unexpected error: {exc} (details in {log_file()})",
+            f"qidesk {args.command}: unexpected error: {one_line(exc)} (details in {log_file()})",
             file=sys.stderr,
         )
         return 1

@@ -63,16 +63,28 @@ def register(subparsers: Any) -> None:
     merge.set_defaults(handler=run_merge)
 
 
+def _workbook_out(raw: str) -> Path:
+    """The ``--out`` workbook: ``~`` expanded (Windows shells leave it), and an .xlsx name
+    (a workbook saved as 'x.csv' would not open in Excel as one)."""
+    from qidesk.cli import CommandError
+
+    out = Path(raw).expanduser()
+    if out.suffix.lower() != ".xlsx":
+        raise CommandError(f"--out must name a .xlsx file (got {out})")
+    return out
+
+
 def run_export(args: argparse.Namespace) -> int:
     from qidesk.cli import CommandError
     from qidesk.services.base import ServiceError
     from qidesk.services.export_service import ExportService
     from qidesk.store.engine import Database
 
+    out = _workbook_out(args.out)
     with Database.open(resolve_db(args, must_exist=True)) as db:
         try:
             summary = ExportService(db.unit_of_work).export_full(
-                args.out, cohort_names=args.cohort, team_names=args.team
+                out, cohort_names=args.cohort, team_names=args.team
             )
         except ServiceError as exc:
             raise CommandError(str(exc)) from exc
@@ -86,10 +98,11 @@ def run_export_assessment(args: argparse.Namespace) -> int:
     from qidesk.services.export_service import ExportService
     from qidesk.store.engine import Database
 
+    out = _workbook_out(args.out)
     with Database.open(resolve_db(args, must_exist=True)) as db:
         try:
             summary = ExportService(db.unit_of_work).export_pack(
-                args.out, team_name=args.team, stage=args.stage
+                out, team_name=args.team, stage=args.stage
             )
         except ServiceError as exc:
             raise CommandError(str(exc)) from exc
@@ -98,11 +111,28 @@ def run_export_assessment(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    return _run([args.file], args)
+    return _run_reporting_failures([args.file], args)
 
 
 def run_merge(args: argparse.Namespace) -> int:
-    return _run(list(args.files), args)
+    return _run_reporting_failures(list(args.files), args)
+
+
+def _run_reporting_failures(files: list[str], args: argparse.Namespace) -> int:
+    """``_run``; with ``--json``, a failure before any result (the database locked, damaged
+    or on a full disk) still prints one JSON object, with zero totals and ``error``, so a tool
+    reading stdout always gets one. The error also goes to stderr and sets the exit status."""
+    try:
+        return _run([str(Path(f).expanduser()) for f in files], args)
+    except Exception as exc:
+        if args.json:
+            from qidesk.cli import one_line
+
+            zero = dict.fromkeys(("created", "updated", "deleted", "unchanged", "conflicts"), 0)
+            failure = {**zero, "by_type": {}, "files": [], "error": one_line(exc)}
+            json.dump(failure, sys.stdout, ensure_ascii=False)
+            sys.stdout.write("\n")
+        raise
 
 
 def _print_human(result: Any, *, dry_run: bool, applied: bool) -> None:

@@ -1,0 +1,82 @@
+"""The sync commands as a tool or a coach at a prompt meets them: one JSON object, one line."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from qidesk.cli import main
+from qidesk.store.engine import Database
+from qidesk.store.models import Cohort
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Path:
+    path = tmp_path / "qi.sqlite"
+    with Database.open(path) as db, db.unit_of_work() as session:
+        session.add(Cohort(name="Spring 2026"))
+    return path
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    status = main(list(args))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_merge_json_prints_one_object_even_when_the_database_is_busy(
+    small: Path, tmp_path: Path, capsys
+) -> None:
+    """With the database open in the window, 'merge --json' printed nothing on stdout: a tool
+    reading the promised JSON object failed on empty input."""
+    workbook = tmp_path / "all.xlsx"
+    assert _run(capsys, "export", "--db", str(small), "--out", str(workbook))[0] == 0
+    target = tmp_path / "lead.sqlite"
+    with Database.open(target):
+        status, out, err = _run(capsys, "merge", "--db", str(target), "--json", str(workbook))
+    assert status == 2
+    report = json.loads(out)
+    assert report["created"] == report["conflicts"] == 0 and report["files"] == []
+    assert "already open" in report["error"]
+    assert len(err.strip().splitlines()) == 1 and "already open" in err
+
+
+def test_an_unexpected_database_error_is_one_line(small: Path, capsys, monkeypatch) -> None:
+    """SQLAlchemy's message ran over several lines (the SQL statement, a web link)."""
+    from sqlalchemy.exc import DatabaseError
+
+    from qidesk.services import export_service
+
+    def fails(*_args: object, **_kwargs: object) -> None:
+        raise DatabaseError(
+            "SELECT team.uuid\nFROM team", {}, sqlite3.DatabaseError("something odd happened")
+        )
+
+    monkeypatch.setattr(export_service.ExportService, "export_full", fails)
+    status, _, err = _run(capsys, "export", "--db", str(small), "--out", "x.xlsx")
+    assert status == 1
+    assert len(err.strip().splitlines()) == 1
+    assert "something odd happened" in err and "SELECT" not in err and "details in" in err
+
+
+def test_export_paths_expand_home_and_must_be_workbooks(
+    small: Path, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """'--out ~/x.xlsx' as a Windows prompt passes it said 'The folder ~ does not exist', and
+    '--out x.csv' wrote a workbook named .csv that Excel then refuses."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("USERPROFILE", str(home))
+    status, _, err = _run(capsys, "export", "--db", str(small), "--out", "~/all.xlsx")
+    assert status == 0, err
+    assert (home / "all.xlsx").is_file()
+    status, _, err = _run(capsys, "import", "--db", str(small), "~/all.xlsx")
+    assert status == 0, err
+    status, _, err = _run(capsys, "export", "--db", str(small), "--out", str(tmp_path / "x.csv"))
+    assert status == 2 and ".xlsx" in err
+    assert not (tmp_path / "x.csv").exists()
