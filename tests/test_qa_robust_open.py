@@ -269,3 +269,18 @@ def test_a_backup_cut_short_never_passes_for_a_backup(tmp_path: Path, monkeypatc
     finished = list(backup_folder(path).glob("*.sqlite"))
     assert finished == []
     assert backup.newest_backup(path) is None
+
+
+def test_an_emptied_database_with_backups_is_not_opened_as_a_new_one(tmp_path: Path) -> None:
+    """A database emptied to 0 bytes (a copy or a sync cut short) opened as a new, empty
+    database: the window showed no cohorts and nothing said where the data could be found."""
+    path = _with_cohort(tmp_path / "qi.sqlite", "Spring 2026")
+    made = backup_database(path, "before-import")
+    path.write_bytes(b"")
+    with pytest.raises(DatabaseUnreadable) as raised:
+        Database.open(path)
+    assert "empty (0 bytes)" in str(raised.value) and made.name in str(raised.value)
+    assert path.stat().st_size == 0
+    fresh = tmp_path / "touched.sqlite"
+    fresh.write_bytes(b"")
+    assert _cohort_names(fresh) == []  # an empty file with no copies is a new database

@@ -66,7 +66,20 @@ def check_sqlite_file(path: Path) -> None:
             f"{path} is a folder, not a QI Desk database. Choose a database file in it "
             "(for example qidesk.sqlite), or a new file name."
         )
-    if not path.exists() or path.stat().st_size == 0:
+    if not path.exists():
+        return
+    if path.stat().st_size == 0:
+        from qidesk.store.backup import backup_folder, newest_backup
+
+        newest = newest_backup(path)
+        if newest is not None:
+            # An emptied database (a copy or a sync cut short) with copies beside it: opening
+            # it as a new, empty database would hide that its data is gone from this file.
+            raise DatabaseUnreadable(
+                f"{path} is empty (0 bytes): what it held is no longer in this file. "
+                f"QI Desk keeps copies of it in {backup_folder(path)}; the newest is "
+                f"{newest.name}: copy it out of that folder and open the copy."
+            )
         return
     try:
         with path.open("rb") as fh:
@@ -158,8 +171,9 @@ class Database:
                 file_lock.acquire()
             except Timeout as exc:
                 raise DatabaseLocked(
-                    f"{path} is already open in another QI Desk window. "
-                    "Close it there first, or open a different database."
+                    f"{path} is already open in another QI Desk window (or a qidesk "
+                    "command such as merge is using it). Close it there first, or open a "
+                    "different database."
                 ) from exc
             except OSError as exc:
                 raise DatabaseReadOnly(f"Cannot lock {path}: {exc.strerror}.") from exc
