@@ -80,3 +80,42 @@ def test_export_paths_expand_home_and_must_be_workbooks(
     status, _, err = _run(capsys, "export", "--db", str(small), "--out", str(tmp_path / "x.csv"))
     assert status == 2 and ".xlsx" in err
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_a_log_file_another_process_holds_open_is_no_traceback(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """On Windows the window holds qidesk.log open, so a CLI merge could not rename it at
+    rollover: logging printed '--- Logging error ---' and a traceback on stderr for every
+    record. Simulated by a rename that fails as Windows' does."""
+    import logging
+    import logging.handlers
+
+    from qidesk.logging_setup import SharedRotatingFileHandler, setup_logging
+    from qidesk.paths import log_file
+
+    log_file().parent.mkdir(parents=True, exist_ok=True)
+    log_file().write_bytes(b"x" * 1_000_001)  # due for rollover
+
+    def held_open(*_args: object) -> None:
+        raise PermissionError(32, "The process cannot access the file", str(log_file()))
+
+    monkeypatch.setattr(logging.handlers.os, "rename", held_open)
+    root = logging.getLogger()
+    earlier = [h for h in root.handlers if getattr(h, "_qidesk", False)]  # earlier tests'
+    for handler in earlier:
+        root.removeHandler(handler)
+    try:
+        setup_logging()
+        assert any(isinstance(h, SharedRotatingFileHandler) for h in root.handlers)
+        logging.getLogger("qidesk.test").warning("first record after the failed rollover")
+        logging.getLogger("qidesk.test").warning("second record")
+    finally:
+        for handler in root.handlers[:]:
+            if getattr(handler, "_qidesk", False):
+                root.removeHandler(handler)
+                handler.close()
+        for handler in earlier:
+            root.addHandler(handler)
+    assert "Logging error" not in capsys.readouterr().err
+    assert "second record" in log_file().read_text(encoding="utf-8", errors="replace")

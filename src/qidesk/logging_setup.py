@@ -8,6 +8,21 @@ import logging.handlers
 from qidesk.paths import log_file
 
 
+class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log file that several QI Desk processes may write at once (the window and a
+    ``qidesk merge``). On Windows a file another process holds open cannot be renamed, so a
+    rollover fails; logging would then print "--- Logging error ---" and a traceback on
+    stderr for every record. Here a failed rollover keeps writing to the current file and
+    tries again at the next record."""
+
+    def doRollover(self) -> None:
+        try:
+            super().doRollover()
+        except OSError:
+            if self.stream is None:
+                self.stream = self._open()
+
+
 def setup_logging(*, console: bool = False, level: int = logging.INFO) -> None:
     root = logging.getLogger()
     if any(getattr(h, "_qidesk", False) for h in root.handlers):
@@ -17,7 +32,7 @@ def setup_logging(*, console: bool = False, level: int = logging.INFO) -> None:
     try:
         path = log_file()
         path.parent.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.handlers.RotatingFileHandler(
+        handler: logging.Handler = SharedRotatingFileHandler(
             path, maxBytes=1_000_000, backupCount=5, encoding="utf-8"
         )
     except OSError:
