@@ -26,8 +26,16 @@ from qidesk.store import migrate  # noqa: F401  (imported by Database.open other
 from qidesk.store.engine import Database
 from qidesk.store.errors import StoreError
 
-from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QGridLayout,
+    QMessageBox,
+    QSizePolicy,
+    QSpacerItem,
+    QWidget,
+)
 
 if TYPE_CHECKING:
     from qidesk.ui.main_window import MainWindow
@@ -41,6 +49,8 @@ RECENT_LIMIT = 8
 BENCH_FIRST_PAINT_ENV = "QIDESK_BENCH_FIRST_PAINT"
 
 OPEN_ANOTHER, NEW, QUIT = "open", "new", "quit"
+#: Width (px) of the box saying why a database could not be opened.
+OPEN_FAILURE_WIDTH = 560
 
 
 def app_settings() -> QSettings:
@@ -55,6 +65,13 @@ def ask_after_open_failure(parent: QWidget | None, message: str, *, initial: boo
     box.setWindowTitle(f"{APP_NAME}: cannot open the database")
     box.setText("The database could not be opened.")
     box.setInformativeText(message)
+    # The message names files by their whole path: selectable (to copy a backup's path) and
+    # in a box wide enough that a path is not broken over every line.
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    layout = box.layout()
+    if isinstance(layout, QGridLayout):
+        width = QSpacerItem(OPEN_FAILURE_WIDTH, 0, QSizePolicy.Policy.Minimum)
+        layout.addItem(width, layout.rowCount(), 0, 1, layout.columnCount())
     open_button = box.addButton("Open another…", QMessageBox.ButtonRole.AcceptRole)
     new_button = box.addButton("New…", QMessageBox.ButtonRole.AcceptRole)
     box.addButton("Quit" if initial else "Cancel", QMessageBox.ButtonRole.RejectRole)

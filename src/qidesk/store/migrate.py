@@ -11,6 +11,7 @@ from sqlalchemy.exc import DatabaseError, DBAPIError
 from qidesk import __version__
 from qidesk.store.backup import backup_database
 from qidesk.store.errors import (
+    DatabaseFull,
     DatabaseLocked,
     DatabaseReadOnly,
     DatabaseTooNew,
@@ -121,14 +122,22 @@ def upgrade_to_head(engine: Engine, db_path: Path) -> None:
         kept = f" A copy made just before is in {backup}." if backup is not None else ""
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
         translated = from_sqlite_error(reason, db_path) if isinstance(exc, DBAPIError) else None
-        if translated is not None:
-            raise type(translated)(
-                f"{what}, and the database was left as it was.{kept} {translated}"
-            ) from exc
-        raise StoreError(
-            f"{what} ({reason}), and the database was left as it was.{kept} "
-            "Please report this, with the log file."
+        kind = type(translated) if translated is not None else StoreError
+        if kind is DatabaseUnreadable:
+            advice = restore_advice(db_path)
+        else:
+            advice = _MIGRATION_ADVICE.get(kind, "Please report this, with the log file.")
+        raise kind(
+            f"{what} ({reason}), and the database was left as it was. {advice}{kept}"
         ) from exc
+
+
+#: What to do when a migration failed for an SQLite reason (the database is left as it was).
+_MIGRATION_ADVICE: dict[type[StoreError], str] = {
+    DatabaseFull: "Free some space on that disk and try again.",
+    DatabaseLocked: "Close any other program using it, then try again.",
+    DatabaseReadOnly: "Make it and its folder writable, then try again.",
+}
 
 
 def _has_any_table(engine: Engine) -> bool:
