@@ -119,3 +119,18 @@ def test_a_log_file_another_process_holds_open_is_no_traceback(
             root.addHandler(handler)
     assert "Logging error" not in capsys.readouterr().err
     assert "second record" in log_file().read_text(encoding="utf-8", errors="replace")
+
+
+def test_an_empty_db_argument_never_means_the_default_database(
+    small: Path, tmp_path: Path, capsys
+) -> None:
+    """'qidesk merge --db "$LEAD_DB" ...' with the variable unset merged into the default
+    database in the user's data folder."""
+    from qidesk.paths import default_database
+
+    workbook = tmp_path / "all.xlsx"
+    assert _run(capsys, "export", "--db", str(small), "--out", str(workbook))[0] == 0
+    for args in (["merge", "--db", "", str(workbook)], ["--db", " ", "import", str(workbook)]):
+        status, _, err = _run(capsys, *args)
+        assert status == 2 and "--db is empty" in err, (args, err)
+    assert not default_database().exists()

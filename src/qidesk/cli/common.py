@@ -18,7 +18,11 @@ def resolve_db(args: argparse.Namespace, *, must_exist: bool = False) -> Path:
     from qidesk.cli import CommandError
     from qidesk.paths import default_database
 
-    raw = getattr(args, "sub_db", None) or getattr(args, "db", None)
+    given = [r for r in (getattr(args, "sub_db", None), getattr(args, "db", None)) if r is not None]
+    if given and not given[0].strip():
+        # '--db "$LEAD_DB"' with the variable unset: never fall back to the default database.
+        raise CommandError("--db is empty: give the database file")
+    raw = given[0] if given else None
     path = Path(raw).expanduser() if raw else default_database()
     if must_exist and not path.exists():
         raise CommandError(f"no database at {path}")
