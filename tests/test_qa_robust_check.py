@@ -175,3 +175,17 @@ def test_check_on_a_folder_or_an_empty_file_says_so(tmp_path: Path, capsys) -> N
     status, out = _check(empty, capsys)
     assert status == 1 and "empty (0 bytes)" in out
     assert check_database(empty).ok is False
+
+
+def test_a_newer_schema_is_reported_as_newer_not_as_damaged(small: Path, capsys) -> None:
+    """A newer QI Desk may rename columns: check read them as this version knows them and
+    called the file damaged ('no such column')."""
+    _sql(
+        small,
+        "UPDATE alembic_version SET version_num='0099'",
+        "ALTER TABLE member RENAME COLUMN name TO full_name",
+        "ALTER TABLE record_version RENAME COLUMN vv TO version_vector",
+    )
+    status, out = _check(small, capsys)
+    assert status == 1
+    assert "0099 is newer" in out and "damaged" not in out

@@ -127,7 +127,8 @@ def check_database(path: Path) -> CheckReport:
                 f"schema version {version[0]} is newer than this QI Desk {__version__} "
                 f"knows (up to {HEAD_REVISION})"
             )
-        if version is not None and _has_table(conn, "record_version"):
+        if version is not None and version[0] in KNOWN_REVISIONS:
+            # (a newer schema may have other tables and columns: only its own app checks it)
             _check_history(conn, tables, report)
     except sqlite3.OperationalError as exc:
         if "readonly" in str(exc).lower() or "read-only" in str(exc).lower():
@@ -154,7 +155,10 @@ def _record_label(conn: sqlite3.Connection, table: _RecordTable, uuid: str) -> s
     """``team 1f3e… ('Ward 5 falls')``: a record as a problem line names it."""
     label = f"{record_noun(table.record_type)} {uuid}"
     if table.named:
-        row = conn.execute(f'SELECT name FROM "{table.table}" WHERE uuid=?', (uuid,)).fetchone()
+        try:
+            row = conn.execute(f'SELECT name FROM "{table.table}" WHERE uuid=?', (uuid,)).fetchone()
+        except sqlite3.OperationalError:  # a schema this app does not know
+            row = None
         if row and row[0]:
             label += f" ({row[0]!r})"
     return label
