@@ -284,3 +284,33 @@ def test_an_emptied_database_with_backups_is_not_opened_as_a_new_one(tmp_path: P
     fresh = tmp_path / "touched.sqlite"
     fresh.write_bytes(b"")
     assert _cohort_names(fresh) == []  # an empty file with no copies is a new database
+
+
+def test_a_recent_database_no_longer_there_is_not_made_anew(
+    tmp_path: Path, qtbot, monkeypatch
+) -> None:
+    """File → Open recent on a database since moved (or on a drive not connected) made a new,
+    empty database in its place: the coach saw no cohorts at all."""
+    from qidesk import app as app_module
+
+    application = app_module.Application(app_module.make_qapplication(), app_module.app_settings())
+    messages: list[str] = []
+    monkeypatch.setattr(
+        app_module,
+        "ask_after_open_failure",
+        lambda _parent, message, *, initial: messages.append(message) or app_module.QUIT,
+    )
+    moved = _with_cohort(tmp_path / "moved.sqlite", "Spring 2026")
+    current = tmp_path / "current.sqlite"
+    try:
+        assert application.open_path(moved, initial=True)
+        assert application.open_path(current, initial=False)
+        moved.rename(tmp_path / "elsewhere.sqlite")
+        application.open_database(str(moved.resolve()))
+        assert application.db is not None and application.db.path == current.resolve()
+    finally:
+        if application.window is not None:
+            application.window.close()
+        application.close()
+    assert not moved.exists()
+    assert "no longer there" in messages[0] and str(moved.resolve()) in messages[0]

@@ -24,7 +24,7 @@ from qidesk.paths import config_dir, default_database, log_file
 from qidesk.services.registry import Services
 from qidesk.store import migrate  # noqa: F401  (imported by Database.open otherwise)
 from qidesk.store.engine import Database
-from qidesk.store.errors import StoreError
+from qidesk.store.errors import DatabaseUnreadable, StoreError
 
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtWidgets import (
@@ -146,13 +146,19 @@ class Application:
         self._probe: FirstPaintProbe | None = None
 
     # opening --------------------------------------------------------------------------------
-    def open_path(self, path: Path, *, initial: bool) -> bool:
+    def open_path(self, path: Path, *, initial: bool, must_exist: bool = False) -> bool:
         """Open ``path``; when that fails, offer another, a new one, or quit/cancel.
+        With ``must_exist`` (a recent database), a file no longer there is not made anew.
         Returns False when the user gave up (nothing open for ``initial``)."""
         while True:
             if self.db is not None and path.expanduser().resolve() == self.db.path:
                 return True  # already open here
             try:
+                if must_exist and not path.exists():
+                    raise DatabaseUnreadable(
+                        f"{path} is no longer there: it was moved, renamed or deleted, or the "
+                        "drive it is on is not connected. Open it where it is now."
+                    )
                 db = Database.open(path)
                 self._show(db)
                 return True
@@ -164,7 +170,7 @@ class Application:
                 chosen = choose_database_file(self.window, new=choice == NEW)
                 if chosen is None:
                     continue
-                path = chosen
+                path, must_exist = chosen, False
 
     def _show(self, db: Database) -> None:
         """Show a window on ``db`` in place of the current one. When building it fails (a
@@ -213,7 +219,9 @@ class Application:
             self.open_path(path, initial=False)
 
     def open_database(self, path: str) -> None:
-        self.open_path(Path(path), initial=False)
+        """Open ``path`` (File → Open recent). A recent database that is no longer there is
+        said to be gone, not made anew and empty in its place."""
+        self.open_path(Path(path), initial=False, must_exist=path in self.recent_databases())
 
     def recent_databases(self) -> list[str]:
         value = self.settings.value(RECENT_KEY, [])
