@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from qidesk.cli import main
 from qidesk.store.engine import Database
-from qidesk.store.models import Cohort
+from qidesk.store.models import Cohort, Team
 
 
 @pytest.fixture
@@ -134,3 +136,30 @@ def test_an_empty_db_argument_never_means_the_default_database(
         status, _, err = _run(capsys, *args)
         assert status == 2 and "--db is empty" in err, (args, err)
     assert not default_database().exists()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
+def test_writing_a_report_or_template_into_a_read_only_folder_says_so(tmp_path: Path) -> None:
+    """'report --out' into a read-only folder printed a Qt warning ('QPainter::begin():
+    Returned false') and 'cannot write X: cannot write X' with no reason; 'template export'
+    printed Python's '[Errno 13] Permission denied: ...'."""
+    from test_qa_robust_check import _as_a_user
+
+    db = tmp_path / "qi.sqlite"
+    assert main(["demo", "--db", str(db)]) == 0
+    with Database.open(db) as opened, opened.unit_of_work() as session:
+        team = session.scalars(select(Team.name)).first()
+    Path(f"{db}.lock").unlink()
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        report = _as_a_user("report", "--db", str(db), "--team", team, "--out", f"{folder}/r.pdf")
+        sheet = _as_a_user("template", "export", "--db", str(db), "--out", f"{folder}/t.xlsx")
+    finally:
+        folder.chmod(0o755)
+    for result in (report, sheet):
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.strip().count("\n") == 0, result.stderr
+        assert f"cannot write in {folder}: it is read-only" in result.stderr
+    assert list(folder.iterdir()) == []

@@ -8,7 +8,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from qidesk.cli.common import add_db_argument, resolve_db
+from qidesk.cli.common import (
+    add_db_argument,
+    check_writable_target,
+    resolve_db,
+    write_failure,
+)
 
 
 def register(subparsers: Any) -> None:
@@ -42,8 +47,7 @@ def run_report(args: argparse.Namespace) -> int:
     out = Path(args.out).expanduser()
     if out.suffix.lower() != ".pdf":
         raise CommandError(f"--out must name a .pdf file (got {out})")
-    if not out.parent.exists():
-        raise CommandError(f"the folder {out.parent} does not exist")
+    check_writable_target(out)
     with Database.open(path) as db:
         service = AssessmentService(db.unit_of_work)
         matches = service.find_teams(args.team)
@@ -65,6 +69,6 @@ def run_report(args: argparse.Namespace) -> int:
     try:
         write_team_report(results, out)
     except OSError as exc:
-        raise CommandError(f"cannot write {out}: {exc}") from exc
+        raise CommandError(write_failure(out, exc, kind="a PDF viewer")) from exc
     print(f"Wrote the self-assessment summary of {results.team_name} to {out}")
     return 0

@@ -6,7 +6,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from qidesk.cli.common import add_db_argument, resolve_db
+from qidesk.cli.common import (
+    add_db_argument,
+    check_writable_target,
+    resolve_db,
+    write_failure,
+)
 
 OUTCOMES = {
     "created": "loaded as a new template",
@@ -64,6 +69,7 @@ def run_export(args: argparse.Namespace) -> int:
     out = Path(args.out).expanduser()
     if out.suffix.lower() != ".xlsx":
         raise CommandError(f"--out must name a .xlsx file (got {out})")
+    check_writable_target(out)
     with Database.open(resolve_db(args, must_exist=True)) as db:
         service = TemplateService(db.unit_of_work)
         templates = service.list_templates()
@@ -79,7 +85,7 @@ def run_export(args: argparse.Namespace) -> int:
         try:
             service.export_sheet(template.uuid, out)
         except OSError as exc:
-            raise CommandError(f"cannot write {out}: {exc}") from exc
+            raise CommandError(write_failure(out, exc, kind="Excel or LibreOffice")) from exc
     print(f"Wrote {template.code} v{template.version} ({len(template.items)} items) to {out}")
     return 0
 
