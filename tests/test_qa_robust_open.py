@@ -314,3 +314,72 @@ def test_a_recent_database_no_longer_there_is_not_made_anew(
         application.close()
     assert not moved.exists()
     assert "no longer there" in messages[0] and str(moved.resolve()) in messages[0]
+
+
+KILLED_MIGRATION = """
+import sys, time
+import alembic.operations
+real = alembic.operations.Operations.create_table
+def slow(self, *args, **kwargs):
+    result = real(self, *args, **kwargs)
+    print("migrating", flush=True)
+    time.sleep(60)
+    return result
+alembic.operations.Operations.create_table = slow
+from qidesk.store.engine import Database
+Database.open(sys.argv[1])
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def test_an_app_killed_while_migrating_leaves_the_old_database_usable(tmp_path: Path) -> None:
+    """The app killed in the middle of a migration (a table made, the next not yet): the
+    database is still at its old schema and passes check, its backup is whole, and the next
+    start migrates it."""
+    import os
+    import signal
+
+    from qidesk.services.check_service import check_database
+
+    path = _older_database(tmp_path / "qi.sqlite")
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILLED_MIGRATION, str(path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(SRC)},
+    )
+    assert child.stdout is not None and child.stdout.readline().strip() == "migrating"
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=30)
+    assert _revision(path) == "0004"
+    assert check_database(path).ok, check_database(path).lines
+    (backup,) = backup_folder(path).glob("*before-migration-0004-*.sqlite")
+    assert check_database(backup).ok and _revision(backup) == "0004"
+    assert _cohort_names(path) == ["Keep me"]
+    assert _revision(path) == migrate.HEAD_REVISION
+
+
+def test_a_workbook_opened_as_the_database_says_how_to_import_it(tmp_path: Path) -> None:
+    """'qidesk --db coach-01.xlsx' (or choosing a workbook in File → Open) said only 'it is
+    not an SQLite file'."""
+    book = tmp_path / "coach-01.xlsx"
+    book.write_bytes(b"PK\x03\x04" + b"\0" * 200)
+    with pytest.raises(DatabaseUnreadable, match="Import"):
+        Database.open(book)
+
+
+@pytest.mark.parametrize(
+    ("sqlite_says", "expected"),
+    [
+        ("unable to open database file", "drive is connected"),
+        ("locking protocol", "network drives"),
+    ],
+)
+def test_sqlite_failures_that_are_not_damage_are_not_called_damage(
+    sqlite_says: str, expected: str
+) -> None:
+    """Met while opening, these fell through to 'damaged or not a QI Desk database'."""
+    from qidesk.store.errors import from_sqlite_error
+
+    error = from_sqlite_error(sqlite_says, "/media/share/qi.sqlite")
+    assert error is not None and expected in str(error) and "damaged" not in str(error)

@@ -86,6 +86,12 @@ def check_sqlite_file(path: Path) -> None:
             header = fh.read(16)
     except OSError as exc:
         raise DatabaseUnreadable(f"{path} cannot be read: {exc.strerror or exc}.") from exc
+    if header.startswith(b"PK\x03\x04") or header.startswith(b"\xd0\xcf\x11\xe0"):
+        raise DatabaseUnreadable(
+            f"{path} is not a QI Desk database: it looks like a workbook or another document. "
+            "To bring a workbook's data in, open your database and use File → Import… "
+            "(or 'qidesk import')."
+        )
     if header != b"SQLite format 3\x00":
         raise DatabaseUnreadable(f"{path} is not a QI Desk database (it is not an SQLite file).")
 

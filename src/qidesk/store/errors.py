@@ -67,6 +67,16 @@ def from_sqlite_error(message: str, path: object) -> StoreError | None:
         return DatabaseUnreadable(
             f"{path} is damaged ({message}), so QI Desk cannot use it. {restore_advice(path)}"
         )
+    if "unable to open database file" in text:
+        return StoreError(
+            f"{path} cannot be opened (SQLite: {message}). Check that its drive is connected "
+            "and that you may read and write it and the folder it is in."
+        )
+    if "locking protocol" in text:
+        return StoreError(
+            f"{path} cannot be locked where it is (SQLite: {message}), as happens on some "
+            "network drives. Copy it to a folder on this computer and open the copy."
+        )
     if "disk i/o error" in text:
         return StoreError(
             f"Reading or writing {path} failed (a disk error), so nothing was saved. Check "
