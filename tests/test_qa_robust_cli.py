@@ -163,3 +163,38 @@ def test_writing_a_report_or_template_into_a_read_only_folder_says_so(tmp_path: 
         assert result.stderr.strip().count("\n") == 0, result.stderr
         assert f"cannot write in {folder}: it is read-only" in result.stderr
     assert list(folder.iterdir()) == []
+
+
+def test_a_full_disk_while_backing_up_before_a_merge_exits_2_and_changes_nothing(
+    small: Path, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """The copy made before a merge filling the disk exited 1 ('unexpected error' for tools),
+    while a full disk during the merge itself exits 2 like every database problem a user can
+    act on; and the message said only SQLite's words."""
+    import sqlite3 as real_sqlite3
+    from types import SimpleNamespace
+
+    from qidesk.store import backup
+    from qidesk.store.backup import backup_folder
+
+    workbook = tmp_path / "all.xlsx"
+    assert _run(capsys, "export", "--db", str(small), "--out", str(workbook))[0] == 0
+    target = tmp_path / "lead.sqlite"
+    Database.open(target).close()
+    before = target.read_bytes()
+
+    def connect(where: str, *args: object, **kwargs: object) -> real_sqlite3.Connection:
+        connection = real_sqlite3.connect(where, *args, **kwargs)  # type: ignore[arg-type]
+        if str(where).endswith(backup.PARTIAL_SUFFIX):
+            connection.execute("PRAGMA max_page_count = 2")  # the disk holds 2 pages more
+        return connection
+
+    monkeypatch.setattr(
+        backup, "sqlite3", SimpleNamespace(connect=connect, Error=real_sqlite3.Error)
+    )
+    status, out, err = _run(capsys, "merge", "--db", str(target), "--json", str(workbook))
+    assert status == 2
+    assert "disk is full" in err and "Free some space" in err and "Nothing was imported" in err
+    assert json.loads(out)["error"] and len(err.strip().splitlines()) == 1
+    assert target.read_bytes() == before
+    assert list(backup_folder(target).iterdir()) == []  # no partial copy left

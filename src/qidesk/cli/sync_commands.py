@@ -176,6 +176,7 @@ def _run(files: list[str], args: argparse.Namespace) -> int:
     from qidesk.services.base import ServiceError
     from qidesk.services.import_service import ImportService
     from qidesk.store.engine import Database
+    from qidesk.store.errors import StoreError
 
     path = resolve_db(args)
     scratch = None
@@ -197,7 +198,12 @@ def _run(files: list[str], args: argparse.Namespace) -> int:
                 result = service.apply(files, skip_invalid=args.skip_invalid)
                 applied = result.applied
         except ServiceError as exc:
-            raise CommandError(str(exc), status=EXIT_UNEXPECTED) from exc
+            # A database problem the user can act on (the backup before the import could not
+            # be written: a full disk) exits as every StoreError does; anything else is
+            # unexpected.
+            cause = exc.__cause__
+            status = EXIT_REJECTED if isinstance(cause, StoreError) else EXIT_UNEXPECTED
+            raise CommandError(str(exc), status=status) from exc
     if args.json:
         json.dump(result.as_json(), sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
