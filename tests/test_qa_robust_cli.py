@@ -198,3 +198,13 @@ def test_a_full_disk_while_backing_up_before_a_merge_exits_2_and_changes_nothing
     assert json.loads(out)["error"] and len(err.strip().splitlines()) == 1
     assert target.read_bytes() == before
     assert list(backup_folder(target).iterdir()) == []  # no partial copy left
+
+
+def test_a_wrong_demo_date_says_what_is_expected(tmp_path: Path, capsys) -> None:
+    """It said 'invalid fromisoformat value' (a Python function's name)."""
+    with pytest.raises(SystemExit) as raised:
+        main(["demo", "--db", str(tmp_path / "x.sqlite"), "--today", "26/11/2026"])
+    assert raised.value.code == 2
+    err = capsys.readouterr().err
+    assert "YYYY-MM-DD" in err and "fromisoformat" not in err
+    assert not (tmp_path / "x.sqlite").exists()

@@ -19,7 +19,8 @@ def register(subparsers: Any) -> None:
     demo.add_argument("--force", action="store_true", help="replace the data of a non-empty db")
     demo.add_argument(
         "--today",
-        type=date.fromisoformat,
+        type=iso_date,
+        metavar="YYYY-MM-DD",
         default=None,
         help="date the demo is built around (YYYY-MM-DD; default 2026-11-26)",
     )
@@ -30,6 +31,16 @@ def register(subparsers: Any) -> None:
     )
     add_db_argument(check)
     check.set_defaults(handler=run_check)
+
+
+def iso_date(text: str) -> date:
+    """A date given as YYYY-MM-DD (argparse otherwise says 'invalid fromisoformat value')."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a date as YYYY-MM-DD, such as 2026-11-26 (got {text!r})"
+        ) from None
 
 
 def run_demo(args: argparse.Namespace) -> int:
