@@ -208,3 +208,12 @@ def test_a_wrong_demo_date_says_what_is_expected(tmp_path: Path, capsys) -> None
     err = capsys.readouterr().err
     assert "YYYY-MM-DD" in err and "fromisoformat" not in err
     assert not (tmp_path / "x.sqlite").exists()
+
+
+def test_selftest_keep_on_a_file_is_refused_in_words(tmp_path: Path, capsys) -> None:
+    """'selftest --keep FILE' was 'unexpected error: [Errno 17] File exists' (exit 1)."""
+    afile = tmp_path / "notes.txt"
+    afile.write_text("x")
+    status, _, err = _run(capsys, "selftest", "--keep", str(afile))
+    assert status == 2 and "must name a folder" in err
+    assert afile.read_text() == "x"

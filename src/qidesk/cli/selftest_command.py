@@ -25,6 +25,15 @@ def register(subparsers: Any) -> None:
 
 
 def run_selftest_command(args: argparse.Namespace) -> int:
+    from qidesk.cli import CommandError
     from qidesk.selftest import run_selftest
 
-    return run_selftest(keep=args.keep)
+    keep: Path | None = args.keep.expanduser() if args.keep is not None else None
+    if keep is not None:
+        if keep.exists() and not keep.is_dir():
+            raise CommandError(f"--keep must name a folder; {keep} is a file")
+        try:
+            keep.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CommandError(f"cannot make the folder {keep}: {exc.strerror or exc}") from exc
+    return run_selftest(keep=keep)
