@@ -383,3 +383,26 @@ def test_sqlite_failures_that_are_not_damage_are_not_called_damage(
 
     error = from_sqlite_error(sqlite_says, "/media/share/qi.sqlite")
     assert error is not None and expected in str(error) and "damaged" not in str(error)
+
+
+def test_a_fault_while_building_the_first_window_is_a_box_not_a_traceback(
+    tmp_path: Path, qtbot, monkeypatch
+) -> None:
+    """A fault while the first window was built went up out of run_gui as a traceback: from
+    a desktop icon the app just did not start, with nothing said."""
+    from qidesk import app as app_module
+    from qidesk.paths import log_file
+    from qidesk.services import registry
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("a page could not be built")
+
+    shown: list[str] = []
+    monkeypatch.setattr(registry.Services, "create", broken)
+    monkeypatch.setattr(
+        app_module.QMessageBox, "critical", lambda _parent, _title, text: shown.append(text)
+    )
+    path = _with_cohort(tmp_path / "qi.sqlite", "A")
+    assert app_module.run_gui(str(path)) == 1
+    assert "a page could not be built" in shown[0] and str(log_file()) in shown[0]
+    assert _cohort_names(path) == ["A"]  # and its lock was released

@@ -289,6 +289,19 @@ def run_gui(db_path: str | None) -> int:
         path = Path(db_path).expanduser() if db_path else default_database()
         if not application.open_path(path, initial=True):
             return 1
+    except Exception as exc:
+        # A fault while building the first window: said in a box (a desktop start has no
+        # terminal to show a traceback in), logged, and the process ends.
+        log.exception("QI Desk could not start")
+        QMessageBox.critical(
+            None,
+            f"{APP_NAME}: could not start",
+            f"QI Desk could not start: {exc}\n\nNothing in your database was changed. The "
+            f"details are in the log file:\n{log_file()}",
+        )
+        application.close()
+        return 1
+    try:
         return int(app.exec())
     finally:
         application.close()
