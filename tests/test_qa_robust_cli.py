@@ -217,3 +217,40 @@ def test_selftest_keep_on_a_file_is_refused_in_words(tmp_path: Path, capsys) -> 
     status, _, err = _run(capsys, "selftest", "--keep", str(afile))
     assert status == 2 and "must name a folder" in err
     assert afile.read_text() == "x"
+
+
+def test_without_a_writable_log_folder_an_error_is_still_one_line(
+    small: Path, tmp_path: Path
+) -> None:
+    """When the log folder could not be made, every log record went to stderr: an unexpected
+    error printed its whole traceback there after the one-line message."""
+    import os
+    import subprocess
+
+    (tmp_path / "afile").write_text("x")
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src"),
+        "QIDESK_LOG_DIR": str(tmp_path / "afile" / "logs"),  # below a file: cannot be made
+    }
+    broken = subprocess.run(
+        [sys.executable, "-c", CRASHING_COMMAND, str(small)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert broken.returncode == 1, broken.stderr
+    assert "Traceback" not in broken.stderr and len(broken.stderr.strip().splitlines()) == 1
+
+
+#: ``qidesk check`` with the check itself failing unexpectedly (a bug), so the CLI logs it.
+CRASHING_COMMAND = """
+import sys
+from qidesk.services import check_service
+def broken(path):
+    raise RuntimeError("a bug in the check")
+check_service.check_database = broken
+from qidesk.cli import main
+sys.exit(main(["check", "--db", sys.argv[1]]))
+"""

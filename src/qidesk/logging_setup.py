@@ -36,7 +36,9 @@ def setup_logging(*, console: bool = False, level: int = logging.INFO) -> None:
             path, maxBytes=1_000_000, backupCount=5, encoding="utf-8"
         )
     except OSError:
-        handler = logging.StreamHandler()
+        # No log file (its folder cannot be made or written): records are dropped rather
+        # than printed, so the command line's errors stay one line without a traceback.
+        handler = logging.NullHandler()
     handler.setFormatter(fmt)
     handler._qidesk = True  # type: ignore[attr-defined]
     root.addHandler(handler)
