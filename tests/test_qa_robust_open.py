@@ -269,6 +269,9 @@ def test_a_backup_cut_short_never_passes_for_a_backup(tmp_path: Path, monkeypatc
     finished = list(backup_folder(path).glob("*.sqlite"))
     assert finished == []
     assert backup.newest_backup(path) is None
+    monkeypatch.undo()
+    made = backup_database(path, "before-import")  # the next copy removes the unfinished one
+    assert [p.name for p in backup_folder(path).iterdir()] == [made.name]
 
 
 def test_an_emptied_database_with_backups_is_not_opened_as_a_new_one(tmp_path: Path) -> None:

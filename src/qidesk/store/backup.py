@@ -35,6 +35,7 @@ def backup_database(db_path: Path, reason: str, *, keep: int | None = None) -> P
     partial = target.with_name(target.name + PARTIAL_SUFFIX)
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        _remove_cut_short(folder, db_path.stem)
         # A URI made by as_uri(): a '#' or '?' in the path is escaped, not read as its end.
         source = sqlite3.connect(f"{Path(db_path).resolve().as_uri()}?mode=ro", uri=True)
         try:
@@ -74,6 +75,14 @@ def newest_backup(db_path: Path) -> Path | None:
     except OSError:
         return None
     return max(made, key=lambda p: p.name[len(db_path.stem) + 1 :], default=None)
+
+
+def _remove_cut_short(folder: Path, stem: str) -> None:
+    """Remove copies of ``stem`` a killed process left unfinished. (Only the process holding
+    the database's lock makes backups of it, so no other copy is being written now.)"""
+    for partial in folder.glob(f"{stem}-*.sqlite{PARTIAL_SUFFIX}*"):
+        with contextlib.suppress(OSError):
+            partial.unlink()
 
 
 def _prune(folder: Path, stem: str, reason: str, keep: int) -> None:
