@@ -189,3 +189,17 @@ def test_a_newer_schema_is_reported_as_newer_not_as_damaged(small: Path, capsys)
     status, out = _check(small, capsys)
     assert status == 1
     assert "0099 is newer" in out and "damaged" not in out
+
+
+def test_a_damaged_file_is_reported_with_where_its_backups_are(small: Path, capsys) -> None:
+    """check said 'the file is damaged' and nothing about what to do."""
+    from qidesk.store.backup import backup_database
+
+    made = backup_database(small, "before-import")
+    Path(f"{small}.lock").unlink()
+    data = bytearray(small.read_bytes())
+    data[4096 * 2 : 4096 * 3] = b"\xde\xad" * 2048
+    small.write_bytes(bytes(data))
+    status, out = _check(small, capsys)
+    assert status == 1
+    assert "what to do:" in out and made.name in out

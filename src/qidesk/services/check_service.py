@@ -12,6 +12,7 @@ from sqlalchemy import Table
 
 from qidesk import __version__
 from qidesk.services.record_names import record_noun
+from qidesk.store.errors import restore_advice
 from qidesk.store.migrate import HEAD_REVISION, KNOWN_REVISIONS
 
 #: Problems of one kind listed in full before the rest are only counted.
@@ -98,6 +99,7 @@ def check_database(path: Path) -> CheckReport:
     except (OSError, sqlite3.Error) as exc:
         report.problem(f"cannot open {path}: {exc}")
         return report
+    damaged = False
     try:
         rows = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
         if rows == ["ok"]:
@@ -105,6 +107,7 @@ def check_database(path: Path) -> CheckReport:
         else:
             for row in rows[:SHOWN_PER_KIND]:
                 report.problem(f"integrity_check: {row}")
+            damaged = True
         tables = [t for t in _record_tables() if _has_table(conn, t.table)]
         fk = conn.execute("PRAGMA foreign_key_check").fetchall()
         if not fk:
@@ -139,10 +142,14 @@ def check_database(path: Path) -> CheckReport:
             )
         else:
             report.problem(f"the file is damaged: {exc}")
+            damaged = True
     except sqlite3.DatabaseError as exc:
         report.problem(f"the file is damaged: {exc}")
+        damaged = True
     finally:
         conn.close()
+    if damaged:
+        report.lines.append(f"what to do: {restore_advice(path)}")
     return report
 
 

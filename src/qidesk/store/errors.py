@@ -35,8 +35,8 @@ def restore_advice(path: object) -> str:
     newest = newest_backup(db_path)
     if newest is None:
         return (
-            f"Run 'qidesk check --db \"{db_path}\"' for details, and open a copy you trust "
-            "(another installation can send you a full export)."
+            f"QI Desk has no copy of it (none in {backup_folder(db_path)}): open a copy you "
+            "keep, or make a new database and import a full export from another installation."
         )
     return (
         f"QI Desk keeps copies of it in {backup_folder(db_path)}; the newest is {newest.name}: "
