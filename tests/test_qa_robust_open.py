@@ -409,3 +409,20 @@ def test_a_fault_while_building_the_first_window_is_a_box_not_a_traceback(
     assert app_module.run_gui(str(path)) == 1
     assert "a page could not be built" in shown[0] and str(log_file()) in shown[0]
     assert _cohort_names(path) == ["A"]  # and its lock was released
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
+def test_a_read_only_lock_file_is_named(tmp_path: Path) -> None:
+    """A read-only qi.sqlite.lock (copied with the database) said only 'Cannot lock ...:
+    Permission denied', not which file or what to do."""
+    from test_qa_robust_check import _as_a_user
+
+    path = _with_cohort(tmp_path / "qi.sqlite", "A")
+    lock = Path(f"{path}.lock")
+    lock.chmod(0o444)
+    try:
+        result = _as_a_user("export", "--db", str(path), "--out", str(tmp_path / "x.xlsx"))
+    finally:
+        lock.chmod(0o644)
+    assert result.returncode == 2, result.stderr
+    assert "qi.sqlite.lock" in result.stderr and "delete it" in result.stderr

@@ -182,7 +182,11 @@ class Database:
                     "different database."
                 ) from exc
             except OSError as exc:
-                raise DatabaseReadOnly(f"Cannot lock {path}: {exc.strerror}.") from exc
+                raise DatabaseReadOnly(
+                    f"Cannot lock {path}: its lock file {path.name}.lock beside it cannot be "
+                    f"written ({exc.strerror}). Make that file writable, or delete it if no "
+                    "QI Desk has the database open."
+                ) from exc
         engine = make_engine(path)
         try:
             try:
