@@ -426,3 +426,27 @@ def test_a_read_only_lock_file_is_named(tmp_path: Path) -> None:
         lock.chmod(0o644)
     assert result.returncode == 2, result.stderr
     assert "qi.sqlite.lock" in result.stderr and "delete it" in result.stderr
+
+
+def test_a_database_problem_met_by_a_page_is_shown_as_it_is(
+    tmp_path: Path, qtbot, monkeypatch
+) -> None:
+    """A page reading a table found damaged after start-up went to the 'Something unexpected
+    went wrong ... Nothing you saved is lost' box, which is not true of a damaged file."""
+    from qidesk import app as app_module
+    from qidesk.store.errors import from_sqlite_error
+
+    application = app_module.Application(app_module.make_qapplication(), app_module.app_settings())
+    warned: list[str] = []
+    unexpected: list[str] = []
+    monkeypatch.setattr(
+        app_module.QMessageBox, "warning", lambda _p, _title, text: warned.append(text)
+    )
+    monkeypatch.setattr(
+        app_module, "show_unexpected_error", lambda _p, exc: unexpected.append(str(exc))
+    )
+    error = from_sqlite_error("database disk image is malformed", tmp_path / "qi.sqlite")
+    assert error is not None
+    application.handle_exception(type(error), error, None)
+    application.close()
+    assert unexpected == [] and "damaged" in warned[0]

@@ -258,7 +258,13 @@ class Application:
             return
         self._in_hook = True
         try:
-            show_unexpected_error(self.window, exc)
+            if isinstance(exc, StoreError):
+                # A database problem met outside a guarded action (a page reading a damaged
+                # table, a database gone busy): its message says what to do, and "something
+                # unexpected ... nothing you saved is lost" would not be true of it.
+                QMessageBox.warning(self.window, APP_NAME, str(exc))
+            else:
+                show_unexpected_error(self.window, exc)
         finally:
             self._in_hook = False
 
