@@ -302,7 +302,7 @@ def run_gui(db_path: str | None) -> int:
         QMessageBox.critical(
             None,
             f"{APP_NAME}: could not start",
-            f"QI Desk could not start: {exc}\n\nNothing in your database was changed. The "
+            f"QI Desk could not start: {exc}\n\nYour data in the database is as it was. The "
             f"details are in the log file:\n{log_file()}",
         )
         application.close()
