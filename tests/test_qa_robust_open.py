@@ -450,3 +450,23 @@ def test_a_database_problem_met_by_a_page_is_shown_as_it_is(
     application.handle_exception(type(error), error, None)
     application.close()
     assert unexpected == [] and "damaged" in warned[0]
+
+
+def test_a_migration_whose_backup_fills_the_disk_says_why_a_copy_was_made(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """The message was only 'Could not back up the database to ...': a coach opening the
+    database did not ask for a backup and was not told the database was not changed."""
+    from qidesk.store import backup
+
+    path = _older_database(tmp_path / "qi.sqlite")
+
+    def full(*_args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(backup.os, "replace", full)
+    with pytest.raises(StoreError) as raised:
+        Database.open(path)
+    message = str(raised.value)
+    assert "0004" in message and "not changed" in message and "disk is full" in message
+    assert _revision(path) == "0004"

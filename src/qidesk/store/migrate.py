@@ -99,7 +99,16 @@ def upgrade_to_head(engine: Engine, db_path: Path) -> None:
     has_data = revision is not None or _has_any_table(engine)
     backup: Path | None = None
     if has_data:
-        backup = backup_database(db_path, f"before-migration-{revision or 'none'}-{HEAD_REVISION}")
+        try:
+            backup = backup_database(
+                db_path, f"before-migration-{revision or 'none'}-{HEAD_REVISION}"
+            )
+        except StoreError as exc:
+            raise type(exc)(
+                f"This QI Desk ({__version__}) updates {db_path} from schema {revision} to "
+                f"{HEAD_REVISION}, and copies it first; the copy could not be made, so the "
+                f"database was not changed. {exc}"
+            ) from exc
         log.info("backed up %s to %s before migrating", db_path, backup)
     try:
         _run_alembic(engine)
