@@ -470,3 +470,13 @@ def test_a_migration_whose_backup_fills_the_disk_says_why_a_copy_was_made(
     message = str(raised.value)
     assert "0004" in message and "not changed" in message and "disk is full" in message
     assert _revision(path) == "0004"
+
+
+def test_sqlite_uris_escape_only_what_ends_a_path() -> None:
+    """A Windows network path must not become 'file://server/...' (SQLite refuses a URI that
+    names a host), as Path.as_uri() would make it."""
+    from qidesk.store.backup import sqlite_uri
+
+    uri = sqlite_uri(Path("/data/Cohort #2 100% done?.sqlite"), mode="ro")
+    assert uri == "file:/data/Cohort %232 100%25 done%3f.sqlite?mode=ro"
+    assert not uri.startswith("file://")

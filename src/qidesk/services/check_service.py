@@ -12,6 +12,7 @@ from sqlalchemy import Table
 
 from qidesk import __version__
 from qidesk.services.record_names import record_noun
+from qidesk.store.backup import sqlite_uri
 from qidesk.store.errors import restore_advice
 from qidesk.store.migrate import HEAD_REVISION, KNOWN_REVISIONS
 
@@ -70,8 +71,8 @@ def _connect(path: Path) -> sqlite3.Connection:
     folder_writable = os.access(path.parent, os.W_OK)
     journal_waiting = wal.exists() and wal.stat().st_size > 0
     if (not writable or not folder_writable) and not journal_waiting:
-        return sqlite3.connect(f"{path.resolve().as_uri()}?immutable=1", uri=True)
-    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        return sqlite3.connect(sqlite_uri(path, immutable="1"), uri=True)
+    return sqlite3.connect(sqlite_uri(path, mode="ro"), uri=True)
 
 
 def check_database(path: Path) -> CheckReport:

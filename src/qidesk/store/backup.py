@@ -15,6 +15,19 @@ from qidesk.store.errors import StoreError
 PARTIAL_SUFFIX = ".part"
 
 
+def sqlite_uri(path: Path, **params: str) -> str:
+    """An SQLite ``file:`` URI for ``path`` with query ``params`` (``mode="ro"``).
+
+    Only '%', '?' and '#' are escaped: unescaped they end the path ('Cohort #2.sqlite' opened
+    'Cohort '). The path is otherwise left as it is, with no '//' authority, so a Windows
+    network path (\\\\server\\share\\qi.sqlite) stays one: SQLite refuses a URI naming a host."""
+    text = str(Path(path).resolve())
+    for char, escaped in (("%", "%25"), ("?", "%3f"), ("#", "%23")):
+        text = text.replace(char, escaped)
+    query = "&".join(f"{key}={value}" for key, value in params.items())
+    return f"file:{text}" + (f"?{query}" if query else "")
+
+
 def backup_folder(db_path: Path) -> Path:
     """Where backups of ``db_path`` go: a folder beside it, named after it."""
     return db_path.parent / f"{db_path.stem}-backups"
@@ -36,8 +49,7 @@ def backup_database(db_path: Path, reason: str, *, keep: int | None = None) -> P
     try:
         folder.mkdir(parents=True, exist_ok=True)
         _remove_cut_short(folder, db_path.stem)
-        # A URI made by as_uri(): a '#' or '?' in the path is escaped, not read as its end.
-        source = sqlite3.connect(f"{Path(db_path).resolve().as_uri()}?mode=ro", uri=True)
+        source = sqlite3.connect(sqlite_uri(db_path, mode="ro"), uri=True)
         try:
             dest = sqlite3.connect(partial)
             try:
