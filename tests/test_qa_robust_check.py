@@ -203,3 +203,10 @@ def test_a_damaged_file_is_reported_with_where_its_backups_are(small: Path, caps
     status, out = _check(small, capsys)
     assert status == 1
     assert "what to do:" in out and made.name in out
+
+
+def test_check_of_a_missing_database_exits_1_as_any_problem(tmp_path: Path, capsys) -> None:
+    """The issue: 'exit 0 when all is well, 1 otherwise'. A missing file exited 2."""
+    status, out = _check(tmp_path / "gone.sqlite", capsys)
+    assert status == 1 and "no database at" in out
+    assert not (tmp_path / "gone.sqlite").exists()

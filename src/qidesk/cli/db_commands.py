@@ -66,7 +66,9 @@ def run_demo(args: argparse.Namespace) -> int:
 def run_check(args: argparse.Namespace) -> int:
     from qidesk.services.check_service import check_database
 
-    path = Path(resolve_db(args, must_exist=True))
+    # A missing file is one more thing check finds (exit 1, as the issue has it), not a
+    # command error (exit 2).
+    path = Path(resolve_db(args))
     report = check_database(path)
     for line in report.lines:
         print(line)

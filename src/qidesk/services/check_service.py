@@ -88,6 +88,9 @@ def check_database(path: Path) -> CheckReport:
         if path.is_dir():
             report.problem(f"{path} is a folder, not a database file")
             return report
+        if not path.exists():
+            report.problem(f"no database at {path}")
+            return report
         with path.open("rb") as fh:
             header = fh.read(16)
         if not header:
