@@ -480,3 +480,19 @@ def test_sqlite_uris_escape_only_what_ends_a_path() -> None:
     uri = sqlite_uri(Path("/data/Cohort #2 100% done?.sqlite"), mode="ro")
     assert uri == "file:/data/Cohort %232 100%25 done%3f.sqlite?mode=ro"
     assert not uri.startswith("file://")
+
+
+def test_another_programs_sqlite_database_is_left_as_it_is(tmp_path: Path) -> None:
+    """Picking another program's .db in File → Open (the filter shows *.sqlite and *.db)
+    added QI Desk's tables to it and showed an empty QI Desk."""
+    other = tmp_path / "places.db"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE bookmarks (id INTEGER PRIMARY KEY, url TEXT)")
+    conn.execute("INSERT INTO bookmarks(url) VALUES ('https://example.org')")
+    conn.commit()
+    conn.close()
+    before = other.read_bytes()
+    with pytest.raises(DatabaseUnreadable, match="another program"):
+        Database.open(other)
+    assert other.read_bytes() == before
+    assert not backup_folder(other).exists()

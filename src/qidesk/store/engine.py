@@ -187,6 +187,12 @@ class Database:
                     f"written ({exc.strerror}). Make that file writable, or delete it if no "
                     "QI Desk has the database open."
                 ) from exc
+        try:
+            migrate_module.refuse_another_programs_database(path)
+        except BaseException:
+            if file_lock is not None:
+                file_lock.release()
+            raise
         engine = make_engine(path)
         try:
             try:

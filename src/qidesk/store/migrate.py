@@ -96,7 +96,7 @@ def upgrade_to_head(engine: Engine, db_path: Path) -> None:
     revision = refuse_newer(engine)
     if revision == HEAD_REVISION:
         return
-    has_data = revision is not None or _has_any_table(engine)
+    has_data = revision is not None or bool(_table_names(engine))
     backup: Path | None = None
     if has_data:
         try:
@@ -149,11 +149,46 @@ _MIGRATION_ADVICE: dict[type[StoreError], str] = {
 }
 
 
-def _has_any_table(engine: Engine) -> bool:
+def _table_names(engine: Engine) -> set[str]:
     with engine.connect() as conn:
         names = inspect(conn).get_table_names()
         conn.rollback()
-    return bool(names)
+    return {n for n in names if not n.startswith("sqlite_")}
+
+
+def refuse_another_programs_database(db_path: Path) -> None:
+    """An SQLite database with no QI Desk schema but tables of its own belongs to another
+    program (a .db or .sqlite file picked by mistake): QI Desk must not add its tables to it,
+    nor even switch it to WAL. Read before QI Desk's engine connects (read-only; a file that
+    cannot be read so is left to the usual checks)."""
+    import sqlite3
+
+    from qidesk.store import models  # noqa: F401  (registers every table)
+    from qidesk.store.backup import sqlite_uri
+    from qidesk.store.base import Base
+
+    if not db_path.is_file() or db_path.stat().st_size == 0:
+        return
+    try:
+        conn = sqlite3.connect(sqlite_uri(db_path, mode="ro"), uri=True)
+        try:
+            names = {
+                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return
+    if "alembic_version" in names:
+        return
+    foreign = sorted(n for n in names - set(Base.metadata.tables) if not n.startswith("sqlite_"))
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (", …" if len(foreign) > 5 else "")
+        raise DatabaseUnreadable(
+            f"{db_path} is not a QI Desk database: it is another program's SQLite database "
+            f"(its tables include {shown}). QI Desk leaves it as it is; choose a QI Desk "
+            "database, or a new file name."
+        )
 
 
 def alembic_config():  # type: ignore[no-untyped-def]
