@@ -210,3 +210,46 @@ def test_check_of_a_missing_database_exits_1_as_any_problem(tmp_path: Path, caps
     status, out = _check(tmp_path / "gone.sqlite", capsys)
     assert status == 1 and "no database at" in out
     assert not (tmp_path / "gone.sqlite").exists()
+
+
+SAVING_FOREVER = """
+import sys
+from qidesk.services.cohort_service import CohortService
+from qidesk.store.engine import Database
+db = Database.open(sys.argv[1])
+service = CohortService(db.unit_of_work)
+uuid = service.create(name="Edited 0").uuid
+n = 0
+while True:
+    n += 1
+    service.update(uuid, name=f"Edited {n}", notes="x" * (n % 500))
+    if n == 50:
+        print("saving", flush=True)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def test_an_app_killed_while_saving_leaves_every_save_whole(tmp_path: Path) -> None:
+    """SIGKILL while a coach's edits are being saved one after another: the database passes
+    check (history included), and the cohort's name is one of the saved names, with its
+    history ending at that very version."""
+    import signal
+    import time
+
+    path = tmp_path / "qi.sqlite"
+    Database.open(path).close()
+    child = subprocess.Popen(
+        [sys.executable, "-c", SAVING_FOREVER, str(path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")},
+    )
+    assert child.stdout is not None and child.stdout.readline().strip() == "saving"
+    time.sleep(0.2)
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=30)
+    report = check_database(path)
+    assert report.ok, report.lines
+    with Database.open(path) as db, db.unit_of_work() as session:
+        cohort = session.scalars(select(Cohort)).one()
+        assert cohort.name == f"Edited {cohort.rev - 1}" and cohort.rev > 50
