@@ -253,3 +253,23 @@ def test_an_app_killed_while_saving_leaves_every_save_whole(tmp_path: Path) -> N
     with Database.open(path) as db, db.unit_of_work() as session:
         cohort = session.scalars(select(Cohort)).one()
         assert cohort.name == f"Edited {cohort.rev - 1}" and cohort.rev > 50
+
+
+def test_a_value_changed_outside_qi_desk_is_reported(small: Path, capsys) -> None:
+    """A lead 'fixing a typo' with a database tool: the change has no version, so it never
+    travels, and other installations keep the old name with no conflict to say so. check
+    passed it as OK."""
+    team = _uuid(small, Team, "Ward 5 falls")
+    _sql(small, "UPDATE team SET name='Ward 5 Falls' WHERE name='Ward 5 falls'")
+    status, out = _check(small, capsys)
+    assert status == 1
+    line = next(x for x in out.splitlines() if x.startswith("PROBLEM: values:"))
+    assert team in line and "'Ward 5 Falls'" in line and "never travels" in line
+
+
+def test_a_demo_database_holds_its_recorded_versions(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "demo.sqlite"
+    assert main(["demo", "--db", str(path)]) == 0
+    status, out = _check(path, capsys)
+    assert status == 0, out
+    assert "ok: values" in out

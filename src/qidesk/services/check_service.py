@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from dataclasses import dataclass, field
@@ -137,6 +138,9 @@ def check_database(path: Path) -> CheckReport:
         if version is not None and version[0] in KNOWN_REVISIONS:
             # (a newer schema may have other tables and columns: only its own app checks it)
             _check_history(conn, tables, report)
+        if version is not None and version[0] == HEAD_REVISION:
+            # (the models are this schema's: an older one is checked once QI Desk migrated it)
+            _check_values(conn, path, tables, report)
     except sqlite3.OperationalError as exc:
         if "readonly" in str(exc).lower() or "read-only" in str(exc).lower():
             report.problem(
@@ -238,3 +242,69 @@ def _check_history(
         return
     report.problems("history", unrecorded, unrecorded_total)
     report.problems("tombstones", removed, removed_total)
+
+
+def _check_values(
+    conn: sqlite3.Connection, path: Path, tables: list[_RecordTable], report: CheckReport
+) -> None:
+    """Every record's values are those of its recorded current version. A value changed
+    outside QI Desk (a database tool) has no version of its own, so it never travels to other
+    installations: they keep the old value without a conflict ever saying so."""
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.orm import Session
+    from sqlalchemy.pool import StaticPool
+
+    from qidesk.store import models  # noqa: F401  (registers every model)
+    from qidesk.store.base import Base, SyncMixin, record_values
+
+    # The check's own connection: a second read-only one would leave -wal and -shm files
+    # beside the database when it closes last.
+    engine = create_engine("sqlite://", creator=lambda: conn, poolclass=StaticPool)
+    changed: list[str] = []
+    total = 0
+    try:
+        with Session(engine) as session:
+            for mapper in Base.registry.mappers:
+                model = mapper.class_
+                if not issubclass(model, SyncMixin):
+                    continue
+                table = next(t for t in tables if t.record_type == model.record_type)
+                # (a record may have several versions with its vector: two copies of one
+                # database edited apart, merged as a conflict; its values are one of them)
+                recorded: dict[str, set[str]] = {}
+                for uuid, data in conn.execute(
+                    f'SELECT r.uuid, v.data FROM "{table.table}" r JOIN record_version v '
+                    "ON v.record_type=? AND v.record_uuid=r.uuid AND v.vv=r.vv "
+                    "AND v.deleted_at IS r.deleted_at",
+                    (model.record_type,),
+                ):
+                    recorded.setdefault(str(uuid), set()).add(str(data))
+                for obj in session.scalars(select(model).execution_options(yield_per=2000)):
+                    known = recorded.get(obj.uuid)
+                    values = json.dumps(record_values(obj), sort_keys=True, ensure_ascii=False)
+                    if known is not None and values not in known:
+                        total += 1
+                        if len(changed) <= SHOWN_PER_KIND:
+                            changed.append(
+                                f"{_label(obj, table)}: its values are not those of its recorded "
+                                "current version (changed outside QI Desk? such a change never "
+                                "travels to other installations)"
+                            )
+                session.expunge_all()
+    except DBAPIError as exc:  # damage met while reading: reported as the driver's error
+        if isinstance(exc.orig, sqlite3.Error):
+            raise exc.orig from exc
+        raise
+    finally:
+        engine.dispose()
+    if total:
+        report.problems("values", changed, total)
+    else:
+        report.fine("values: every record holds its recorded current version")
+
+
+def _label(obj: object, table: _RecordTable) -> str:
+    name = getattr(obj, "name", None) if table.named else None
+    label = f"{record_noun(table.record_type)} {getattr(obj, 'uuid', '')}"
+    return f"{label} ({name!r})" if name else label
