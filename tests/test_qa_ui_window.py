@@ -1,0 +1,110 @@
+"""QA of the window as a coach uses it: pages stay current after other pages change data."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from qidesk.services.registry import Services
+from qidesk.store.engine import Database
+from qidesk.ui.context import UiContext
+from qidesk.ui.main_window import MainWindow
+from qidesk.ui.navigator import Selection
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo database built once for this module (each test works on its own copy)."""
+    from qidesk.services.demo import build_demo
+
+    path = tmp_path_factory.mktemp("qa-ui-demo") / "demo.sqlite"
+    with Database.open(path) as db:
+        build_demo(db.unit_of_work, seed=1)
+    return path
+
+
+@pytest.fixture
+def demo_db(demo_template: Path, tmp_path: Path) -> Iterator[Database]:
+    path = tmp_path / "demo.sqlite"
+    shutil.copyfile(demo_template, path)
+    with Database.open(path) as db:
+        yield db
+
+
+@pytest.fixture
+def demo_window(qtbot, demo_db: Database) -> Iterator[MainWindow]:
+    win = MainWindow(UiContext(Services.create(demo_db)))
+    qtbot.addWidget(win)
+    win.resize(1366, 768)
+    win.show()
+    yield win
+    win.close()
+
+
+def tab_named(tabs, title: str) -> int:
+    return next(i for i in range(tabs.count()) if tabs.tabText(i) == title)
+
+
+def open_cohort_tab(window: MainWindow, cohort_uuid: str, title: str):
+    window.select(Selection("cohort", cohort_uuid))
+    page = window.current_page()
+    page.tabs.setCurrentIndex(tab_named(page.tabs, title))
+    return page.tabs.extra_widget(title)
+
+
+def open_team_tab(window: MainWindow, team_uuid: str, title: str):
+    window.select(Selection("team", team_uuid))
+    page = window.current_page()
+    page.tabs.setCurrentIndex(tab_named(page.tabs, title))
+    return page.tabs.extra_widget(title)
+
+
+def test_cohort_progress_tab_shows_a_score_just_saved_on_a_team_page(
+    qtbot, demo_window: MainWindow
+) -> None:
+    """A coach looks at the cohort's progress, opens a team, scores it, goes back: the
+    cohort's table must show the new score, not the one it showed before."""
+    cohort = demo_window.context.services.teams.navigator()[0]
+    team = cohort.teams[0]
+    cohort_tab = open_cohort_tab(demo_window, cohort.uuid, "Progress")
+    row = next(r for r in cohort_tab.model.rows() if r.team_uuid == team.uuid)
+    new_score = 4.5 if row.coach_score != 4.5 else 4.0
+    month = row.coach_month or date.today().replace(day=1)
+
+    progress = open_team_tab(demo_window, team.uuid, "Progress")
+    progress.select_score(month, "coach", new_score)
+    progress.save_score()
+
+    cohort_tab = open_cohort_tab(demo_window, cohort.uuid, "Progress")
+    row = next(r for r in cohort_tab.model.rows() if r.team_uuid == team.uuid)
+    assert row.coach_score == new_score
+
+
+def test_cohort_capability_tab_counts_a_stage_entered_on_a_team_page(
+    qtbot, demo_window: MainWindow
+) -> None:
+    cohort = demo_window.context.services.teams.navigator()[0]  # running: not all have mid
+    services = demo_window.context.services
+    team = next(
+        t
+        for t in cohort.teams
+        if [s.stage for s in services.assessments.team_results(t.uuid).stages] == ["start"]
+    )
+    capability = open_cohort_tab(demo_window, cohort.uuid, "Capability")
+    before = capability.capability.teams_per_stage.get("mid", 0)
+
+    tab = open_team_tab(demo_window, team.uuid, "Self-assessment")
+    tab.views.setCurrentIndex(0)
+    tab.stage_combo.setCurrentIndex(1)  # Midpoint
+    tab.grid.setFocus()
+    tab.grid.setCurrentIndex(tab.model.index(0, 0))
+    qtbot.keyClicks(tab.grid, "4")
+    stages = [s.stage for s in services.assessments.team_results(team.uuid).stages]
+    assert stages == ["start", "mid"]
+
+    capability = open_cohort_tab(demo_window, cohort.uuid, "Capability")
+    assert capability.capability.teams_per_stage.get("mid", 0) == before + 1
