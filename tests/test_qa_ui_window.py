@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 
 from qidesk.services.registry import Services
 from qidesk.store.engine import Database
@@ -108,3 +109,37 @@ def test_cohort_capability_tab_counts_a_stage_entered_on_a_team_page(
 
     capability = open_cohort_tab(demo_window, cohort.uuid, "Capability")
     assert capability.capability.teams_per_stage.get("mid", 0) == before + 1
+
+
+def test_delete_key_twice_in_the_members_table_never_offers_to_delete_the_team(
+    qtbot, demo_window: MainWindow, monkeypatch
+) -> None:
+    """A coach removes two members with the Delete key: the second press names the next
+    member, not the whole team (it used to ask "Delete the team …?", the table having lost
+    its selection)."""
+    asked: list[str] = []
+
+    def confirm(_parent, what: str, consequence: str = "") -> bool:
+        asked.append(what)
+        return True
+
+    monkeypatch.setattr(demo_window.context, "confirm_delete", confirm)
+    team = demo_window.context.services.teams.navigator()[0].teams[0]
+    demo_window.select(Selection("team", team.uuid))
+    overview = demo_window.current_page().overview
+    names = [m.name for m in overview.members_model.rows()]
+    overview.members_table.setFocus()
+    overview.members_table.selectRow(1)
+    qtbot.keyClick(overview.members_table, Qt.Key.Key_Delete)
+    assert overview.members_table.hasFocus()
+    assert overview.selected_member().name == names[2]  # the next one, ready
+    demo_window.delete_action.trigger()  # the Delete shortcut
+    assert asked == [f"the member “{names[1]}”", f"the member “{names[2]}”"]
+    assert [m.name for m in overview.members_model.rows()] == [names[0]] + names[3:]
+
+    # Nothing selected in the table: Delete does nothing (the team stays, nothing is asked).
+    overview.members_table.clearSelection()
+    overview.members_table.setFocus()
+    demo_window.delete_action.trigger()
+    assert len(asked) == 2
+    assert team.name in [t.name for t in demo_window.context.services.teams.navigator()[0].teams]

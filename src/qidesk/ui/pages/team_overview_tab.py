@@ -370,6 +370,16 @@ class TeamOverviewTab(QWidget):
             return
         if not self.context.confirm_delete(self, f"the member “{member.name}”"):
             return
+        row = self.members_table.currentIndex().row()
+        had_focus = self.members_table.hasFocus()
         if self.context.attempt(self, lambda: self.context.services.members.delete(member.uuid)):
             self._reload_members()
             self.context.notify_deleted("Member", member.uuid, member.name)
+            # The next member is selected and the table keeps the focus, as in any list.
+            remaining = self.members_model.rowCount()
+            if remaining:
+                self.members_table.selectRow(min(max(row, 0), remaining - 1))
+            if had_focus and remaining:
+                self.members_table.setFocus()
+            elif had_focus or self.remove_member_button.hasFocus():
+                self.add_member_button.setFocus()  # the last one went: what comes next

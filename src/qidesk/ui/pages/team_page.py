@@ -93,10 +93,13 @@ class TeamPage(Page):
         if tab is not None and callable(getattr(tab, "delete_item", None)):
             tab.delete_item()
             return
-        if self.overview.members_table.hasFocus() and self.overview.selected_member():
-            self.overview.remove_member()
-        else:
-            self.delete_team()
+        if self.overview.members_table.hasFocus():
+            # Only ever a member here: with none selected (say, just after removing one), a
+            # second press must not turn into "Delete the team?".
+            if self.overview.selected_member():
+                self.overview.remove_member()
+            return
+        self.delete_team()
 
     def show_team_history(self) -> None:
         from qidesk.ui.dialogs.history_dialog import show_history  # loaded when used
