@@ -135,7 +135,7 @@ def test_delete_key_twice_in_the_members_table_never_offers_to_delete_the_team(
     assert overview.selected_member().name == names[2]  # the next one, ready
     demo_window.delete_action.trigger()  # the Delete shortcut
     assert asked == [f"the member “{names[1]}”", f"the member “{names[2]}”"]
-    assert [m.name for m in overview.members_model.rows()] == [names[0]] + names[3:]
+    assert [m.name for m in overview.members_model.rows()] == [names[0], *names[3:]]
 
     # Nothing selected in the table: Delete does nothing (the team stays, nothing is asked).
     overview.members_table.clearSelection()
