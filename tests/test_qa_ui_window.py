@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from qidesk.services.registry import Services
 from qidesk.store.engine import Database
@@ -54,6 +55,7 @@ def open_cohort_tab(window: MainWindow, cohort_uuid: str, title: str):
     window.select(Selection("cohort", cohort_uuid))
     page = window.current_page()
     page.tabs.setCurrentIndex(tab_named(page.tabs, title))
+    QApplication.processEvents()  # a tab built just now is shown by a queued call
     return page.tabs.extra_widget(title)
 
 
@@ -61,6 +63,7 @@ def open_team_tab(window: MainWindow, team_uuid: str, title: str):
     window.select(Selection("team", team_uuid))
     page = window.current_page()
     page.tabs.setCurrentIndex(tab_named(page.tabs, title))
+    QApplication.processEvents()  # a tab built just now is shown by a queued call
     return page.tabs.extra_widget(title)
 
 
@@ -143,3 +146,27 @@ def test_delete_key_twice_in_the_members_table_never_offers_to_delete_the_team(
     demo_window.delete_action.trigger()
     assert len(asked) == 2
     assert team.name in [t.name for t in demo_window.context.services.teams.navigator()[0].teams]
+
+
+def test_adding_and_naming_a_change_idea_stays_on_the_change_ideas_panel(
+    qtbot, demo_window: MainWindow
+) -> None:
+    """Add change idea, type its title, Tab to the description: the panel stays on view with
+    the new idea's form (it used to jump to the Cycles list, hiding the field being typed in,
+    and the Tab landed in the cycle editor)."""
+    team = demo_window.context.services.teams.navigator()[0].teams[0]
+    tab = open_team_tab(demo_window, team.uuid, "PDSA")
+    assert tab.editor.cycle is not None  # the team's latest cycle is open
+    panel = tab.ideas_panel
+    tab.left_tabs.setCurrentWidget(panel)
+    qtbot.mouseClick(panel.add_button, Qt.MouseButton.LeftButton)
+    assert tab.left_tabs.currentWidget() is panel
+    assert panel.title_edit.isVisible() and panel.title_edit.hasFocus()
+    qtbot.keyClicks(panel.title_edit, "Discharge checklist")
+    qtbot.keyClick(panel.title_edit, Qt.Key.Key_Tab)
+    assert tab.left_tabs.currentWidget() is panel
+    assert panel.description_edit.hasFocus()
+    assert panel.current().title == "Discharge checklist"
+    assert panel.message.text() == "Saved"
+    ideas = demo_window.context.services.pdsa.team_pdsa(team.uuid).ideas
+    assert "Discharge checklist" in [i.title for i in ideas]

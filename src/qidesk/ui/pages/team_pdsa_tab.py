@@ -271,8 +271,8 @@ class ChangeIdeasPanel(QWidget):
         except ServiceError as exc:
             self.message.setText(f"⚠ {exc}")
             return
-        self.message.setText("Saved")
         self.tab.reload(keep_idea=idea.uuid)
+        self.message.setText("Saved")  # after the reload, which clears the message
         self.tab.notify_saved()
 
     def add_idea(self) -> None:
@@ -457,7 +457,8 @@ class TeamPdsaTab(QWidget):
         self.table.setVisible(bool(data.cycles))
         uuids = {c.uuid for c in data.cycles}
         if selected in uuids:
-            self.open_cycle(selected)
+            # Re-reading keeps the user where they are (say, typing in a change idea's form).
+            self.open_cycle(selected, show_list=False)
         else:
             self.editor.load(None, data.ideas)
             self.timeline.select_cycle(None)
@@ -480,14 +481,16 @@ class TeamPdsaTab(QWidget):
 
     # --- selection --------------------------------------------------------------------------
 
-    def open_cycle(self, uuid: str) -> None:
-        """Show a cycle in the editor, select its row and outline its bar (a bar click)."""
+    def open_cycle(self, uuid: str, *, show_list: bool = True) -> None:
+        """Show a cycle in the editor, select its row and outline its bar (a bar click);
+        ``show_list`` also brings the list of cycles to the front."""
         if self.data is None:
             return
         cycle = next((c for c in self.model.rows() if c.uuid == uuid), None)
         if cycle is None:
             return
-        self.left_tabs.setCurrentIndex(0)
+        if show_list:
+            self.left_tabs.setCurrentIndex(0)
         row = self._proxy_row(uuid)
         if row < 0:  # hidden by a filter: clear the filters so the row shows
             self.idea_filter.setCurrentIndex(0)
