@@ -170,3 +170,41 @@ def test_adding_and_naming_a_change_idea_stays_on_the_change_ideas_panel(
     assert panel.message.text() == "Saved"
     ideas = demo_window.context.services.pdsa.team_pdsa(team.uuid).ideas
     assert "Discharge checklist" in [i.title for i in ideas]
+
+
+def test_tab_key_leaves_read_only_tables(qtbot, demo_window: MainWindow) -> None:
+    """Keyboard users move between controls with Tab: a read-only table takes one Tab, not
+    one per cell (the members table held Tab for 8 rows × 4 columns)."""
+    services = demo_window.context.services
+    cohort = services.teams.navigator()[0]
+    team = cohort.teams[0]
+    demo_window.select(Selection("team", team.uuid))
+    overview = demo_window.current_page().overview
+    results = open_team_tab(demo_window, team.uuid, "Self-assessment")
+    results.views.setCurrentIndex(1)
+    progress = open_team_tab(demo_window, team.uuid, "Progress")
+    pdsa = open_team_tab(demo_window, team.uuid, "PDSA")
+    capability = open_cohort_tab(demo_window, cohort.uuid, "Capability")
+    cohort_progress = open_cohort_tab(demo_window, cohort.uuid, "Progress")
+    timeline = open_cohort_tab(demo_window, cohort.uuid, "PDSA timeline")
+    teams_table = demo_window.current_page().teams_tab.table
+    tables = [
+        overview.members_table,
+        results.table,
+        progress.table,
+        pdsa.table,
+        capability.table,
+        cohort_progress.table,
+        timeline.table,
+        teams_table,
+    ]
+    for table in tables:
+        assert not table.tabKeyNavigation(), table.accessibleName()
+
+    demo_window.select(Selection("team", team.uuid))
+    demo_window.current_page().tabs.setCurrentIndex(0)
+    QApplication.processEvents()
+    overview.members_table.setFocus()
+    overview.members_table.selectRow(0)
+    qtbot.keyClick(overview.members_table, Qt.Key.Key_Tab)
+    assert not overview.members_table.hasFocus()

@@ -110,6 +110,7 @@ class CohortProgressTab(QWidget):
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(SORT_ROLE)
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # read-only: Tab leaves the table
         self.table.setAccessibleName("Latest progress scores per team")
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)

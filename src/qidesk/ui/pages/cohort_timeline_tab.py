@@ -141,6 +141,7 @@ class CohortTimelineTab(QWidget):
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(SORT_ROLE)
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # read-only: Tab leaves the table
         self.table.setAccessibleName("Cycles per team")
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)

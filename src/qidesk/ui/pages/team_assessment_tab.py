@@ -353,6 +353,7 @@ class TeamAssessmentTab(QWidget):
         # --- results ---
         self.chart = SpiderChart()
         self.table = QTableWidget()
+        self.table.setTabKeyNavigation(False)  # read-only: Tab leaves the table
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAccessibleName("Team scores per item and stage")
         self.table.verticalHeader().setVisible(False)

@@ -353,6 +353,7 @@ class TeamPdsaTab(QWidget):
         self.proxy = CycleFilter(self)
         self.proxy.setSourceModel(self.model)
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # read-only: Tab leaves the table
         self.table.setAccessibleName("PDSA cycles")
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)

@@ -133,6 +133,7 @@ class TeamProgressTab(QWidget):
         lower_layout.setSpacing(12)
         self.model = MonthScoresModel(self)
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # read-only: Tab leaves the table
         self.table.setAccessibleName("Progress scores by month")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
