@@ -208,3 +208,25 @@ def test_tab_key_leaves_read_only_tables(qtbot, demo_window: MainWindow) -> None
     overview.members_table.selectRow(0)
     qtbot.keyClick(overview.members_table, Qt.Key.Key_Tab)
     assert not overview.members_table.hasFocus()
+
+
+def test_team_overview_fields_keep_their_width_in_a_narrow_window(
+    qtbot, demo_window: MainWindow
+) -> None:
+    """At 1024 × 640 the team's fields were squeezed to a few letters beside the alignment
+    ticks (and the page scrolled sideways); there the ticks go below the fields."""
+    team = demo_window.context.services.teams.navigator()[0].teams[0]
+    demo_window.select(Selection("team", team.uuid))
+    overview = demo_window.current_page().overview
+    QApplication.processEvents()
+    assert overview.name_edit.width() >= 250
+
+    demo_window.resize(1024, 640)
+    qtbot.wait(20)
+    QApplication.processEvents()
+    assert overview.name_edit.width() >= 250
+    assert overview.is_stacked()
+    assert overview.name_edit.text() == team.name
+
+    demo_window.resize(1366, 768)
+    qtbot.waitUntil(lambda: not overview.is_stacked())
