@@ -62,7 +62,8 @@ HINT = "Drag to pan, turn the wheel to zoom, click a bar to open its cycle."
 def legend_html() -> str:
     """The on-screen legend: decision colours, and hollow (planned) versus filled (actual)."""
     parts = [
-        f"<span style='color:{DECISION_COLOURS[d]}'>■</span>&nbsp;{DECISION_LABELS[d]}"
+        f"<span style='color:{DECISION_COLOURS[d]}'>■</span>&nbsp;"
+        + DECISION_LABELS[d].replace(" ", "&nbsp;")
         for d in ("adopt", "adapt", "abandon", None)
     ]
     parts.append("□&nbsp;planned")
@@ -364,8 +365,15 @@ class TimelineChart(QWidget):
         bar.setSpacing(8)
         self.legend_label = QLabel(legend_html())
         self.legend_label.setAccessibleName("Legend")
+        # In a narrow window the legend wraps onto a second line instead of being cut off.
+        one_line = self.legend_label.sizeHint().width()
+        self.legend_label.setWordWrap(True)
+        self.legend_label.setMinimumWidth(one_line // 2 + 24)
         bar.addSpacing(12)
-        bar.addWidget(self.legend_label)
+        # The legend, not an empty stretch, takes the spare width: one line when there is room.
+        bar.setStretch(1, 0)
+        self.legend_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        bar.addWidget(self.legend_label, 1)
         self.reset_button = QPushButton("Show all")
         self.reset_button.setToolTip(f"Zoom out to show every cycle. {HINT}")
         self.reset_button.clicked.connect(self.reset_view)
