@@ -192,7 +192,9 @@ class TeamProgressTab(QWidget):
                 self.score_combo.setItemData(
                     self.score_combo.count() - 1, level.description, Qt.ItemDataRole.ToolTipRole
                 )
-        self.month_edit.setDate(QDate(self.today.year, self.today.month, 1))
+        this_month = QDate(self.today.year, self.today.month, 1)
+        self.month_edit.setMaximumDate(this_month.addMonths(1).addDays(-1))  # none to come
+        self.month_edit.setDate(this_month)
         self._reload()
         self._say("")
 
@@ -243,7 +245,12 @@ class TeamProgressTab(QWidget):
         month, rater = self._form_month(), self.rater_combo.currentData()
         try:
             self.services.progress.set_score(
-                self.team_uuid, month, rater, self.score_combo.currentData(), self.note_edit.text()
+                self.team_uuid,
+                month,
+                rater,
+                self.score_combo.currentData(),
+                self.note_edit.text(),
+                today=self.today,
             )
         except ServiceError as exc:
             self._say(str(exc), problem=True)
