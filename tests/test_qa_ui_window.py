@@ -230,3 +230,29 @@ def test_team_overview_fields_keep_their_width_in_a_narrow_window(
 
     demo_window.resize(1366, 768)
     qtbot.waitUntil(lambda: not overview.is_stacked())
+
+
+def test_undo_a_deletion_from_the_keyboard_shows_what_came_back(
+    qtbot, demo_window: MainWindow, monkeypatch
+) -> None:
+    """Delete a team from the navigator, then Ctrl+Z (Edit → Undo delete): the team is back,
+    shown and selected, with the focus in the navigator. The status bar's Undo button was the
+    only way (not reachable from the keyboard), and after it the cohort page stayed with the
+    focus on a History… button."""
+    monkeypatch.setattr(demo_window.context, "confirm_delete", lambda *_a, **_k: True)
+    team = demo_window.context.services.teams.navigator()[0].teams[3]
+    demo_window.select(Selection("team", team.uuid))
+    tree = demo_window.navigator.tree
+    tree.setFocus()
+    assert not demo_window.undo_action.isEnabled()
+    qtbot.keyClick(tree, Qt.Key.Key_Delete)
+    assert demo_window.current_page().title.text() != team.name
+    assert demo_window.undo_action.isEnabled()
+    assert team.name in demo_window.undo_action.text()
+
+    qtbot.keyClick(tree, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert demo_window.navigator.current() == Selection("team", team.uuid)
+    assert demo_window.current_page().title.text() == team.name
+    assert tree.hasFocus()
+    assert not demo_window.undo_action.isEnabled()
+    assert not demo_window.undo_button.isVisibleTo(demo_window)
