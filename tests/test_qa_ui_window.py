@@ -256,3 +256,36 @@ def test_undo_a_deletion_from_the_keyboard_shows_what_came_back(
     assert tree.hasFocus()
     assert not demo_window.undo_action.isEnabled()
     assert not demo_window.undo_button.isVisibleTo(demo_window)
+
+
+def test_deleting_a_cycle_idea_or_score_offers_undo(qtbot, demo_window: MainWindow, monkeypatch):
+    """Deleting a PDSA cycle, a change idea or a progress score offered no Undo in the status
+    bar (only teams, members, cohorts and coaches did): the coach had to find it in Recently
+    deleted."""
+    monkeypatch.setattr(demo_window.context, "confirm_delete", lambda *_a, **_k: True)
+    services = demo_window.context.services
+    team = services.teams.navigator()[0].teams[0]
+    pdsa = open_team_tab(demo_window, team.uuid, "PDSA")
+    cycle = pdsa.editor.cycle
+    before = len(pdsa.model.rows())
+    pdsa.delete_item()
+    assert len(pdsa.model.rows()) == before - 1
+    assert cycle.title in demo_window.undo_label.text()
+    demo_window.undo_action.trigger()
+    assert cycle.uuid in [c.uuid for c in pdsa.model.rows()]
+
+    idea = services.pdsa.create_change_idea(team.uuid, "Idea to drop")
+    pdsa.reload(keep_idea=idea.uuid)
+    pdsa.ideas_panel.delete_idea()
+    assert "Idea to drop" in demo_window.undo_label.text()
+    demo_window.undo_action.trigger()
+    assert "Idea to drop" in [i.title for i in services.pdsa.team_pdsa(team.uuid).ideas]
+
+    progress = open_team_tab(demo_window, team.uuid, "Progress")
+    score = services.progress.team_scores(team.uuid)[-1]
+    progress.select_score(score.month, score.rater, score.score)
+    progress.delete_score()
+    assert score.uuid not in [s.uuid for s in services.progress.team_scores(team.uuid)]
+    assert "score" in demo_window.undo_label.text()
+    demo_window.undo_action.trigger()
+    assert score.uuid in [s.uuid for s in services.progress.team_scores(team.uuid)]

@@ -564,8 +564,8 @@ class PdsaEditor(QWidget):
             return
         self.load(None, self._ideas)
         self.cycle_deleted.emit(cycle.uuid)
-        if self.context is not None:
-            self.context.notify_saved()
+        if self.context is not None:  # the status bar offers Undo
+            self.context.notify_deleted("PdsaCycle", cycle.uuid, cycle.title)
 
     def _show_problems(self, problems: Sequence[RuleProblem]) -> None:
         self.problems = list(problems)

@@ -304,7 +304,8 @@ class ChangeIdeasPanel(QWidget):
             self.message.setText(f"⚠ {exc}")
             return
         self.tab.reload()
-        self.tab.notify_saved()
+        if context is not None:  # the status bar offers Undo
+            context.notify_deleted("ChangeIdea", idea.uuid, idea.title)
 
 
 class TeamPdsaTab(QWidget):

@@ -276,8 +276,11 @@ class TeamProgressTab(QWidget):
             return
         self._reload()
         self._say("Score deleted.")
-        if self.context is not None:
-            self.context.notify_saved()
+        if self.context is not None:  # the status bar offers Undo
+            rater = RATER_LABELS[existing.rater].lower()
+            self.context.notify_deleted(
+                "ProgressScore", existing.uuid, f"{rater}'s score for {month_text(existing.month)}"
+            )
 
     def _say(self, text: str, *, problem: bool = False) -> None:
         palette = self.message.palette()
