@@ -289,3 +289,20 @@ def test_deleting_a_cycle_idea_or_score_offers_undo(qtbot, demo_window: MainWind
     assert "score" in demo_window.undo_label.text()
     demo_window.undo_action.trigger()
     assert score.uuid in [s.uuid for s in services.progress.team_scores(team.uuid)]
+
+
+def test_filtered_navigator_says_how_many_of_a_cohorts_teams_it_shows(
+    qtbot, demo_window: MainWindow
+) -> None:
+    """Filtered, a cohort of 15 teams read "Running · 1 team": as if the cohort had one."""
+    from qidesk.ui.navigator import DETAIL_ROLE
+
+    navigator = demo_window.navigator
+    model = navigator.model
+    assert model.index(0, 0).data(DETAIL_ROLE) == "Running · 15 teams"
+    navigator.filter_edit.setText("emergency")
+    navigator.reload()
+    cohort = model.index(0, 0)
+    shown = model.rowCount(cohort)
+    assert shown < 15
+    assert cohort.data(DETAIL_ROLE) == f"Running · {shown} of 15 teams"

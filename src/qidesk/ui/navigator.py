@@ -222,9 +222,10 @@ class Navigator(QWidget):
                 item.setData("cohort", KIND_ROLE)
                 item.setData(cohort.uuid, UUID_ROLE)
                 item.setData(cohort.status, STATUS_ROLE)
-                n = len(cohort.teams)
+                n, total = len(cohort.teams), max(cohort.team_count, len(cohort.teams))
                 status = COHORT_STATUS_LABELS.get(cohort.status, cohort.status)
-                item.setData(f"{status} · {n} team{'s' if n != 1 else ''}", DETAIL_ROLE)
+                count = f"{n} of {total}" if n != total else f"{n}"
+                item.setData(f"{status} · {count} team{'s' if total != 1 else ''}", DETAIL_ROLE)
                 item.setToolTip(f"{cohort.name}: {status}")
                 for team in cohort.teams:
                     child = QStandardItem(team.name)
