@@ -306,3 +306,16 @@ def test_filtered_navigator_says_how_many_of_a_cohorts_teams_it_shows(
     shown = model.rowCount(cohort)
     assert shown < 15
     assert cohort.data(DETAIL_ROLE) == f"Running · {shown} of 15 teams"
+
+
+def test_a_new_cycle_is_in_view_on_the_timeline(qtbot, demo_window: MainWindow) -> None:
+    """New cycle (planned from today for two weeks): its bar was drawn past the right edge of
+    the timeline, which kept the old zoom, so the coach saw nothing happen."""
+    team = demo_window.context.services.teams.navigator()[0].teams[0]
+    pdsa = open_team_tab(demo_window, team.uuid, "PDSA")
+    info = pdsa.new_cycle()
+    assert info is not None
+    (x0, x1), _ = pdsa.timeline.view_box.viewRange()
+    bars = pdsa.timeline.chart_layout.bars_of(info.uuid)
+    assert bars
+    assert all(x0 <= b.x0 and b.x1 <= x1 for b in bars)

@@ -454,6 +454,22 @@ class TimelineChart(QWidget):
     def cycle(self, uuid: str) -> TimelineCycle | None:
         return self._timeline.cycles.get(uuid)
 
+    def ensure_visible(self, uuid: str) -> None:
+        """Widen the view, if needed, so the bars of ``uuid`` show (a new cycle planned from
+        today sat past the right edge); the zoom stays otherwise."""
+        bars = self.chart_layout.bars_of(uuid)
+        if not bars:
+            return
+        (x0, x1), (y0, y1) = self.view_box.viewRange()
+        left, right = min(b.x0 for b in bars), max(b.x1 for b in bars)
+        pad = (right - left) * 0.1 + DAY
+        if left - pad < x0 or right + pad > x1:
+            self.view_box.setXRange(min(x0, left - pad), max(x1, right + pad), padding=0)
+        y = bars[0].y
+        if not y0 <= y <= y1:
+            half = (y1 - y0) / 2
+            self.view_box.setYRange(y - half, y + half, padding=0)
+
     def _show_layout(self, layout: TimelineLayout) -> None:
         self.chart_layout = layout
         self.empty_text.setText("" if layout.bars else self._empty_message)

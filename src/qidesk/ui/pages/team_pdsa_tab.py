@@ -390,7 +390,7 @@ class TeamPdsaTab(QWidget):
         self.editor = PdsaEditor(self.services, self.context)
         self.editor.saved.connect(self._cycle_saved)
         self.editor.unsaved_dropped.connect(self._unsaved_dropped)
-        self.editor.cycle_created.connect(lambda info: self.reload(select=info.uuid))
+        self.editor.cycle_created.connect(self._cycle_created)
         self.editor.cycle_deleted.connect(lambda _uuid: self.reload())
         lower.addWidget(self.editor)
         lower.setStretchFactor(0, 1)
@@ -555,10 +555,16 @@ class TeamPdsaTab(QWidget):
             self.editor._set_status(str(exc), problem=True)
             return None
         self.reload(select=info.uuid)
+        self.timeline.ensure_visible(info.uuid)
         self.notify_saved()
         self.editor.title_edit.setFocus()
         self.editor.title_edit.selectAll()
         return info
+
+    def _cycle_created(self, info: CycleInfo) -> None:
+        """Next cycle: show it selected, in view."""
+        self.reload(select=info.uuid)
+        self.timeline.ensure_visible(info.uuid)
 
     def _unsaved_dropped(self, message: str) -> None:
         if self.context is not None:
