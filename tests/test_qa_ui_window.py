@@ -319,3 +319,31 @@ def test_a_new_cycle_is_in_view_on_the_timeline(qtbot, demo_window: MainWindow) 
     bars = pdsa.timeline.chart_layout.bars_of(info.uuid)
     assert bars
     assert all(x0 <= b.x0 and b.x1 <= x1 for b in bars)
+
+
+def test_tab_from_the_navigator_reaches_the_page_shown(qtbot, demo_window: MainWindow) -> None:
+    """A keyboard user on a team presses Tab to go to the team's page: the list below the tree
+    (Coaches, Conflicts, ...) took the focus and, having no current entry, made its first one
+    current, which opened the Coaches page. So Tab never reached the team page."""
+    team = demo_window.context.services.teams.navigator()[0].teams[0]
+    demo_window.select(Selection("team", team.uuid))
+    page = demo_window.current_page()
+    demo_window.navigator.tree.setFocus()
+    qtbot.keyClick(demo_window.navigator.tree, Qt.Key.Key_Tab)
+    assert demo_window.navigator.fixed.hasFocus()
+    assert demo_window.current_page() is page
+    assert demo_window.navigator.current() == Selection("team", team.uuid)
+    qtbot.keyClick(demo_window.navigator.fixed, Qt.Key.Key_Tab)
+    assert page.isAncestorOf(QApplication.focusWidget())
+
+    # Arrow keys in the list still open its pages; Shift+Tab back into the tree (which has no
+    # current row now) opens nothing either.
+    fixed = demo_window.navigator.fixed
+    fixed.setFocus()
+    qtbot.keyClick(fixed, Qt.Key.Key_Down)
+    assert demo_window.navigator.current().kind == "fixed"
+    shown = demo_window.current_page()
+    assert shown is not page
+    qtbot.keyClick(fixed, Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+    assert demo_window.navigator.tree.hasFocus()
+    assert demo_window.current_page() is shown

@@ -150,7 +150,9 @@ class Navigator(QWidget):
         self.tree.setUniformRowHeights(False)
         self.tree.setIndentation(14)
         self.tree.setAccessibleName("Cohorts and teams")
-        self.tree.selectionModel().currentChanged.connect(self._tree_current_changed)
+        # Selection, not the current index, opens a page: an item view given the focus by Tab
+        # makes its first row current without selecting it, and that must open nothing.
+        self.tree.selectionModel().selectionChanged.connect(self._tree_selection_changed)
         self.tree.collapsed.connect(lambda index: self._collapsed.add(index.data(UUID_ROLE)))
         self.tree.expanded.connect(lambda index: self._collapsed.discard(index.data(UUID_ROLE)))
         layout.addWidget(self.tree, 1)
@@ -168,7 +170,7 @@ class Navigator(QWidget):
             " QListWidget::item:selected { background: palette(highlight);"
             " color: palette(highlighted-text); }"
         )
-        self.fixed.currentItemChanged.connect(self._fixed_current_changed)
+        self.fixed.itemSelectionChanged.connect(self._fixed_selection_changed)
         rule = QFrame()
         rule.setFrameShape(QFrame.Shape.HLine)
         rule.setFrameShadow(QFrame.Shadow.Sunken)
@@ -308,17 +310,25 @@ class Navigator(QWidget):
                 self.fixed.setCurrentRow(row)
                 return
 
-    def _tree_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if self._updating or not current.isValid():
+    def _tree_selection_changed(self, *_args: object) -> None:
+        if self._updating:
             return
+        selected = self.tree.selectionModel().selectedIndexes()
+        if not selected:
+            return
+        current = selected[0]
         self._updating = True
         self.fixed.setCurrentRow(-1)
         self._updating = False
         self._set_current(Selection(current.data(KIND_ROLE), current.data(UUID_ROLE)))
 
-    def _fixed_current_changed(self, current: QListWidgetItem | None, _prev: object) -> None:
-        if self._updating or current is None:
+    def _fixed_selection_changed(self) -> None:
+        if self._updating:
             return
+        selected = self.fixed.selectedItems()
+        if not selected:
+            return
+        current = selected[0]
         self._updating = True
         self.tree.setCurrentIndex(QModelIndex())
         self.tree.clearSelection()
