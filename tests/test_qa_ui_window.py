@@ -347,3 +347,32 @@ def test_tab_from_the_navigator_reaches_the_page_shown(qtbot, demo_window: MainW
     qtbot.keyClick(fixed, Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
     assert demo_window.navigator.tree.hasFocus()
     assert demo_window.current_page() is shown
+
+
+def test_a_stage_entered_with_the_keyboard_only(qtbot, demo_window: MainWindow) -> None:
+    """Keyboard only: choose Midpoint in Stage, Tab to the grid, type the scores. The tab opens
+    on the chart for a team with answers, and choosing a stage left it there, so no grid was
+    on view (and none in the Tab order) to type into."""
+    services = demo_window.context.services
+    cohort = services.teams.navigator()[0]
+    team = next(
+        t
+        for t in cohort.teams
+        if [s.stage for s in services.assessments.team_results(t.uuid).stages] == ["start"]
+    )
+    tab = open_team_tab(demo_window, team.uuid, "Self-assessment")
+    assert tab.views.currentIndex() == 1  # the chart first, in front of the team
+    tab.stage_combo.setFocus()
+    qtbot.keyClick(tab.stage_combo, Qt.Key.Key_Down)
+    assert tab.current_stage() == "mid"
+    for _ in range(10):
+        if tab.grid.hasFocus():
+            break
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    assert tab.grid.hasFocus()
+    items = tab.model.rowCount()
+    for digit in "34" * (items // 2) + "3" * (items % 2):
+        qtbot.keyClick(tab.grid, digit)
+    assert tab.answered_label.text().startswith("1 of ")
+    mid = next(s for s in services.assessments.team_results(team.uuid).stages if s.stage == "mid")
+    assert mid is not None

@@ -415,6 +415,8 @@ class TeamAssessmentTab(QWidget):
         layout.addWidget(self.views, 1)
 
         self.stage_combo.currentIndexChanged.connect(self._load_stage)
+        # Choosing a stage is for entering it: show the grid (the chart shows every stage).
+        self.stage_combo.activated.connect(lambda _i: self.views.setCurrentIndex(0))
         self.date_edit.editingFinished.connect(self._date_edited)
         self.consensus_check.toggled.connect(self._consensus_toggled)
         self.grid.answer_typed.connect(self._answer_typed)
