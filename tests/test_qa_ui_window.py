@@ -376,3 +376,11 @@ def test_a_stage_entered_with_the_keyboard_only(qtbot, demo_window: MainWindow) 
     assert tab.answered_label.text().startswith("1 of ")
     mid = next(s for s in services.assessments.team_results(team.uuid).stages if s.stage == "mid")
     assert mid is not None
+
+
+def test_escape_clears_the_navigator_filter(qtbot, demo_window: MainWindow) -> None:
+    navigator = demo_window.navigator
+    demo_window.filter_action.trigger()
+    qtbot.keyClicks(navigator.filter_edit, "stroke")
+    qtbot.keyClick(navigator.filter_edit, Qt.Key.Key_Escape)
+    assert navigator.filter_edit.text() == ""

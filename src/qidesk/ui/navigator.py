@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QPainter, QPalette, QStandardItem, QStandardItemModel
+from PySide6.QtGui import (
+    QAction,
+    QFont,
+    QKeySequence,
+    QPainter,
+    QPalette,
+    QStandardItem,
+    QStandardItemModel,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -138,6 +146,11 @@ class Navigator(QWidget):
         self._filter_timer.setInterval(120)
         self._filter_timer.timeout.connect(self.reload)
         self.filter_edit.textChanged.connect(lambda _text: self._filter_timer.start())
+        clear = QAction("Clear the filter", self.filter_edit)
+        clear.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        clear.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        clear.triggered.connect(self.filter_edit.clear)
+        self.filter_edit.addAction(clear)
         layout.addWidget(self.filter_edit)
 
         self.model = QStandardItemModel(self)
