@@ -30,3 +30,17 @@ def test_demo_records_history_names_their_team_cohort_and_coach(demo_db: Databas
     first = services.history.history("Member", member.uuid).versions[-1]
     services.history.restore("Member", member.uuid, first.id)
     assert services.members.list_for_team(team.uuid)[0].role == member.role
+
+
+def test_a_deleted_progress_score_is_named_in_words(demo_db: Database) -> None:
+    """Recently deleted listed a deleted score as "ProgressScore d6e69a80", and its History
+    was titled "2026-08-01"."""
+    services = Services.create(demo_db)
+    team = services.teams.navigator()[0].teams[0]
+    score = next(s for s in services.progress.team_scores(team.uuid) if s.rater == "coach")
+    services.progress.delete_score(score.uuid)
+    (deleted,) = services.deleted.list_deleted()
+    month = f"{score.month:%b %Y}"
+    assert deleted.title == f"Coach's score for {month}"
+    assert deleted.context.endswith(team.name)
+    assert services.history.history("ProgressScore", score.uuid).title == deleted.title
