@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from qidesk.core.dates import add_months
 from qidesk.services.activity_service import mark_demo_built
 from qidesk.services.base import UnitOfWork
-from qidesk.store.base import new_uuid
 from qidesk.store.models import Coach, Cohort, Member, Team
 
 #: Modules that add their own demo records; each has ``add_demo(session, rng, today)`` which
@@ -357,7 +356,6 @@ def build_demo(
         for role in coach_roles:
             coaches.append(
                 Coach(
-                    uuid=new_uuid(),
                     name=_person(rng, used),
                     role=role,
                     active=True,
@@ -378,10 +376,7 @@ def build_demo(
         for index, start in enumerate(cohort_starts):
             start = start.replace(day=1)
             end = add_months(start, 9)
-            # References are given as uuids, not through relationships: the first version in
-            # the history is written before a flush fills relationship columns in.
             cohort = Cohort(
-                uuid=new_uuid(),
                 name=f"Cohort {8 + index} ({start:%B %Y})",
                 start_date=start,
                 end_date=end,
@@ -394,8 +389,7 @@ def build_demo(
                 site, town = rng.choice(SITES)
                 coach = rng.choice(lead_coaches)
                 team = Team(
-                    uuid=new_uuid(),
-                    cohort_uuid=cohort.uuid,
+                    cohort=cohort,
                     name=f"{service} {town}",
                     service=service,
                     directorate=directorate,
@@ -409,8 +403,8 @@ def build_demo(
                     focus_areas=";".join(sorted(focus)),
                     strategic_objectives=";".join(sorted(objectives)),
                     quality_domains=";".join(sorted(domains)),
-                    coach_uuid=coach.uuid,
-                    buddy_coach_uuid=rng.choice(buddies).uuid if rng.random() < 0.6 else None,
+                    coach=coach,
+                    buddy_coach=rng.choice(buddies) if rng.random() < 0.6 else None,
                     status=(
                         "withdrawn"
                         if rng.random() < 0.07
@@ -423,7 +417,7 @@ def build_demo(
                 for _ in range(rng.randint(6, 10)):
                     session.add(
                         Member(
-                            team_uuid=team.uuid,
+                            team=team,
                             name=_person(rng, used),
                             role=rng.choice(ROLES),
                             email="",
