@@ -384,3 +384,30 @@ def test_escape_clears_the_navigator_filter(qtbot, demo_window: MainWindow) -> N
     qtbot.keyClicks(navigator.filter_edit, "stroke")
     qtbot.keyClick(navigator.filter_edit, Qt.Key.Key_Escape)
     assert navigator.filter_edit.text() == ""
+
+
+def test_deleting_a_buddy_coach_says_what_the_teams_lose(
+    qtbot, demo_window: MainWindow, monkeypatch
+) -> None:
+    """Deleting a buddy coach of 8 teams said "8 teams will show no coach until you restore
+    them": the teams keep their coach (they lose their buddy coach), and "them" read as the
+    teams."""
+    asked: list[str] = []
+    monkeypatch.setattr(
+        demo_window.context,
+        "confirm_delete",
+        lambda _p, what, consequence="": asked.append(consequence) or False,
+    )
+    demo_window.select(Selection("fixed", "coaches"))
+    page = demo_window.current_page()
+    coaches = page.model.rows()
+    buddy = next(c for c in coaches if c.teams and all(t.as_buddy for t in c.teams))
+    lead = next(c for c in coaches if len(c.teams) > 1 and not any(t.as_buddy for t in c.teams))
+    for coach in (buddy, lead):
+        page.table.selectRow(coaches.index(coach))
+        page.delete_item()
+    n_buddy, n_lead = len(buddy.teams), len(lead.teams)
+    assert asked == [
+        f"{n_buddy} teams will show no buddy coach until you restore the coach or choose another.",
+        f"{n_lead} teams will show no coach until you restore the coach or choose another.",
+    ]

@@ -208,9 +208,16 @@ class CoachesPage(Page):
         coach = self.selected_coach()
         if coach is None:
             return
+        led = sum(not t.as_buddy for t in coach.teams)
+        buddied = len(coach.teams) - led
+        losses = [
+            f"{n} team{'s' if n != 1 else ''} will show no {what}"
+            for n, what in ((led, "coach"), (buddied, "buddy coach"))
+            if n
+        ]
         consequence = (
-            f"{len(coach.teams)} teams will show no coach until you restore them or choose another."
-            if coach.teams
+            " and ".join(losses) + " until you restore the coach or choose another."
+            if losses
             else ""
         )
         if not self.context.confirm_delete(self, f"the coach “{coach.name}”", consequence):
