@@ -411,3 +411,33 @@ def test_deleting_a_buddy_coach_says_what_the_teams_lose(
         f"{n_buddy} teams will show no buddy coach until you restore the coach or choose another.",
         f"{n_lead} teams will show no coach until you restore the coach or choose another.",
     ]
+
+
+def test_a_new_team_opens_with_the_focus_in_its_project_title(
+    qtbot, demo_window: MainWindow
+) -> None:
+    """After Add team… the new team's page opened with the focus on its History… button (the
+    Add team button it came from had gone); the next thing to fill in is the project."""
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    cohort = demo_window.context.services.teams.navigator()[0]
+    demo_window.select(Selection("cohort", cohort.uuid))
+    cohort_page = demo_window.current_page()
+
+    def exec_filled(dialog) -> int:
+        dialog.name_edit.setText("Respiratory Ward Llanelli")
+        dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
+        return dialog.result()
+
+    from qidesk.ui.dialogs import team_dialog
+
+    original = team_dialog.TeamDialog.exec
+    team_dialog.TeamDialog.exec = exec_filled  # type: ignore[method-assign]
+    try:
+        cohort_page.teams_tab.add_team()
+    finally:
+        team_dialog.TeamDialog.exec = original  # type: ignore[method-assign]
+    page = demo_window.current_page()
+    assert page.title.text() == "Respiratory Ward Llanelli"
+    assert page.tabs.currentIndex() == 0
+    assert demo_window.focusWidget() is page.overview.text_edits["project_title"]

@@ -127,6 +127,12 @@ class CohortTeamsTab(QWidget):
         if dialog.exec():
             self.context.notify_saved(structure=True)
             self.context.open_team_requested.emit(dialog.saved_value.uuid)
+            # The team's page is on view now: carry on with its project, not on whatever
+            # control took the focus when the Add team button went.
+            team_page = getattr(self.window(), "current_page", lambda: None)()
+            focus = getattr(team_page, "focus_new_team", None)
+            if callable(focus):
+                focus()
 
     def open_team(self) -> None:
         team = self.selected_team()

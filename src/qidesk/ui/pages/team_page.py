@@ -52,6 +52,12 @@ class TeamPage(Page):
             self.tabs.forget_shown()
         self.tabs.set_record(team_uuid)
 
+    def focus_new_team(self) -> None:
+        """Just made: the Overview, with the focus in the project title (the dialog asked for
+        the name, service, site and coach)."""
+        self.tabs.setCurrentIndex(0)
+        self.overview.text_edits["project_title"].setFocus()
+
     def _update_header(self) -> None:
         detail = self.overview.detail
         if detail is None:
