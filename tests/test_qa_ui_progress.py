@@ -52,3 +52,24 @@ def test_a_future_month_cannot_be_scored(qtbot, setup) -> None:  # type: ignore[
     latest.show_cohort(cohort)
     row = latest.model.rows()[0]
     assert (row.coach_month, row.coach_score) == (date(2026, 11, 1), 3.0)
+
+
+def test_enter_in_the_note_saves_the_score(qtbot, setup) -> None:  # type: ignore[no-untyped-def]
+    """Everywhere else Enter saves; on the Progress tab it did nothing (the Save score button is
+    a default button only in a dialog), so a keyboard user's score was not stored."""
+    services, _cohort, team = setup
+    tab = TeamProgressTab(services)
+    tab.today = date(2026, 11, 26)
+    qtbot.addWidget(tab)
+    tab.show_team(team)
+    tab.score_combo.setCurrentIndex(tab.score_combo.findData(2.5))
+    tab.note_edit.setFocus()
+    qtbot.keyClicks(tab.note_edit, "First tests on the ward")
+    qtbot.keyClick(tab.note_edit, Qt.Key.Key_Return)
+    (stored,) = services.progress.team_scores(team)
+    assert (stored.month, stored.rater, stored.score, stored.note) == (
+        date(2026, 11, 1),
+        "team",
+        2.5,
+        "First tests on the ward",
+    )

@@ -165,6 +165,7 @@ class TeamProgressTab(QWidget):
         form.addRow("Score", self.score_combo)
         self.note_edit = QLineEdit()
         self.note_edit.setPlaceholderText("Optional: why this score")
+        self.note_edit.returnPressed.connect(self.save_score)  # Enter saves, as everywhere
         form.addRow("Note", self.note_edit)
         self.save_button = QPushButton("Save score")
         self.save_button.setDefault(True)
