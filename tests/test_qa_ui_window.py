@@ -441,3 +441,15 @@ def test_a_new_team_opens_with_the_focus_in_its_project_title(
     assert page.title.text() == "Respiratory Ward Llanelli"
     assert page.tabs.currentIndex() == 0
     assert demo_window.focusWidget() is page.overview.text_edits["project_title"]
+
+
+def test_the_today_label_of_a_timeline_is_not_cut_off(qtbot, demo_window: MainWindow) -> None:
+    """Today is usually the right end of a timeline, and its label ran off the edge ("Toda")."""
+    cohort = demo_window.context.services.teams.navigator()[-1]  # finished: today is last
+    tab = open_cohort_tab(demo_window, cohort.uuid, "PDSA timeline")
+    chart = tab.timeline
+    QApplication.processEvents()
+    label = chart.today_line.label
+    shown = label.mapRectToScene(label.boundingRect())
+    view = chart.view_box.mapRectToScene(chart.view_box.boundingRect())
+    assert view.contains(shown)

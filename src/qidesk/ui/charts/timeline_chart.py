@@ -409,7 +409,8 @@ class TimelineChart(QWidget):
             movable=False,
             pen=pg.mkPen(TODAY_COLOUR, width=1, style=Qt.PenStyle.DashLine),
             label="Today",
-            labelOpts={"position": 0.02, "color": TODAY_COLOUR, "anchors": [(0, 0), (0, 0)]},
+            # Left of the line: today is usually at the right edge, where a label was cut off.
+            labelOpts={"position": 0.02, "color": TODAY_COLOUR, "anchors": [(1, 0), (1, 0)]},
         )
         self.plot_item.addItem(self.today_line)
         self.empty_text = pg.TextItem("", anchor=(0.5, 0.5))
