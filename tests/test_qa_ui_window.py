@@ -453,3 +453,19 @@ def test_the_today_label_of_a_timeline_is_not_cut_off(qtbot, demo_window: MainWi
     shown = label.mapRectToScene(label.boundingRect())
     view = chart.view_box.mapRectToScene(chart.view_box.boundingRect())
     assert view.contains(shown)
+
+
+def test_cohort_header_counts_teams_after_one_is_removed(
+    qtbot, demo_window: MainWindow, monkeypatch
+) -> None:
+    """Remove team on the cohort's Teams tab: the table and navigator said 14, the page's
+    header still '15 teams'."""
+    monkeypatch.setattr(demo_window.context, "confirm_delete", lambda *_a, **_k: True)
+    cohort = demo_window.context.services.teams.navigator()[0]
+    demo_window.select(Selection("cohort", cohort.uuid))
+    page = demo_window.current_page()
+    assert page.subtitle.text().endswith("15 teams")
+    page.teams_tab.table.selectRow(0)
+    page.teams_tab.remove_team()
+    assert page.teams_tab.model.rowCount() == 14
+    assert page.subtitle.text().endswith("14 teams")
