@@ -469,3 +469,18 @@ def test_cohort_header_counts_teams_after_one_is_removed(
     page.teams_tab.remove_team()
     assert page.teams_tab.model.rowCount() == 14
     assert page.subtitle.text().endswith("14 teams")
+
+
+def test_coach_names_are_readable_in_a_narrow_window(qtbot, demo_window: MainWindow) -> None:
+    """At 1024 × 640 the Coaches table's Name column, the only one that gives way, was
+    squeezed to about 40 px ("Amira Ho…")."""
+    from PySide6.QtGui import QFontMetrics
+
+    demo_window.resize(1024, 640)
+    demo_window.select(Selection("fixed", "coaches"))
+    page = demo_window.current_page()
+    qtbot.wait(20)
+    QApplication.processEvents()
+    metrics = QFontMetrics(page.table.font())
+    widest = max(metrics.horizontalAdvance(c.name) for c in page.model.rows())
+    assert page.table.columnWidth(0) >= widest
