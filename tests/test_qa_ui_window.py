@@ -484,3 +484,27 @@ def test_coach_names_are_readable_in_a_narrow_window(qtbot, demo_window: MainWin
     metrics = QFontMetrics(page.table.font())
     widest = max(metrics.horizontalAdvance(c.name) for c in page.model.rows())
     assert page.table.columnWidth(0) >= widest
+
+
+def test_renaming_a_change_idea_renames_it_in_the_open_cycle(qtbot, demo_window: MainWindow):
+    """Rename a change idea on the Change ideas panel: the list, the filter and the timeline
+    showed the new name, the open cycle's Change idea box still the old one."""
+    team = demo_window.context.services.teams.navigator()[0].teams[0]
+    pdsa = open_team_tab(demo_window, team.uuid, "PDSA")
+    editor = pdsa.editor
+    idea_uuid = editor.cycle.change_idea_uuid
+    panel = pdsa.ideas_panel
+    pdsa.left_tabs.setCurrentWidget(panel)
+    row = next(
+        i
+        for i in range(panel.list.count())
+        if panel.list.item(i).data(Qt.ItemDataRole.UserRole).uuid == idea_uuid
+    )
+    panel.list.setCurrentRow(row)
+    panel.title_edit.setFocus()
+    panel.title_edit.selectAll()
+    qtbot.keyClicks(panel.title_edit, "Protected teaching time")
+    qtbot.keyClick(panel.title_edit, Qt.Key.Key_Tab)
+    assert editor.idea_combo.currentText() == "Protected teaching time"
+    assert editor.idea_combo.currentData() == idea_uuid
+    assert "Protected teaching time" in editor.number_label.toolTip()

@@ -423,6 +423,25 @@ class PdsaEditor(QWidget):
         finally:
             self._loading = False
 
+    def refresh_ideas(self, cycle: CycleInfo, ideas: Sequence[ChangeIdeaInfo]) -> None:
+        """The team's change ideas changed (one renamed, added, deleted) while ``cycle`` stays
+        open: refresh the Change idea choices and the stored cycle, and leave every field as
+        it is (an edit that breaks a rule stays on view, unsaved)."""
+        self._loading = True
+        try:
+            chosen = self.idea_combo.currentData()
+            self.cycle = cycle
+            self._ideas = list(ideas)
+            self.idea_combo.clear()
+            self.idea_combo.addItem("No change idea", None)
+            for idea in self._ideas:
+                self.idea_combo.addItem(idea.title, idea.uuid)
+            self.idea_combo.setCurrentIndex(max(0, self.idea_combo.findData(chosen)))
+            idea_title = f" of “{cycle.change_idea_title}”" if cycle.change_idea_title else ""
+            self.number_label.setToolTip(f"Cycle {cycle.cycle_number}{idea_title}")
+        finally:
+            self._loading = False
+
     def _fill(self, c: CycleInfo) -> None:
         idea = f" of “{c.change_idea_title}”" if c.change_idea_title else ""
         self.number_label.setText(f"Cycle {c.cycle_number}")

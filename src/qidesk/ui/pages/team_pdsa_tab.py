@@ -500,6 +500,8 @@ class TeamPdsaTab(QWidget):
             row = self._proxy_row(uuid)
         if self.editor.cycle is None or self.editor.cycle.uuid != uuid:
             self.editor.load(cycle, self.data.ideas)
+        else:  # the same cycle, re-read: its change ideas may have been renamed
+            self.editor.refresh_ideas(cycle, self.data.ideas)
         self.timeline.select_cycle(uuid)
         if row >= 0:
             self.table.selectionModel().blockSignals(True)
