@@ -508,3 +508,51 @@ def test_renaming_a_change_idea_renames_it_in_the_open_cycle(qtbot, demo_window:
     assert editor.idea_combo.currentText() == "Protected teaching time"
     assert editor.idea_combo.currentData() == idea_uuid
     assert "Protected teaching time" in editor.number_label.toolTip()
+
+
+def test_delete_in_the_answer_grid_clears_the_answer_not_the_team(
+    qtbot, demo_window: MainWindow, monkeypatch
+) -> None:
+    """Delete marks an answer "not answered" (the grid's own help says so); in the window the
+    Edit → Delete shortcut took the key first and asked "Delete the team …?"."""
+    asked: list[str] = []
+    monkeypatch.setattr(
+        demo_window.context, "confirm_delete", lambda _p, what, c="": asked.append(what) or False
+    )
+    team = demo_window.context.services.teams.navigator()[0].teams[0]
+    tab = open_team_tab(demo_window, team.uuid, "Self-assessment")
+    tab.views.setCurrentIndex(0)
+    tab.grid.setFocus()
+    first = tab.model.index(0, 0)
+    tab.grid.setCurrentIndex(first)
+    assert tab.model.answer(first).score is not None
+    qtbot.keyClick(tab.grid, Qt.Key.Key_Delete)
+    assert asked == []
+    assert tab.model.answer(tab.model.index(0, 0)) is None or (
+        tab.model.answer(tab.model.index(0, 0)).score is None
+    )
+    assert tab.grid.currentIndex().row() == 1  # and on to the next item
+
+
+def test_delete_acts_on_what_has_the_focus(qtbot, demo_window: MainWindow, monkeypatch) -> None:
+    """With the focus on a team in the navigator and its PDSA tab open, Delete offered to
+    delete the open PDSA cycle, not the team selected; with a score selected on the Progress
+    tab it offered to delete the team."""
+    asked: list[str] = []
+    monkeypatch.setattr(
+        demo_window.context, "confirm_delete", lambda _p, what, c="": asked.append(what) or False
+    )
+    team = demo_window.context.services.teams.navigator()[0].teams[0]
+    open_team_tab(demo_window, team.uuid, "PDSA")
+    demo_window.navigator.tree.setFocus()
+    qtbot.keyClick(demo_window.navigator.tree, Qt.Key.Key_Delete)
+    assert asked == [f"the team “{team.name}”"]
+
+    progress = open_team_tab(demo_window, team.uuid, "Progress")
+    progress.table.setFocus()
+    index = next(i for i, r in enumerate(progress.model.rows()) if r.team is not None)
+    progress.table.selectRow(index)  # the form shows its month (scored by: Team)
+    row = progress.model.row_at(index)
+    qtbot.keyClick(progress.table, Qt.Key.Key_Delete)
+    assert len(asked) == 2 and "score for" in asked[1]
+    assert f"{row.month:%b %Y}" in asked[1]

@@ -427,6 +427,16 @@ class MainWindow(QMainWindow):
         return save_team_report(self, self.context.services, team_uuid)
 
     def delete_item(self) -> None:
+        """Delete: what has the focus. In the navigator, the team or cohort selected there
+        (not what the page's open tab holds, a PDSA cycle say); elsewhere the page decides."""
+        current = self.navigator.current()
+        if self.navigator.tree.hasFocus() and current is not None:
+            if current.kind == "team" and "team" in self._pages:
+                self._team_page().delete_team()
+                return
+            if current.kind == "cohort" and "cohort" in self._pages:
+                self._cohort_page().delete_cohort()
+                return
         delete = getattr(self.stack.currentWidget(), "delete_item", None)
         if callable(delete):
             delete()

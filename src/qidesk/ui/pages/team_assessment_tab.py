@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import (
     QAbstractTableModel,
     QDate,
+    QEvent,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -196,6 +197,21 @@ class AnswerGrid(QTableView):
         self.scale = (1, 5)
         self._buffer = ""
         self.setAccessibleName("Answers: items in rows, respondents in columns")
+
+    def event(self, event: QEvent) -> bool:
+        # The keys that score or clear an answer are the grid's, not the window's shortcuts
+        # (Delete there deletes the team).
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
+            if not event.modifiers() & (
+                Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+            ) and (
+                event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
+                or event.text() in ("-", " ")
+                or event.text().isdigit()
+            ):
+                event.accept()
+                return True
+        return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         index = self.currentIndex()

@@ -261,6 +261,11 @@ class TeamProgressTab(QWidget):
         if self.context is not None:
             self.context.notify_saved()
 
+    def delete_item(self) -> None:
+        """Delete on this tab: the score of the month and rater in the form (a row of the
+        table selects its month), after asking."""
+        self.delete_score()
+
     def delete_score(self) -> None:
         existing = self._existing()
         if existing is None:
