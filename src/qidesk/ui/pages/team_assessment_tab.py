@@ -201,16 +201,19 @@ class AnswerGrid(QTableView):
     def event(self, event: QEvent) -> bool:
         # The keys that score or clear an answer are the grid's, not the window's shortcuts
         # (Delete there deletes the team).
-        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
-            if not event.modifiers() & (
-                Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
-            ) and (
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and not event.modifiers()
+            & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
+            and (
                 event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
                 or event.text() in ("-", " ")
                 or event.text().isdigit()
-            ):
-                event.accept()
-                return True
+            )
+        ):
+            event.accept()
+            return True
         return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
