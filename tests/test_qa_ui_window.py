@@ -556,3 +556,23 @@ def test_delete_acts_on_what_has_the_focus(qtbot, demo_window: MainWindow, monke
     qtbot.keyClick(progress.table, Qt.Key.Key_Delete)
     assert len(asked) == 2 and "score for" in asked[1]
     assert f"{row.month:%b %Y}" in asked[1]
+
+
+def test_delete_in_the_change_ideas_list_deletes_the_idea(
+    qtbot, demo_window: MainWindow, monkeypatch
+) -> None:
+    """Delete with a change idea selected in its list asked to delete the cycle open in the
+    editor."""
+    asked: list[str] = []
+    monkeypatch.setattr(
+        demo_window.context, "confirm_delete", lambda _p, what, c="": asked.append(what) or False
+    )
+    team = demo_window.context.services.teams.navigator()[0].teams[0]
+    pdsa = open_team_tab(demo_window, team.uuid, "PDSA")
+    panel = pdsa.ideas_panel
+    pdsa.left_tabs.setCurrentWidget(panel)
+    panel.list.setFocus()
+    panel.list.setCurrentRow(0)
+    idea = panel.current()
+    qtbot.keyClick(panel.list, Qt.Key.Key_Delete)
+    assert asked == [f"the change idea “{idea.title}”"]

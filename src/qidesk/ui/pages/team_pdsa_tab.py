@@ -296,7 +296,9 @@ class ChangeIdeasPanel(QWidget):
         if idea is None:
             return
         context = self.tab.context
-        if context is not None and not context.confirm_delete(self, f"“{idea.title}”"):
+        if context is not None and not context.confirm_delete(
+            self, f"the change idea “{idea.title}”"
+        ):
             return
         try:
             self.tab.services.pdsa.delete_change_idea(idea.uuid)
@@ -535,7 +537,11 @@ class TeamPdsaTab(QWidget):
         self.new_cycle()
 
     def delete_item(self) -> None:
-        """Delete on this tab: the cycle in the editor, after asking."""
+        """Delete on this tab: the change idea selected in its list when that has the focus,
+        else the cycle in the editor; after asking."""
+        if self.ideas_panel.list.hasFocus() and self.ideas_panel.current() is not None:
+            self.ideas_panel.delete_idea()
+            return
         self.editor.delete_cycle()
 
     def new_cycle(self) -> CycleInfo | None:
