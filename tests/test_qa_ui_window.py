@@ -576,3 +576,18 @@ def test_delete_in_the_change_ideas_list_deletes_the_idea(
     idea = panel.current()
     qtbot.keyClick(panel.list, Qt.Key.Key_Delete)
     assert asked == [f"the change idea “{idea.title}”"]
+
+
+def test_the_new_action_is_named_for_what_it_makes(qtbot, demo_window: MainWindow) -> None:
+    """On a team's PDSA tab the toolbar said "New member" and made a PDSA cycle."""
+    team = demo_window.context.services.teams.navigator()[0].teams[0]
+    demo_window.select(Selection("team", team.uuid))
+    assert demo_window.new_action.text() == "New member…"
+    pdsa = open_team_tab(demo_window, team.uuid, "PDSA")
+    assert demo_window.new_action.text() == "New PDSA cycle"
+    before = len(pdsa.model.rows())
+    demo_window.new_action.trigger()
+    assert len(pdsa.model.rows()) == before + 1
+    page = demo_window.current_page()
+    page.tabs.setCurrentIndex(0)
+    assert demo_window.new_action.text() == "New member…"

@@ -228,8 +228,11 @@ class MainWindow(QMainWindow):
     def _team_page(self) -> TeamPage:
         from qidesk.ui.pages.team_page import TeamPage
 
+        created = "team" not in self._pages
         page = self._page("team", lambda: TeamPage(self.context))
         assert isinstance(page, TeamPage)
+        if created:  # Ctrl+N makes what the open tab holds: its name follows the tab
+            page.tabs.currentChanged.connect(lambda _index: self._update_new_action())
         return page
 
     def _make_coaches_page(self, context: UiContext) -> QWidget:
@@ -398,7 +401,8 @@ class MainWindow(QMainWindow):
     def _update_new_action(self) -> None:
         """Ctrl+N makes what the page holds; pages that hold nothing to make hide it."""
         page = self.stack.currentWidget()
-        label = getattr(page, "NEW_LABEL", None)
+        new_label = getattr(page, "new_label", None)
+        label = new_label() if callable(new_label) else getattr(page, "NEW_LABEL", None)
         can = bool(label) and callable(getattr(page, "new_item", None))
         self.new_action.setText(label or "New…")
         self.new_action.setVisible(can)

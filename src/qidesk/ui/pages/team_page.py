@@ -83,6 +83,12 @@ class TeamPage(Page):
             return None
         return self.tabs.extra_widget(self.tabs.tabText(self.tabs.currentIndex()))
 
+    def new_label(self) -> str:
+        """What Ctrl+N (the toolbar's New) makes here, as its label."""
+        tab = self._current_feature_tab()
+        label = getattr(tab, "NEW_LABEL", None) if tab is not None else None
+        return label if callable(getattr(tab, "new_item", None)) and label else self.NEW_LABEL
+
     def new_item(self) -> None:
         """Ctrl+N: what the open tab makes (a cycle on PDSA), else a member on Overview."""
         tab = self._current_feature_tab()

@@ -313,6 +313,9 @@ class ChangeIdeasPanel(QWidget):
 class TeamPdsaTab(QWidget):
     """PDSA tab of a team: timeline, cycle list (sortable, filtered), change ideas, editor."""
 
+    #: What Ctrl+N makes on this tab (the window's New action shows it).
+    NEW_LABEL = "New PDSA cycle"
+
     def __init__(self, services: Any, parent: QWidget | None = None):
         super().__init__(parent)
         self.services, self.context = services_and_context(services)
