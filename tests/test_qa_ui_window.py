@@ -591,3 +591,28 @@ def test_the_new_action_is_named_for_what_it_makes(qtbot, demo_window: MainWindo
     page = demo_window.current_page()
     page.tabs.setCurrentIndex(0)
     assert demo_window.new_action.text() == "New member…"
+
+
+def test_delete_on_a_question_row_removes_the_question(
+    qtbot, demo_window: MainWindow, monkeypatch
+) -> None:
+    """Delete on a selected question (or task) of the cycle asked "Delete cycle 2 …?"."""
+    asked: list[str] = []
+    monkeypatch.setattr(
+        demo_window.context, "confirm_delete", lambda _p, what, c="": asked.append(what) or False
+    )
+    team = demo_window.context.services.teams.navigator()[0].teams[0]
+    pdsa = open_team_tab(demo_window, team.uuid, "PDSA")
+    editor = pdsa.editor
+    questions = editor.questions_table
+    n = questions.rowCount()
+    assert n >= 2
+    second = questions.item(1, 0).text()
+    questions.setFocus()
+    questions.setCurrentCell(0, 0)
+    qtbot.keyClick(questions, Qt.Key.Key_Delete)
+    assert asked == []
+    assert questions.rowCount() == n - 1
+    stored = demo_window.context.services.pdsa.team_pdsa(team.uuid)
+    cycle = next(c for c in stored.cycles if c.uuid == editor.cycle.uuid)
+    assert [q.question for q in cycle.questions][0] == second
