@@ -615,4 +615,4 @@ def test_delete_on_a_question_row_removes_the_question(
     assert questions.rowCount() == n - 1
     stored = demo_window.context.services.pdsa.team_pdsa(team.uuid)
     cycle = next(c for c in stored.cycles if c.uuid == editor.cycle.uuid)
-    assert [q.question for q in cycle.questions][0] == second
+    assert cycle.questions[0].question == second
