@@ -616,3 +616,19 @@ def test_delete_on_a_question_row_removes_the_question(
     stored = demo_window.context.services.pdsa.team_pdsa(team.uuid)
     cycle = next(c for c in stored.cycles if c.uuid == editor.cycle.uuid)
     assert cycle.questions[0].question == second
+
+
+def test_team_names_stay_readable_below_a_narrow_cohort_timeline(
+    qtbot, demo_window: MainWindow
+) -> None:
+    """At 1024 × 640 the table of cycles per team squeezed its Team column to "…"."""
+    from PySide6.QtGui import QFontMetrics
+
+    demo_window.resize(1024, 640)
+    cohort = demo_window.context.services.teams.navigator()[0]
+    tab = open_cohort_tab(demo_window, cohort.uuid, "PDSA timeline")
+    qtbot.wait(20)
+    QApplication.processEvents()
+    metrics = QFontMetrics(tab.table.font())
+    widest = max(metrics.horizontalAdvance(t.name) for t in cohort.teams)
+    assert tab.table.columnWidth(0) >= widest

@@ -150,8 +150,10 @@ class CohortTimelineTab(QWidget):
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
+        # Every column fits its contents, the team names too (stretched, they were the ones
+        # squeezed to "…" in a narrow window); the last takes the spare width.
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(TeamTimelineModel.TEAM, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(True)
         self.table.doubleClicked.connect(self._open_team)
         splitter.addWidget(self.table)
         splitter.setStretchFactor(0, 4)
