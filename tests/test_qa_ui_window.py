@@ -632,3 +632,35 @@ def test_team_names_stay_readable_below_a_narrow_cohort_timeline(
     metrics = QFontMetrics(tab.table.font())
     widest = max(metrics.horizontalAdvance(t.name) for t in cohort.teams)
     assert tab.table.columnWidth(0) >= widest
+
+
+def test_the_open_cycle_stays_open_after_saving_on_another_tab(
+    qtbot, demo_window: MainWindow
+) -> None:
+    """Open an older cycle, score the month on the Progress tab, come back to PDSA: the tab
+    re-reads (data changed) but keeps the cycle the coach had open."""
+    team = demo_window.context.services.teams.navigator()[0].teams[0]
+    pdsa = open_team_tab(demo_window, team.uuid, "PDSA")
+    older = next(c for c in pdsa.model.rows() if c.uuid != pdsa.editor.cycle.uuid)
+    pdsa.open_cycle(older.uuid)
+    progress = open_team_tab(demo_window, team.uuid, "Progress")
+    progress.select_score(progress.today.replace(day=1), "coach", 3.0)
+    progress.save_score()
+    pdsa = open_team_tab(demo_window, team.uuid, "PDSA")
+    assert pdsa.editor.cycle.uuid == older.uuid
+
+
+def test_the_chosen_stage_stays_after_adding_a_member(qtbot, demo_window: MainWindow) -> None:
+    """Choose End (not started yet), add a member on the Overview, come back: still End, with
+    the new member's column."""
+    services = demo_window.context.services
+    team = services.teams.navigator()[0].teams[0]
+    tab = open_team_tab(demo_window, team.uuid, "Self-assessment")
+    tab.stage_combo.setCurrentIndex(2)  # End
+    columns = tab.model.columnCount()
+    demo_window.current_page().tabs.setCurrentIndex(0)
+    services.members.create(team.uuid, "Nia Newmember")
+    demo_window.context.notify_saved()
+    tab = open_team_tab(demo_window, team.uuid, "Self-assessment")
+    assert tab.current_stage() == "end"
+    assert tab.model.columnCount() == columns + 1

@@ -451,7 +451,12 @@ class TeamAssessmentTab(QWidget):
     # --- public -----------------------------------------------------------------------------
 
     def show_team(self, team_uuid: str) -> None:
-        """Show ``team_uuid``: its latest stage for entry, and its results."""
+        """Show ``team_uuid``: its latest stage for entry, and its results. The same team
+        shown again (data changed elsewhere) keeps the stage the coach chose."""
+        if team_uuid == self.team_uuid and self.sheet is not None:
+            self._results_stale = True
+            self._reload_keeping_stage()
+            return
         self.team_uuid = team_uuid
         self._results_stale = True
         try:

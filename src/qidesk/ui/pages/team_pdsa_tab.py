@@ -423,7 +423,12 @@ class TeamPdsaTab(QWidget):
     # --- loading ----------------------------------------------------------------------------
 
     def show_team(self, team_uuid: str) -> None:
-        """Show a team's cycles, with its latest started cycle open in the editor."""
+        """Show a team's cycles, with its latest started cycle open in the editor; the same
+        team shown again (its data changed elsewhere) keeps the cycle that was open."""
+        if team_uuid == self.team_uuid and self.editor.cycle is not None:
+            self.reload()
+            if self.editor.cycle is not None:
+                return
         self.team_uuid = team_uuid
         self.editor.load(None)
         self.reload()
