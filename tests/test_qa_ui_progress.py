@@ -73,3 +73,15 @@ def test_enter_in_the_note_saves_the_score(qtbot, setup) -> None:  # type: ignor
         2.5,
         "First tests on the ward",
     )
+
+
+def test_the_chosen_month_stays_when_the_tab_is_shown_again(qtbot, setup) -> None:  # type: ignore[no-untyped-def]
+    services, _cohort, team = setup
+    tab = TeamProgressTab(services)
+    tab.today = date(2026, 11, 26)
+    qtbot.addWidget(tab)
+    tab.show_team(team)
+    tab.select_score(date(2026, 9, 1), "coach", 2.0)
+    tab.show_team(team)  # shown again after a save on another tab
+    assert tab.month_edit.date() == QDate(2026, 9, 1)
+    assert tab.rater_combo.currentData() == "coach"

@@ -183,6 +183,9 @@ class TeamProgressTab(QWidget):
         outer.addWidget(splitter)
 
     def show_team(self, team_uuid: str) -> None:
+        if team_uuid == self.team_uuid and self.scale:
+            self._reload()  # the same team again (data changed elsewhere): keep the form
+            return
         self.team_uuid = team_uuid
         if not self.scale:
             self.scale = self.services.progress.scale()
