@@ -3,6 +3,7 @@ read-only tables and button rows."""
 
 from __future__ import annotations
 
+import errno
 import functools
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
@@ -237,6 +238,22 @@ class OptionalDateEdit(QDateEdit):
     def set_date_value(self, value: date | None) -> None:
         self.setDate(QDate(value.year, value.month, value.day) if value else self._UNSET)
         self._show_clear_action()
+
+
+def file_error_text(exc: OSError) -> str:
+    """Why a file could not be saved, in words a user can act on (not ``[Errno 13] ...``)."""
+    if isinstance(exc, PermissionError):
+        return (
+            "QI Desk may not write there (permission denied). If the file is open in another "
+            "program, close it there; otherwise choose another folder."
+        )
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "The disk is full. Free some space or choose another drive."
+    if isinstance(exc, FileNotFoundError):
+        return "The folder does not exist any more. Choose another one."
+    if exc.errno == errno.EROFS:
+        return "That drive is read-only. Choose another folder."
+    return f"{exc.strerror or exc}."
 
 
 def format_date(value: date | None) -> str:

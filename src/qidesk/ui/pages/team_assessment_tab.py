@@ -52,7 +52,7 @@ from qidesk.services.base import ServiceError
 from qidesk.ui.charts.radar_paint import team_radar_data
 from qidesk.ui.charts.spider_chart import SpiderChart, export_chart_dialog
 from qidesk.ui.pages.tabs import services_and_context
-from qidesk.ui.widgets import button_row, firm_splitter
+from qidesk.ui.widgets import button_row, file_error_text, firm_splitter
 
 log = logging.getLogger(__name__)
 
@@ -831,7 +831,9 @@ class TeamAssessmentTab(QWidget):
         try:
             saved = self.export_template_to(Path(path))
         except OSError as exc:
-            QMessageBox.warning(self, "Export template", f"The sheet could not be saved: {exc}")
+            QMessageBox.warning(
+                self, "Export template", f"The sheet could not be saved. {file_error_text(exc)}"
+            )
             return
         self._show_message(f"Template saved to {saved}")
 
@@ -870,7 +872,9 @@ def save_team_report(parent: QWidget, services: Any, team_uuid: str) -> Path | N
     try:
         return write_team_report(results, target)
     except OSError as exc:
-        QMessageBox.warning(parent, "Team report", f"The report could not be written: {exc}")
+        QMessageBox.warning(
+            parent, "Team report", f"The report could not be written. {file_error_text(exc)}"
+        )
         return None
     finally:
         QApplication.restoreOverrideCursor()
