@@ -1467,7 +1467,9 @@ def _read_into(
     if meta.kind == KIND_PACK:
         from qidesk.sync.pack import read_pack
 
-        parsed.versions = read_pack(sheets.workbook, meta, file=file, out=out)
+        parsed.versions = read_pack(
+            sheets.workbook, meta, file=file, out=out, warnings=parsed.warnings
+        )
         return
     exported_digests = _exported_digests(meta)
     as_exported = _sheets_as_exported(meta, digests)

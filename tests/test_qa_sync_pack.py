@@ -1,0 +1,217 @@
+"""A filled pack whose columns or rows a team moved, deleted or added in the spreadsheet: the
+answers land on the right people and items, or the pack is refused naming the column; never
+read as someone else's answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+from sqlalchemy import select
+
+from qidesk.services.export_service import ExportService
+from qidesk.services.import_service import ImportService
+from qidesk.store.engine import Database
+from qidesk.store.models import Cohort, Member, Team
+from qidesk.store.models.assessment import AssessmentResponse
+from qidesk.sync.pack import FILL_SHEET, PACK_SHEET
+
+MEMBERS = ("Aled Jones", "Bethan Evans", "Carys Price")
+
+
+def make_team(db: Database) -> dict[str, str]:
+    """One team of three; returns member uuids by name."""
+    with db.unit_of_work() as session:
+        cohort = Cohort(name="Cohort 9")
+        team = Team(cohort=cohort, name="Stroke Unit Carmarthen")
+        session.add_all([cohort, team])
+        members = [Member(team=team, name=name, role="Staff Nurse") for name in MEMBERS]
+        session.add_all(members)
+        session.flush()
+        return {m.name: m.uuid for m in members}
+
+
+def export_pack(db: Database, target: Path) -> Path:
+    ExportService(db.unit_of_work).export_pack(
+        target, team_name="Stroke Unit Carmarthen", stage="start"
+    )
+    return target
+
+
+def answers(db: Database, names: dict[str, str]) -> dict[tuple[str, str], tuple[int | None, str]]:
+    """(respondent name, item code) -> (score, comment) of every live response."""
+    by_uuid = {uuid: name for name, uuid in names.items()} | {"consensus": "consensus"}
+    with db.unit_of_work() as session:
+        return {
+            (by_uuid[r.respondent], r.item_code): (r.score, r.comment)
+            for r in session.scalars(
+                select(AssessmentResponse).where(AssessmentResponse.deleted_at.is_(None))
+            )
+        }
+
+
+def column_of(ws, header: str) -> int:
+    return next(c.column for c in ws[4] if c.value == header)
+
+
+def row_of(ws, code: str) -> int:
+    return next(c.row for c in ws["A"] if c.value == code)
+
+
+def test_a_deleted_member_column_does_not_shift_answers_onto_others(
+    db: Database, tmp_path: Path
+) -> None:
+    names = make_team(db)
+    service = ImportService(db.unit_of_work, db.path)
+    # Aled answered MFI in an earlier pack.
+    first = export_pack(db, tmp_path / "first.xlsx")
+    wb = openpyxl.load_workbook(first)
+    ws = wb[FILL_SHEET]
+    ws.cell(row_of(ws, "MFI"), column_of(ws, "Aled Jones")).value = 4
+    wb.save(first)
+    assert service.apply([first]).applied
+    # The next pack: Aled left, the team deleted his column, then filled the rest.
+    pack = export_pack(db, tmp_path / "pack.xlsx")
+    wb = openpyxl.load_workbook(pack)
+    ws = wb[FILL_SHEET]
+    ws.protection.sheet = False
+    ws.delete_cols(column_of(ws, "Aled Jones"))
+    ws.cell(row_of(ws, "MFI"), column_of(ws, "Bethan Evans")).value = "2 – Know the basics"
+    ws.cell(row_of(ws, "AIM"), column_of(ws, "Carys Price")).value = 3
+    ws.cell(row_of(ws, "MFI"), column_of(ws, "Team consensus")).value = 5
+    ws.cell(row_of(ws, "MFI"), column_of(ws, "Comments")).value = "Agreed at huddle"
+    wb.save(pack)
+
+    result = service.apply([pack])
+
+    (report,) = result.files
+    assert result.applied and not report.problems
+    assert any("Aled Jones" in w and "not read" in w for w in report.warnings), report.warnings
+    assert answers(db, names) == {
+        ("Aled Jones", "MFI"): (4, ""),  # as it was: his column is gone, not blank
+        ("Bethan Evans", "MFI"): (2, ""),
+        ("Carys Price", "AIM"): (3, ""),
+        ("consensus", "MFI"): (5, "Agreed at huddle"),
+    }
+
+
+def test_a_member_column_added_by_hand_is_refused_naming_it(db: Database, tmp_path: Path) -> None:
+    make_team(db)
+    pack = export_pack(db, tmp_path / "pack.xlsx")
+    wb = openpyxl.load_workbook(pack)
+    ws = wb[FILL_SHEET]
+    ws.protection.sheet = False
+    ws.insert_cols(6)  # between Aled and Bethan
+    ws.cell(4, 6).value = "Dafydd Owen"
+    ws.cell(row_of(ws, "MFI"), 6).value = 3
+    ws.cell(row_of(ws, "MFI"), column_of(ws, "Bethan Evans")).value = 1
+    wb.save(pack)
+    before = db.path.read_bytes()
+
+    result = ImportService(db.unit_of_work, db.path).apply([pack])
+
+    (report,) = result.files
+    assert report.status == "rejected" and not result.applied
+    (problem,) = report.problems
+    assert (problem.sheet, problem.row, problem.column) == ("Assessment", 4, "F")
+    assert "'Dafydd Owen'" in problem.message and "not in the pack" in problem.message
+    assert db.path.read_bytes() == before
+
+
+def test_an_empty_column_added_by_hand_is_ignored(db: Database, tmp_path: Path) -> None:
+    names = make_team(db)
+    pack = export_pack(db, tmp_path / "pack.xlsx")
+    wb = openpyxl.load_workbook(pack)
+    ws = wb[FILL_SHEET]
+    ws.protection.sheet = False
+    ws.insert_cols(5)
+    ws.cell(4, 5).value = "Notes to self"
+    ws.cell(row_of(ws, "AIM"), column_of(ws, "Carys Price")).value = 4
+    wb.save(pack)
+
+    result = ImportService(db.unit_of_work, db.path).apply([pack])
+
+    assert result.applied, result.as_json()
+    assert answers(db, names) == {("Carys Price", "AIM"): (4, "")}
+
+
+def test_rows_sorted_in_the_spreadsheet_keep_their_answers(db: Database, tmp_path: Path) -> None:
+    names = make_team(db)
+    pack = export_pack(db, tmp_path / "pack.xlsx")
+    wb = openpyxl.load_workbook(pack)
+    ws = wb[FILL_SHEET]
+    ws.cell(row_of(ws, "MFI"), column_of(ws, "Aled Jones")).value = 1
+    ws.cell(row_of(ws, "VALUE"), column_of(ws, "Aled Jones")).value = 5
+    ws.cell(row_of(ws, "VALUE"), column_of(ws, "Comments")).value = "Last item"
+    ws.cell(row_of(ws, "VALUE"), column_of(ws, "Team consensus")).value = 4
+    # The team sorts the rows by code (Z to A), as a spreadsheet's sort would.
+    rows = [[c.value for c in ws[r]] for r in range(5, ws.max_row + 1)]
+    rows.sort(key=lambda values: values[0], reverse=True)
+    for offset, values in enumerate(rows):
+        for col, value in enumerate(values, start=1):
+            ws.cell(5 + offset, col).value = value
+    wb.save(pack)
+    assert ws.cell(5, 1).value != "MFI"
+
+    result = ImportService(db.unit_of_work, db.path).apply([pack])
+
+    assert result.applied and not result.files[0].warnings, result.as_json()
+    assert answers(db, names) == {
+        ("Aled Jones", "MFI"): (1, ""),
+        ("Aled Jones", "VALUE"): (5, ""),
+        ("consensus", "VALUE"): (4, "Last item"),
+    }
+
+
+def test_a_deleted_item_row_is_named_and_its_answers_kept(db: Database, tmp_path: Path) -> None:
+    names = make_team(db)
+    service = ImportService(db.unit_of_work, db.path)
+    first = export_pack(db, tmp_path / "first.xlsx")
+    wb = openpyxl.load_workbook(first)
+    ws = wb[FILL_SHEET]
+    ws.cell(row_of(ws, "AIM"), column_of(ws, "Bethan Evans")).value = 2
+    wb.save(first)
+    assert service.apply([first]).applied
+    pack = export_pack(db, tmp_path / "pack.xlsx")
+    wb = openpyxl.load_workbook(pack)
+    ws = wb[FILL_SHEET]
+    ws.protection.sheet = False
+    ws.delete_rows(row_of(ws, "AIM"))
+    ws.cell(row_of(ws, "MFI"), column_of(ws, "Bethan Evans")).value = 3
+    wb.save(pack)
+
+    result = service.apply([pack])
+
+    assert result.applied
+    assert any("AIM" in w for w in result.files[0].warnings), result.files[0].warnings
+    assert answers(db, names) == {
+        ("Bethan Evans", "AIM"): (2, ""),
+        ("Bethan Evans", "MFI"): (3, ""),
+    }
+
+
+def test_a_pack_without_recorded_headers_refuses_shifted_columns(
+    db: Database, tmp_path: Path
+) -> None:
+    """Packs written before the headers were recorded in ``_pack``: a deleted column is
+    refused (the consensus column is no longer where it was), not read shifted."""
+    make_team(db)
+    pack = export_pack(db, tmp_path / "pack.xlsx")
+    wb = openpyxl.load_workbook(pack)
+    layout = wb[PACK_SHEET]
+    for row in range(layout.max_row, 1, -1):
+        if layout.cell(row, 1).value == "header":
+            layout.delete_rows(row)
+    ws = wb[FILL_SHEET]
+    ws.protection.sheet = False
+    ws.delete_cols(column_of(ws, "Aled Jones"))
+    ws.cell(row_of(ws, "MFI"), column_of(ws, "Bethan Evans")).value = 3
+    wb.save(pack)
+
+    result = ImportService(db.unit_of_work, db.path).apply([pack])
+
+    (report,) = result.files
+    assert report.status == "rejected"
+    (problem,) = report.problems
+    assert (problem.sheet, problem.row, problem.column) == ("Assessment", 4, "H")
+    assert "'Team consensus'" in problem.message
