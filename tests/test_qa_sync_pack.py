@@ -215,3 +215,116 @@ def test_a_pack_without_recorded_headers_refuses_shifted_columns(
     (problem,) = report.problems
     assert (problem.sheet, problem.row, problem.column) == ("Assessment", 4, "H")
     assert "'Team consensus'" in problem.message
+
+
+# ---- packs meeting a database that changed since they were exported ---------------------------
+
+
+def filled_pack(db: Database, tmp_path: Path, cells: dict[tuple[str, str], object]) -> Path:
+    pack = export_pack(db, tmp_path / "pack.xlsx")
+    wb = openpyxl.load_workbook(pack)
+    ws = wb[FILL_SHEET]
+    for (header, code), value in cells.items():
+        ws.cell(row_of(ws, code), column_of(ws, header)).value = value
+    wb.save(pack)
+    return pack
+
+
+def test_a_pack_for_a_team_this_database_never_had_is_refused_in_one_sentence(
+    db: Database, tmp_path: Path
+) -> None:
+    make_team(db)
+    pack = filled_pack(db, tmp_path, {("Aled Jones", "MFI"): 3})
+    other = Database.open(tmp_path / "other.sqlite")
+    before = other.path.read_bytes()
+
+    result = ImportService(other.unit_of_work, other.path).apply([pack])
+
+    (report,) = result.files
+    assert report.status == "rejected"
+    (problem,) = report.problems
+    assert problem.sheet == "_meta"
+    assert (
+        "'Stroke Unit Carmarthen'" in problem.message and "not in this database" in problem.message
+    )
+    assert other.path.read_bytes() == before
+
+
+def test_answers_for_a_team_deleted_since_export_are_kept_and_the_user_told(
+    db: Database, tmp_path: Path
+) -> None:
+    from qidesk.services.deleted_service import tombstone_with_children
+
+    names = make_team(db)
+    pack = filled_pack(db, tmp_path, {("Aled Jones", "MFI"): 3})
+    with db.unit_of_work() as session:
+        team = session.scalars(select(Team)).one()
+        tombstone_with_children(session, team)
+
+    result = ImportService(db.unit_of_work, db.path).apply([pack])
+
+    (report,) = result.files
+    assert result.applied and result.totals.created == 1
+    assert any("“Stroke Unit Carmarthen” was deleted" in w for w in report.warnings), (
+        report.warnings
+    )
+    assert answers(db, names) == {("Aled Jones", "MFI"): (3, "")}
+
+
+def test_answers_of_a_member_deleted_since_export_are_kept_and_named(
+    db: Database, tmp_path: Path
+) -> None:
+    from qidesk.services.base import tombstone
+
+    names = make_team(db)
+    pack = filled_pack(db, tmp_path, {("Aled Jones", "MFI"): 3, ("Carys Price", "MFI"): 2})
+    with db.unit_of_work() as session:
+        tombstone(session.get(Member, names["Carys Price"]))
+
+    result = ImportService(db.unit_of_work, db.path).apply([pack])
+
+    (report,) = result.files
+    assert result.applied and result.totals.created == 2
+    (warning,) = report.warnings
+    assert "Carys Price" in warning and "Aled Jones" not in warning
+    assert answers(db, names) == {("Aled Jones", "MFI"): (3, ""), ("Carys Price", "MFI"): (2, "")}
+
+
+def test_answers_to_an_item_dropped_from_the_template_since_export_are_named(
+    db: Database, tmp_path: Path
+) -> None:
+    from qidesk.services.base import tombstone
+    from qidesk.store.models.assessment import Assessment, TemplateItem
+
+    names = make_team(db)
+    pack = filled_pack(db, tmp_path, {("Aled Jones", "MFI"): 3, ("Aled Jones", "AIM"): 2})
+    with db.unit_of_work() as session:
+        template_uuid = session.scalars(select(Assessment.template_uuid)).one()
+        tombstone(
+            session.scalars(
+                select(TemplateItem).where(
+                    TemplateItem.template_uuid == template_uuid, TemplateItem.code == "MFI"
+                )
+            ).one()
+        )
+
+    result = ImportService(db.unit_of_work, db.path).apply([pack])
+
+    (report,) = result.files
+    assert result.applied
+    (warning,) = report.warnings
+    assert "MFI" in warning and "no longer in the assessment's template" in warning
+    assert answers(db, names) == {("Aled Jones", "MFI"): (3, ""), ("Aled Jones", "AIM"): (2, "")}
+
+
+def test_an_unchanged_pack_for_a_deleted_team_says_nothing(db: Database, tmp_path: Path) -> None:
+    from qidesk.services.deleted_service import tombstone_with_children
+
+    make_team(db)
+    pack = export_pack(db, tmp_path / "pack.xlsx")
+    with db.unit_of_work() as session:
+        tombstone_with_children(session, session.scalars(select(Team)).one())
+
+    result = ImportService(db.unit_of_work, db.path).apply([pack])
+
+    assert not result.files[0].warnings and result.totals.changes == 0
