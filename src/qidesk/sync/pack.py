@@ -50,6 +50,7 @@ LISTS_SHEET = "Lists"
 PACK_SHEET = "_pack"
 NOT_ANSWERED = "not answered"
 CONSENSUS = "consensus"
+PACK_SHEETS = (INSTRUCTIONS_SHEET, FILL_SHEET, LISTS_SHEET, META_SHEET, PACK_SHEET, ROWS_SHEET)
 HEADER_ROW = 4
 FIRST_ITEM_ROW = HEADER_ROW + 1
 #: Fixed columns before the respondents: code, item, what it means, levels.
@@ -482,7 +483,28 @@ def read_pack(
     names = list(workbook.sheet_names)
     for required in (FILL_SHEET, PACK_SHEET, ROWS_SHEET):
         if required not in names:
-            out.add(f"the sheet {required!r} is missing: this pack was changed too much", required)
+            known = (
+                INSTRUCTIONS_SHEET,
+                FILL_SHEET,
+                LISTS_SHEET,
+                META_SHEET,
+                PACK_SHEET,
+                ROWS_SHEET,
+            )
+            unknown = [n for n in names if n not in known]
+            if required == FILL_SHEET and unknown:
+                others = ", ".join(repr(n) for n in unknown)
+                out.add(
+                    f"the sheet {required!r} is missing: was it renamed? This pack has "
+                    f"{'sheets' if len(unknown) > 1 else 'a sheet'} QI Desk does not know "
+                    f"({others}); give the sheet its name {required!r} back and import again",
+                    required,
+                )
+            else:
+                out.add(
+                    f"the sheet {required!r} is missing: this pack was changed too much",
+                    required,
+                )
             return []
     facts = meta.extra
     try:

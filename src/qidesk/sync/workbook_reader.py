@@ -1118,6 +1118,8 @@ def read_data_sheet(
             uuid: str | None = first
         else:
             uuid = _check_uuid(first, seen, sheet, offset, out)
+            if uuid is None and is_blank(first):
+                continue  # a row added in the spreadsheet: one message says it all
         values = _convert_row(spec, row, index, sheet, offset, out, plan)
         version = _fast_version_fields(row, version_cols, vectors) or _version_fields(
             row, index, sheet, offset, out
@@ -1148,6 +1150,22 @@ def read_data_sheet(
             )
         )
     return versions, edited
+
+
+def _note_removed_rows(
+    sheet: str, hashes: dict[tuple[str, str], str], uuids: list[str], warnings: list[str]
+) -> None:
+    """Warn about rows exported in ``sheet`` (listed in ``_rows``) that are no longer in it:
+    removing a row does not delete its record, and the user should know that."""
+    present = set(uuids)
+    removed = sum(1 for s, uuid in hashes if s == sheet and uuid not in present)
+    if removed:
+        rows = "1 row" if removed == 1 else f"{removed:,} rows"
+        warnings.append(
+            f"{sheet}: {rows} exported in this workbook {'is' if removed == 1 else 'are'} no "
+            "longer in the sheet. Removing a row does not delete its record in QI Desk (nothing "
+            "is lost): to delete one, fill in its deleted_at, or delete it in QI Desk."
+        )
 
 
 def read_conflict_heads(
@@ -1483,8 +1501,18 @@ def _read_into(
         return
     required = set(CORE_SHEETS) | set(meta.sheets)
     known_sheets = {s.sheet for s in all_specs()}
+    unknown = [n for n in names if n not in known_sheets and not n.startswith("_")]
     for sheet in sorted(required - set(names)):
-        out.add(f"the sheet {sheet!r} is missing (it was exported; was it deleted?)", sheet)
+        if unknown:
+            others = ", ".join(repr(n) for n in unknown)
+            out.add(
+                f"the sheet {sheet!r} is missing (it was exported): was it renamed? This "
+                f"workbook has {'sheets' if len(unknown) > 1 else 'a sheet'} QI Desk does not "
+                f"know ({others}); give the sheet its name {sheet!r} back and import again",
+                sheet,
+            )
+        else:
+            out.add(f"the sheet {sheet!r} is missing (it was exported; was it deleted?)", sheet)
     for sheet in sorted(set(meta.sheets) - known_sheets):
         out.add(
             f"the sheet {sheet!r} holds a record type this QI Desk does not know; install a newer "
@@ -1516,6 +1544,8 @@ def _read_into(
         parsed.read_sheets.append((digest, spec.record_type, uuids))
         parsed.version_parts.append(versions)
         parsed.edited_rows += edited
+        if hashes and spec.sheet not in as_exported:
+            _note_removed_rows(spec.sheet, hashes, uuids, parsed.warnings)
     if CONFLICTS_SHEET in names:
         parsed.version_parts.append(
             read_conflict_heads(sheets.rows(CONFLICTS_SHEET), file=file, out=out)

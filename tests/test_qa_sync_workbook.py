@@ -1,0 +1,143 @@
+"""A lead's edits of a full workbook in a spreadsheet: what is imported, and what the user is
+told when an edit cannot be (a removed row, a row added without uuid, a renamed sheet)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+from sqlalchemy import select
+
+from qidesk.services.export_service import ExportService
+from qidesk.services.import_service import ImportService
+from qidesk.store.engine import Database
+from qidesk.store.models import Member, Team
+from test_qa_sync_pack import export_pack, make_team
+
+
+def full_export(db: Database, target: Path) -> Path:
+    ExportService(db.unit_of_work).export_full(target)
+    return target
+
+
+def column(ws, key: str) -> int:
+    return next(c.column for c in ws[1] if c.value == key)
+
+
+def row_named(ws, name: str) -> int:
+    col = column(ws, "name")
+    return next(r for r in range(2, ws.max_row + 1) if ws.cell(r, col).value == name)
+
+
+def test_a_row_removed_in_the_spreadsheet_is_kept_and_the_user_told(
+    db: Database, tmp_path: Path
+) -> None:
+    make_team(db)
+    book = full_export(db, tmp_path / "full.xlsx")
+    wb = openpyxl.load_workbook(book)
+    wb["Members"].delete_rows(row_named(wb["Members"], "Bethan Evans"))
+    wb.save(book)
+
+    result = ImportService(db.unit_of_work, db.path).apply([book])
+
+    (report,) = result.files
+    assert report.status == "unchanged" and not report.problems
+    (warning,) = report.warnings
+    assert warning.startswith("Members: 1 row exported") and "deleted_at" in warning
+    with db.unit_of_work() as session:
+        assert session.scalars(select(Member).where(Member.name == "Bethan Evans")).one()
+
+
+def test_deleted_at_filled_in_the_spreadsheet_deletes_the_record(
+    db: Database, tmp_path: Path
+) -> None:
+    """What the warning above tells the user to do works."""
+    make_team(db)
+    book = full_export(db, tmp_path / "full.xlsx")
+    wb = openpyxl.load_workbook(book)
+    ws = wb["Members"]
+    ws.cell(row_named(ws, "Bethan Evans"), column(ws, "deleted_at")).value = dt.datetime(
+        2026, 11, 20, 9, 30
+    )
+    wb.save(book)
+
+    result = ImportService(db.unit_of_work, db.path).apply([book])
+
+    assert result.applied and result.totals.deleted == 1 and not result.files[0].warnings
+    with db.unit_of_work() as session:
+        member = session.scalars(select(Member).where(Member.name == "Bethan Evans")).one()
+        assert member.deleted_at is not None
+
+
+def test_a_row_added_without_uuid_gets_one_message(db: Database, tmp_path: Path) -> None:
+    make_team(db)
+    book = full_export(db, tmp_path / "full.xlsx")
+    wb = openpyxl.load_workbook(book)
+    ws = wb["Members"]
+    new = ws.max_row + 1
+    ws.cell(new, column(ws, "team_uuid")).value = ws.cell(2, column(ws, "team_uuid")).value
+    ws.cell(new, column(ws, "name")).value = "Dafydd Owen"
+    ws.cell(new, column(ws, "active")).value = True
+    wb.save(book)
+
+    result = ImportService(db.unit_of_work, db.path).apply([book])
+
+    (report,) = result.files
+    assert report.status == "rejected"
+    (problem,) = report.problems  # not also "updated_at: expected a date and time, found ''"
+    assert (problem.sheet, problem.row, problem.column) == ("Members", new, "uuid")
+    assert "add records in QI Desk" in problem.message
+
+
+def test_a_renamed_data_sheet_is_named_in_the_message(db: Database, tmp_path: Path) -> None:
+    make_team(db)
+    book = full_export(db, tmp_path / "full.xlsx")
+    wb = openpyxl.load_workbook(book)
+    wb["Teams"].title = "Timau"
+    wb.create_sheet("My notes")
+    wb.save(book)
+
+    result = ImportService(db.unit_of_work, db.path).apply([book])
+
+    (problem,) = result.files[0].problems
+    assert problem.sheet == "Teams"
+    assert "renamed" in problem.message and "'Timau'" in problem.message
+    assert "'My notes'" in problem.message
+
+
+def test_a_renamed_pack_sheet_is_named_in_the_message(db: Database, tmp_path: Path) -> None:
+    make_team(db)
+    pack = export_pack(db, tmp_path / "pack.xlsx")
+    wb = openpyxl.load_workbook(pack)
+    wb["Assessment"].title = "Asesiad"
+    wb.save(pack)
+
+    result = ImportService(db.unit_of_work, db.path).apply([pack])
+
+    (problem,) = result.files[0].problems
+    assert problem.sheet == "Assessment" and "'Asesiad'" in problem.message
+
+
+def test_a_typo_fixed_and_a_sheet_sorted_import_as_one_update(db: Database, tmp_path: Path) -> None:
+    make_team(db)
+    book = full_export(db, tmp_path / "full.xlsx")
+    wb = openpyxl.load_workbook(book)
+    ws = wb["Members"]
+    ws.cell(row_named(ws, "Carys Price"), column(ws, "name")).value = "Carys Prys"
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
+    rows.sort(key=lambda values: values[column(ws, "name") - 1], reverse=True)
+    for r, values in enumerate(rows, start=2):
+        for c, value in enumerate(values, start=1):
+            ws.cell(r, c).value = value
+    wb.save(book)
+    service = ImportService(db.unit_of_work, db.path)
+
+    result = service.apply([book])
+
+    assert result.totals.updated == 1 and not result.files[0].warnings, result.as_json()
+    assert service.apply([book]).totals.changes == 0
+    with db.unit_of_work() as session:
+        names = set(session.scalars(select(Member.name)))
+        assert names == {"Aled Jones", "Bethan Evans", "Carys Prys"}
+        assert session.scalars(select(Team.name)).one() == "Stroke Unit Carmarthen"
