@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -34,6 +35,15 @@ class ConflictVersion:
     #: installation (1a2b3c4d)".
     made_where: str
     vv: str
+    #: For "another installation": the latest workbook imported here from it, so people can
+    #: tell whose it is (empty when none was).
+    exported_in: str = ""
+
+    @property
+    def made_where_in_full(self) -> str:
+        if self.exported_in:
+            return f"{self.made_where[:-1]}, which exported {self.exported_in})"
+        return self.made_where
 
 
 @dataclass(frozen=True)
@@ -92,12 +102,21 @@ class _Describer:
         self._session = session
         self._labels: dict[tuple[str, str], str] = {}
         self.installation_id = str(session.info.get(INSTALLATION_ID) or "")
-        self._exports = {
-            export_id: file_name
-            for export_id, file_name in session.execute(
-                select(ImportLog.export_id, ImportLog.file_name)
+        self._exports: dict[str, str] = {}
+        #: The latest workbook imported here from each other installation.
+        self._installation_files: dict[str, str] = {}
+        for export_id, file_name, summary in session.execute(
+            select(ImportLog.export_id, ImportLog.file_name, ImportLog.summary).order_by(
+                ImportLog.imported_at, ImportLog.id
             )
-        }
+        ):
+            self._exports[export_id] = file_name
+            try:
+                written_by = json.loads(summary).get("installation_id")
+            except (ValueError, AttributeError):
+                continue
+            if written_by:
+                self._installation_files[str(written_by)] = file_name
 
     def reference(self, table_name: str, uuid: str) -> str:
         key = (table_name, uuid)
@@ -138,6 +157,13 @@ class _Describer:
             return f"a spreadsheet edit ({self._exports[version.updated_by]})"
         return f"another installation ({version.updated_by[:8]})"
 
+    def exported_in(self, version: KnownVersion) -> str:
+        """The latest workbook imported here from the installation that made ``version``
+        (empty for this computer, spreadsheet edits and installations not imported from)."""
+        if version.updated_by == self.installation_id or version.updated_by in self._exports:
+            return ""
+        return self._installation_files.get(version.updated_by, "")
+
 
 def _describe(
     session: Session, describer: _Describer, record_type: str, uuid: str
@@ -163,6 +189,7 @@ def _describe(
             updated_at=h.updated_at,
             made_where=describer.made_where(h),
             vv=h.vv,
+            exported_in=describer.exported_in(h),
         )
         for index, h in enumerate(heads)
     )
@@ -183,7 +210,7 @@ def _describe(
     others = "the others are" if len(heads) > 2 else "the other is"
     summary = (
         f"{what}. QI Desk shows version 1, the one changed last, made on "
-        f"{first.made_where}; {others} kept here until you choose."
+        f"{first.made_where_in_full}; {others} kept here until you choose."
     )
     return ConflictSummary(record_type, uuid, title, summary, versions, tuple(fields))
 

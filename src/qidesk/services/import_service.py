@@ -478,6 +478,8 @@ class ImportService:
                 "edited_rows": parsed.edited_rows,
                 "kind": parsed.meta.kind,
                 "files_in_merge": len(to_apply),
+                # Which installation wrote the file: names "another installation" for people.
+                "installation_id": parsed.meta.installation_id,
             }
             merge.log_import(
                 session,

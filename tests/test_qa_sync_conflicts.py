@@ -1,0 +1,95 @@
+"""Two coaches edit the same team and a lead merges their workbooks in either order: one
+conflict, the same winner, each version named by the workbook its installation exported, and
+keeping the other version closes the conflict on the other lead copy too."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from sqlalchemy import select
+
+from qidesk.services.conflict_service import ConflictService
+from qidesk.services.export_service import ExportService
+from qidesk.services.import_service import ImportService
+from qidesk.services.registry import Services
+from qidesk.store.engine import Database
+from qidesk.store.models import Team
+from qidesk.ui.context import UiContext
+from qidesk.ui.pages.conflicts_page import ConflictsPage
+from test_merge_support import fresh_database
+from test_qa_sync_pack import make_team
+
+
+def team_name(db: Database) -> str:
+    with db.unit_of_work() as session:
+        return session.scalars(select(Team.name)).one()
+
+
+def coaches_workbooks(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """The lead's database (before merging) and coach A's and coach B's full exports, each
+    having renamed the team since they received the lead's workbook."""
+    lead = fresh_database(tmp_path, "lead", "1ead0000")
+    make_team(lead)
+    start = tmp_path / "from-lead.xlsx"
+    ExportService(lead.unit_of_work).export_full(start)
+    lead.close()
+    books = []
+    for key, new_name in (("a", "Stroke Unit Carmarthen (A)"), ("b", "Stroke Unit (B)")):
+        coach = fresh_database(tmp_path, key, f"{key * 4}0000")
+        assert ImportService(coach.unit_of_work, coach.path).apply([start]).applied
+        services = Services.create(coach)
+        with coach.unit_of_work() as session:
+            team = session.scalars(select(Team.uuid)).one()
+        services.teams.update(team, name=new_name)
+        book = tmp_path / f"coach-{key}.xlsx"
+        ExportService(coach.unit_of_work).export_full(book)
+        coach.close()
+        books.append(book)
+    return tmp_path / "lead.sqlite", books[0], books[1]
+
+
+def test_two_coaches_edits_merge_to_one_conflict_in_either_order(tmp_path: Path, qtbot) -> None:
+    lead_file, book_a, book_b = coaches_workbooks(tmp_path)
+    leads = []
+    for order in ((book_a, book_b), (book_b, book_a)):
+        copy = tmp_path / f"lead-{order[0].stem}.sqlite"
+        shutil.copyfile(lead_file, copy)
+        db = Database.open(copy)
+        service = ImportService(db.unit_of_work, db.path)
+        assert service.apply([order[0]]).totals.updated == 1
+        assert service.apply([order[1]]).totals.conflicts == 1
+        assert service.apply([order[1]]).totals.changes == 0  # the same workbook twice
+        leads.append(db)
+    first, second = leads
+    assert team_name(first) == team_name(second)
+
+    conflicts = ConflictService(first.unit_of_work)
+    (conflict,) = conflicts.list_conflicts()
+    where = {v.made_where.split("(")[1][:4]: v for v in conflict.versions}
+    assert where["aaaa"].made_where == "another installation (aaaa0000)"
+    assert where["aaaa"].exported_in == "coach-a.xlsx"
+    assert where["bbbb"].exported_in == "coach-b.xlsx"
+    shown = next(v for v in conflict.versions if v.shown)
+    assert f"which exported {shown.exported_in})" in conflict.summary
+
+    # The Conflicts view names the workbooks in the versions' headings.
+    page = ConflictsPage(UiContext(Services.create(first)))
+    qtbot.addWidget(page)
+    page.show()
+    page.refresh()
+    headings = [page.versions.horizontalHeaderItem(c).text() for c in range(2)]
+    assert any("which exported coach-a.xlsx" in h for h in headings), headings
+    assert any("which exported coach-b.xlsx" in h for h in headings), headings
+
+    # Keep the version not shown; the resolution closes the conflict on the other lead copy.
+    other = next(v for v in conflict.versions if not v.shown)
+    expected = "Stroke Unit Carmarthen (A)" if other is where["aaaa"] else "Stroke Unit (B)"
+    page.keep(other.key)
+    assert conflicts.count() == 0 and team_name(first) == expected
+    resolved = tmp_path / "resolved.xlsx"
+    ExportService(first.unit_of_work).export_full(resolved)
+    result = ImportService(second.unit_of_work, second.path).apply([resolved])
+    assert result.totals.updated == 1
+    assert ConflictService(second.unit_of_work).count() == 0
+    assert team_name(second) == expected
