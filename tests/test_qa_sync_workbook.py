@@ -141,3 +141,28 @@ def test_a_typo_fixed_and_a_sheet_sorted_import_as_one_update(db: Database, tmp_
         names = set(session.scalars(select(Member.name)))
         assert names == {"Aled Jones", "Bethan Evans", "Carys Prys"}
         assert session.scalars(select(Team.name)).one() == "Stroke Unit Carmarthen"
+
+
+def test_import_dialog_lists_warnings_in_full_below(qtbot, db: Database, tmp_path: Path) -> None:
+    """A warning is a sentence: the one-line note beside the file points to it, and the list
+    below shows it whole (it used to be cut off in the note)."""
+    from qidesk.services.registry import Services
+    from qidesk.ui.context import UiContext
+    from qidesk.ui.dialogs.import_dialog import FILE_NOTES, ImportDialog
+
+    make_team(db)
+    book = full_export(db, tmp_path / "full.xlsx")
+    wb = openpyxl.load_workbook(book)
+    wb["Members"].delete_rows(row_named(wb["Members"], "Bethan Evans"))
+    wb.save(book)
+    dialog = ImportDialog(UiContext(Services.create(db)), [book])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.check_button.click()
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=20000)
+
+    assert dialog.files.item(0, FILE_NOTES).text() == "⚠ 1 warning (listed below)"
+    assert dialog.problems.rowCount() == 1
+    message = dialog.problems.item(0, 4).text()
+    assert message.startswith("⚠ Members: 1 row exported") and message.endswith("in QI Desk.")
+    assert dialog.problems.item(0, 0).text() == "full.xlsx"
