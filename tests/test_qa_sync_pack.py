@@ -328,3 +328,19 @@ def test_an_unchanged_pack_for_a_deleted_team_says_nothing(db: Database, tmp_pat
     result = ImportService(db.unit_of_work, db.path).apply([pack])
 
     assert not result.files[0].warnings and result.totals.changes == 0
+
+
+def test_a_comment_typed_with_a_leading_equals_sign_is_refused_with_the_way_out(
+    db: Database, tmp_path: Path
+) -> None:
+    """A spreadsheet makes '=we did well' a formula (LibreOffice saves it with the value
+    #VALUE!, so 'paste values' alone would import an error text): the message says how to type
+    it as text."""
+    make_team(db)
+    pack = filled_pack(db, tmp_path, {("Comments", "MFI"): "=we did well"})
+
+    result = ImportService(db.unit_of_work, db.path).apply([pack])
+
+    (problem,) = result.files[0].problems
+    assert (problem.sheet, problem.row, problem.column) == ("Assessment", 5, "I")
+    assert "apostrophe" in problem.message and "('=…)" in problem.message

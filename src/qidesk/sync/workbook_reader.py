@@ -397,8 +397,10 @@ def scan_sheet_xml(
         row, col = _cell_at(data, match.start())
         column = data_columns(col) if col else None
         out.add(
-            "this cell holds a formula; QI Desk workbooks never contain formulas. Replace it "
-            "with its value (copy, paste values) and import again",
+            "this cell holds a formula; QI Desk workbooks never contain formulas. Text that "
+            "starts with =, + or - becomes a formula when typed: type an apostrophe before it "
+            "('=…) to keep it as text. Otherwise replace the formula with its value (copy, "
+            "paste values only) and import again",
             sheet,
             row,
             column or col,
