@@ -166,3 +166,41 @@ def test_import_dialog_lists_warnings_in_full_below(qtbot, db: Database, tmp_pat
     message = dialog.problems.item(0, 4).text()
     assert message.startswith("⚠ Members: 1 row exported") and message.endswith("in QI Desk.")
     assert dialog.problems.item(0, 0).text() == "full.xlsx"
+
+
+def test_a_name_corrected_only_in_a_label_column_is_named_in_a_warning(
+    db: Database, tmp_path: Path
+) -> None:
+    make_team(db)
+    book = full_export(db, tmp_path / "full.xlsx")
+    wb = openpyxl.load_workbook(book)
+    ws = wb["Members"]
+    ws.cell(row_named(ws, "Carys Price"), column(ws, "team_name")).value = "Stroke Unit, Carmarthen"
+    wb.save(book)
+
+    result = ImportService(db.unit_of_work, db.path).apply([book])
+
+    (report,) = result.files
+    assert report.status == "unchanged"
+    (warning,) = report.warnings
+    assert warning.startswith("Members: team_name was changed in row ")
+    assert "'Stroke Unit, Carmarthen'" in warning and "edit it in the Teams sheet" in warning
+
+
+def test_a_name_corrected_in_its_own_sheet_gives_no_label_warning(
+    db: Database, tmp_path: Path
+) -> None:
+    """Renaming the team in Teams leaves the old name in every team_name label: not an edit."""
+    make_team(db)
+    book = full_export(db, tmp_path / "full.xlsx")
+    wb = openpyxl.load_workbook(book)
+    ws = wb["Teams"]
+    ws.cell(2, column(ws, "name")).value = "Stroke Unit Glangwili"
+    wb.save(book)
+    service = ImportService(db.unit_of_work, db.path)
+
+    result = service.apply([book])
+
+    assert result.totals.updated == 1 and not result.files[0].warnings
+    again = service.apply([book])  # the labels hold the name as exported: still no warning
+    assert again.totals.changes == 0 and not again.files[0].warnings

@@ -1170,6 +1170,88 @@ def _note_removed_rows(
         )
 
 
+def _edited_records(parsed: ParsedWorkbook) -> set[tuple[str, str]]:
+    """(type, uuid) of the rows read as edited in the spreadsheet (their version's author is
+    the export id, see :func:`edited_version`)."""
+    export_id = parsed.meta.export_id
+    out: set[tuple[str, str]] = set()
+    for part in parsed.version_parts:
+        if isinstance(part, VersionColumns):
+            out.update(
+                (part.record_type, uuid)
+                for uuid, by in zip(part.uuids, part.updated_by, strict=True)
+                if by == export_id
+            )
+        else:
+            out.update((v.record_type, v.uuid) for v in part if v.updated_by == export_id)
+    return out
+
+
+def _edited_labels(
+    sheets: _Sheets,
+    skipped: tuple[str, ...],
+    as_exported: set[str],
+    edited: set[tuple[str, str]],
+) -> list[str]:
+    """Warnings about label columns edited in the spreadsheet (``team_name`` beside
+    ``team_uuid``, …): import ignores labels, so a name corrected there alone would be dropped
+    without a word. A label is compared with the name of the record it refers to in this
+    workbook when that record's row was not edited (its name is then the exported one, which
+    the label was written from); only sheets not as exported are looked at."""
+    names_by_type: dict[str, dict[str, str]] = {}
+
+    def names_of(record_type: str) -> dict[str, str]:
+        if record_type not in names_by_type:
+            spec = spec_for(record_type)
+            found: dict[str, str] = {}
+            rows = sheets.rows(spec.sheet) if spec.sheet in sheets.names else []
+            header = [to_text(h).strip() for h in rows[0]] if rows else []
+            if "uuid" in header and spec.label_attr in header:
+                at_uuid, at_name = header.index("uuid"), header.index(spec.label_attr)
+                for row in rows[1:]:
+                    if max(at_uuid, at_name) < len(row) and not is_blank(row[at_uuid]):
+                        uuid = to_text(row[at_uuid]).strip().lower()
+                        if (record_type, uuid) not in edited:
+                            found[uuid] = to_text(row[at_name]).strip()
+            names_by_type[record_type] = found
+        return names_by_type[record_type]
+
+    warnings = []
+    for spec in all_specs():
+        sheet = spec.sheet
+        if sheet not in sheets.names or sheet in skipped or sheet in as_exported:
+            continue
+        labelled = [c for c in spec.columns if c.label_key and c.ref_type]
+        if not labelled:
+            continue
+        rows = sheets.rows(sheet)
+        header = [to_text(h).strip() for h in rows[0]] if rows else []
+        for col in labelled:
+            if col.key not in header or col.label_key not in header:
+                continue
+            at_ref, at_label = header.index(col.key), header.index(col.label_key)
+            names = names_of(col.ref_type)
+            changed: list[tuple[int, str]] = []
+            for row_no, row in enumerate(rows[1:], start=2):
+                if max(at_ref, at_label) >= len(row) or is_blank(row[at_label]):
+                    continue
+                name = names.get(to_text(row[at_ref]).strip().lower())
+                label = to_text(row[at_label]).strip()
+                if name is not None and name != label:
+                    changed.append((row_no, label))
+            if changed:
+                referred = spec_for(col.ref_type)
+                row_no, label = changed[0]
+                more = f" and {len(changed) - 1:,} more" if len(changed) > 1 else ""
+                warnings.append(
+                    f"{sheet}: {col.label_key} was changed in row {row_no} ({label!r}){more}. "
+                    f"That column only shows the {referred.label_attr} from the "
+                    f"{referred.sheet} sheet and is not imported: to change the "
+                    f"{referred.label_attr}, edit it in the {referred.sheet} sheet."
+                )
+    return warnings
+
+
 def read_conflict_heads(
     rows: list[list[Any]], *, file: str, out: _Collector
 ) -> list[IncomingVersion]:
@@ -1548,6 +1630,10 @@ def _read_into(
         parsed.edited_rows += edited
         if hashes and spec.sheet not in as_exported:
             _note_removed_rows(spec.sheet, hashes, uuids, parsed.warnings)
+    if not out.problems:
+        parsed.warnings.extend(
+            _edited_labels(sheets, parsed.skipped_sheets, as_exported, _edited_records(parsed))
+        )
     if CONFLICTS_SHEET in names:
         parsed.version_parts.append(
             read_conflict_heads(sheets.rows(CONFLICTS_SHEET), file=file, out=out)
