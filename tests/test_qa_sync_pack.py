@@ -344,3 +344,19 @@ def test_a_comment_typed_with_a_leading_equals_sign_is_refused_with_the_way_out(
     (problem,) = result.files[0].problems
     assert (problem.sheet, problem.row, problem.column) == ("Assessment", 5, "I")
     assert "apostrophe" in problem.message and "('=…)" in problem.message
+
+
+def test_the_pack_file_name_keeps_a_team_name_with_brackets(qtbot, db: Database) -> None:
+    """The suggested file name came from the combo's text cut at the first ' (' (meant for
+    the cohort), so 'Ward 7 (Day Unit)' and 'Ward 7 (Night)' both suggested 'Ward-7'."""
+    from qidesk.services.registry import Services
+    from qidesk.ui.context import UiContext
+    from qidesk.ui.dialogs.export_dialog import ExportDialog
+
+    make_team(db)
+    with db.unit_of_work() as session:
+        session.scalars(select(Team)).one().name = "Ward 7 (Day Unit)"
+    dialog = ExportDialog(UiContext(Services.create(db)))
+    qtbot.addWidget(dialog)
+    dialog.pack_radio.setChecked(True)
+    assert Path(dialog.path_edit.text()).name == "self-assessment-Ward-7-Day-Unit-start.xlsx"
