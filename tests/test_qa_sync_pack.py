@@ -360,3 +360,20 @@ def test_the_pack_file_name_keeps_a_team_name_with_brackets(qtbot, db: Database)
     qtbot.addWidget(dialog)
     dialog.pack_radio.setChecked(True)
     assert Path(dialog.path_edit.text()).name == "self-assessment-Ward-7-Day-Unit-start.xlsx"
+
+
+def test_a_pack_merged_with_the_full_export_that_brings_its_team_is_applied(
+    db: Database, tmp_path: Path
+) -> None:
+    """A lead merging a coach's full export and the coach's filled packs into a new database
+    in one go: the pack's team arrives with the export."""
+    names = make_team(db)
+    pack = filled_pack(db, tmp_path, {("Aled Jones", "MFI"): 3})
+    book = tmp_path / "full.xlsx"
+    ExportService(db.unit_of_work).export_full(book)
+    lead = Database.open(tmp_path / "lead.sqlite")
+
+    result = ImportService(lead.unit_of_work, lead.path).apply([pack, book])
+
+    assert result.applied and not any(f.problems for f in result.files), result.as_json()
+    assert answers(lead, names) == {("Aled Jones", "MFI"): (3, "")}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -248,9 +249,20 @@ class ImportService:
     def _validate(self, session: Any, prepared: _Prepared) -> dict[str, list[Problem]]:
         """Problems per file, references checked across the files that are still valid."""
         problems = {str(p.path): self._problems_of(prepared, p) for p in prepared.parsed}
-        for parsed in prepared.parsed:
-            if parsed.meta.kind == KIND_PACK and not problems[str(parsed.path)]:
-                problems[str(parsed.path)] = check_pack_against_database(session, parsed)
+        packs = [p for p in prepared.parsed if p.meta.kind == KIND_PACK]
+        if packs:
+            teams_in_files = {
+                uuid
+                for p in prepared.parsed
+                if p.meta.kind != KIND_PACK and not problems[str(p.path)]
+                for record_type, uuid in p.record_keys()
+                if record_type == "Team"
+            }
+            for parsed in packs:
+                if not problems[str(parsed.path)]:
+                    problems[str(parsed.path)] = check_pack_against_database(
+                        session, parsed, teams_in_files
+                    )
         while True:
             valid = [p for p in prepared.parsed if not problems[str(p.path)]]
             pool = [item for p in valid for item in p.version_items()]
@@ -491,9 +503,12 @@ class ImportService:
             )
 
 
-def check_pack_against_database(session: Any, parsed: ParsedWorkbook) -> list[Problem]:
-    """What a filled pack meets in this database: a pack for a team this database never had is
-    refused in one sentence (rather than as dangling references); answers for a team, a stage's
+def check_pack_against_database(
+    session: Any, parsed: ParsedWorkbook, teams_in_files: AbstractSet[str] = frozenset()
+) -> list[Problem]:
+    """What a filled pack meets in this database: a pack for a team this database never had,
+    nor any workbook merged with it (``teams_in_files``), is refused in one sentence (rather
+    than as dangling references); answers for a team, a stage's
     assessment, a member or an item deleted since the pack was exported are recorded (nothing
     is lost), but they would not show, so the file's warnings say where they went."""
     from qidesk.store.models.assessment import (
@@ -508,6 +523,8 @@ def check_pack_against_database(session: Any, parsed: ParsedWorkbook) -> list[Pr
     team_uuid, stage = facts.get("team_uuid", ""), facts.get("stage", "")
     team_name = facts.get("team_name") or team_uuid
     team = session.get(Team, team_uuid)
+    if team is None and team_uuid in teams_in_files:
+        return []  # the team arrives with a workbook merged alongside
     if team is None:
         return [
             Problem(
