@@ -383,7 +383,7 @@ class ImportDialog(QDialog):
         if applied:
             head = (
                 f"Applied: {t.created:,} created, {t.updated:,} updated, {t.deleted:,} deleted, "
-                f"{t.conflicts:,} conflicts."
+                f"{t.conflicts:,} conflict{'' if t.conflicts == 1 else 's'}."
             )
         elif preview.rejected and not self.skip_invalid.isChecked():
             head = (
@@ -395,7 +395,8 @@ class ImportDialog(QDialog):
         else:
             head = (
                 f"Applying would create {t.created:,}, update {t.updated:,}, delete "
-                f"{t.deleted:,} records and record {t.conflicts:,} conflicts."
+                f"{t.deleted:,} records and record {t.conflicts:,} "
+                f"conflict{'' if t.conflicts == 1 else 's'}."
             )
         return "\n".join([head, *lines])
 
