@@ -93,3 +93,46 @@ def test_two_coaches_edits_merge_to_one_conflict_in_either_order(tmp_path: Path,
     assert result.totals.updated == 1
     assert ConflictService(second.unit_of_work).count() == 0
     assert team_name(second) == expected
+
+
+def test_two_fills_of_one_pack_are_a_conflict_a_coach_can_read(
+    db: Database, tmp_path: Path, qtbot
+) -> None:
+    """Two copies of one pack filled differently, imported on different days: the conflict
+    says whose answer to which item of which team it is, names the respondent, and names both
+    copies (nothing kept says which copy a version came from)."""
+    import openpyxl
+
+    from test_qa_sync_pack import column_of, export_pack, row_of
+
+    names = make_team(db)
+    pack = export_pack(db, tmp_path / "pack.xlsx")
+    service = ImportService(db.unit_of_work, db.path)
+    for copy, level in (("monday.xlsx", 2), ("thursday.xlsx", 4)):
+        wb = openpyxl.load_workbook(pack)
+        ws = wb["Assessment"]
+        ws.cell(row_of(ws, "MFI"), column_of(ws, "Aled Jones")).value = level
+        wb.save(tmp_path / copy)
+        service.apply([tmp_path / copy])
+
+    (conflict,) = ConflictService(db.unit_of_work).list_conflicts()
+
+    assert conflict.title.endswith(" · Aled Jones · Stroke Unit Carmarthen · Start")
+    assert not conflict.title.startswith("MFI")  # the item's wording, not its code
+    assert conflict.summary.startswith("This self-assessment answer was changed in 2 places")
+    fields = {f.key: f.values for f in conflict.fields}
+    assert fields["respondent"] == ("Aled Jones", "Aled Jones")
+    assert fields["assessment_uuid"][0] == "Stroke Unit Carmarthen · Start"
+    assert {v.made_where for v in conflict.versions} == {
+        "a spreadsheet edit (monday.xlsx or thursday.xlsx)"
+    }
+    assert names["Aled Jones"] not in conflict.summary
+
+    # The long title wraps: the page does not grow wider than a 1366-pixel screen allows.
+    page = ConflictsPage(UiContext(Services.create(db)))
+    qtbot.addWidget(page)
+    page.resize(1046, 680)
+    page.show()
+    page.refresh()
+    assert page.record_title.text().startswith("Self-assessment answer: ")
+    assert page.minimumSizeHint().width() < 1046

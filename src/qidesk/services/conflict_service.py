@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from qidesk.services.base import ServiceError, UnitOfWork
+from qidesk.services.record_names import record_noun
 from qidesk.store.base import INSTALLATION_ID
 from qidesk.store.models.sync import ConflictHead, ImportLog
 from qidesk.sync import merge
@@ -102,7 +103,8 @@ class _Describer:
         self._session = session
         self._labels: dict[tuple[str, str], str] = {}
         self.installation_id = str(session.info.get(INSTALLATION_ID) or "")
-        self._exports: dict[str, str] = {}
+        #: Every file imported here with each export id (copies of one workbook share it).
+        self._exports: dict[str, list[str]] = {}
         #: The latest workbook imported here from each other installation.
         self._installation_files: dict[str, str] = {}
         for export_id, file_name, summary in session.execute(
@@ -110,7 +112,9 @@ class _Describer:
                 ImportLog.imported_at, ImportLog.id
             )
         ):
-            self._exports[export_id] = file_name
+            names = self._exports.setdefault(export_id, [])
+            if file_name not in names:
+                names.append(file_name)
             try:
                 written_by = json.loads(summary).get("installation_id")
             except (ValueError, AttributeError):
@@ -137,9 +141,62 @@ class _Describer:
             self._labels[key] = label
         return self._labels[key]
 
+    def respondent(self, value: str) -> str:
+        """A self-assessment answer's respondent: the member's name, or the team consensus."""
+        from qidesk.store.models.assessment import CONSENSUS_RESPONDENT
+        from qidesk.store.models.foundation import Member
+
+        if value == CONSENSUS_RESPONDENT:
+            return "Team consensus"
+        key = ("respondent", value)
+        if key not in self._labels:
+            member = self._session.get(Member, value)
+            self._labels[key] = value[:8] if member is None else member.name
+        return self._labels[key]
+
+    def assessment(self, uuid: str) -> str:
+        """A self-assessment by its team and stage ("Pharmacy Glanaman · Midpoint")."""
+        from qidesk.core.assessment_stats import STAGE_LABELS
+        from qidesk.store.models.assessment import Assessment
+        from qidesk.store.models.foundation import Team
+
+        key = ("assessment", uuid)
+        if key not in self._labels:
+            found = self._session.get(Assessment, uuid)
+            if found is None:
+                self._labels[key] = uuid[:8]
+            else:
+                team = self._session.get(Team, found.team_uuid)
+                stage = STAGE_LABELS.get(found.stage, found.stage)
+                self._labels[key] = f"{team.name} · {stage}" if team is not None else stage
+        return self._labels[key]
+
+    def item_title(self, assessment_uuid: str, code: str) -> str:
+        """The wording of the item ``code`` in the template of the assessment (the code if
+        it cannot be found)."""
+        from qidesk.store.models.assessment import Assessment, TemplateItem
+
+        key = ("item", f"{assessment_uuid}/{code}")
+        if key not in self._labels:
+            found = self._session.get(Assessment, assessment_uuid)
+            wording = None
+            if found is not None:
+                wording = self._session.scalar(
+                    select(TemplateItem.title).where(
+                        TemplateItem.template_uuid == found.template_uuid,
+                        TemplateItem.code == code,
+                    )
+                )
+            self._labels[key] = wording or code
+        return self._labels[key]
+
     def value(self, column: merge.ColumnSpec, value: Any) -> str:
         if value is None or value == "":
             return "—"
+        if column.key == "respondent":
+            return self.respondent(str(value))
+        if column.references == "assessment":
+            return self.assessment(str(value))
         if column.references:
             return self.reference(column.references, str(value))
         if column.kind == "bool":
@@ -154,7 +211,11 @@ class _Describer:
         if version.updated_by == self.installation_id:
             return "this computer"
         if version.updated_by in self._exports:
-            return f"a spreadsheet edit ({self._exports[version.updated_by]})"
+            # Copies of one workbook (one export id) edited differently: nothing kept says which
+            # copy a version came from, so every file imported with that id is named.
+            files = self._exports[version.updated_by]
+            named = files[0] if len(files) == 1 else " or ".join((", ".join(files[:-1]), files[-1]))
+            return f"a spreadsheet edit ({named})"
         return f"another installation ({version.updated_by[:8]})"
 
     def exported_in(self, version: KnownVersion) -> str:
@@ -195,8 +256,14 @@ def _describe(
     )
     shown_values = heads[0].canon if not heads[0].is_deleted else heads[-1].canon
     title = _title_of(shown_values, record_type, uuid)
+    if record_type == "AssessmentResponse":
+        # "MFI" alone does not say whose answer, nor for which team: name them.
+        assessment = str(shown_values.get("assessment_uuid") or "")
+        item = describer.item_title(assessment, title)
+        who = describer.respondent(str(shown_values.get("respondent") or ""))
+        title = f"{item} · {who} · {describer.assessment(assessment)}"
     differing = [f.label.lower() for f in fields if f.differs and f.key != "deleted"]
-    kind = record_type.lower()
+    kind = record_noun(record_type)
     if any(h.is_deleted for h in heads) and not all(h.is_deleted for h in heads):
         what = f"This {kind} was deleted in one place and changed in another"
     else:

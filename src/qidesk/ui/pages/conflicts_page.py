@@ -91,6 +91,9 @@ class ConflictsPage(Page):
         detail_layout.setContentsMargins(12, 0, 0, 0)
         detail_layout.setSpacing(8)
         self.record_title = page_title_label(2.0)
+        # Long titles (a PDSA cycle's objective, an answer's item, person and team) wrap
+        # instead of widening the page past the window and squeezing the list away.
+        self.record_title.setWordWrap(True)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
