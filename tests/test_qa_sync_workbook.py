@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 import openpyxl
+import pytest
 from sqlalchemy import select
 
 from qidesk.services.export_service import ExportService
@@ -204,3 +205,57 @@ def test_a_name_corrected_in_its_own_sheet_gives_no_label_warning(
     assert result.totals.updated == 1 and not result.files[0].warnings
     again = service.apply([book])  # the labels hold the name as exported: still no warning
     assert again.totals.changes == 0 and not again.files[0].warnings
+
+
+# ---- the rules QI Desk's editors keep hold for spreadsheet edits -------------------------------
+
+from test_sync_io_support import (  # noqa: E402, F401  (fixtures are found by their name)
+    demo_copy_fixture,
+    edited_copy,
+    source_fixture,
+    team_export_fixture,
+)
+
+OTHER = {"start": "mid", "mid": "end", "end": "start", "team": "coach", "coach": "team"}
+
+
+@pytest.mark.parametrize(
+    ("sheet", "column", "value", "reported", "words"),
+    [
+        ("Assessments", "stage", OTHER, "stage", "identified by its team and stage"),
+        ("Responses", "item_code", "ZZZ", "item_code", "respondent and item"),
+        ("ProgressScores", "rater", OTHER, "rater", "identified by its team, month and rater"),
+        ("ProgressScores", "month", dt.date(2019, 1, 1), "month", "team, month and rater"),
+        ("ProgressScores", "score", 9, "score", "0.5 to 5.0 in steps of 0.5"),
+        ("PDSA", "planned_end", dt.date(2001, 1, 1), "planned_end", "before the planned start"),
+        ("Members", "email", "ann at ward 7", "email", "does not look like an email"),
+    ],
+)
+def test_a_spreadsheet_edit_breaking_a_rule_of_the_app_is_refused_at_its_cell(
+    demo_copy: Database,
+    team_export: Path,
+    tmp_path: Path,
+    sheet: str,
+    column: str,
+    value: object,
+    reported: str,
+    words: str,
+) -> None:
+    """A changed stage, item, month or rater made a second record for one natural key (two
+    'mid' self-assessments of one team, two answers to one item, two scores for one month);
+    a score off the scale, a cycle ending before it starts, an email without @ went in."""
+    if value is OTHER:
+        current = openpyxl.load_workbook(team_export)[sheet]
+        header = [c.value for c in current[1]]
+        value = OTHER[current.cell(2, header.index(column) + 1).value]
+    book = edited_copy(team_export, tmp_path / "edited.xlsx", sheet, column, value)
+    before = demo_copy.path.read_bytes()
+
+    result = ImportService(demo_copy.unit_of_work, demo_copy.path).apply([book])
+
+    (report,) = result.files
+    assert report.status == "rejected"
+    (problem,) = report.problems
+    assert (problem.sheet, problem.row, problem.column) == (sheet, 2, reported)
+    assert words in problem.message
+    assert demo_copy.path.read_bytes() == before

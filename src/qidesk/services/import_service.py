@@ -22,7 +22,7 @@ from qidesk.store.base import APPLYING_RECEIVED_VERSIONS
 from qidesk.sync.parallel_read import ReadJob, read_workbooks
 from qidesk.sync.received import ReceivedSheets
 from qidesk.sync.record_types import KIND_PACK, META_SHEET
-from qidesk.sync.validate import Problem, check_ranges, check_references
+from qidesk.sync.validate import Problem, check_edited_rows, check_ranges, check_references
 from qidesk.sync.workbook_reader import ParsedWorkbook, ReadCancelled
 
 log = logging.getLogger(__name__)
@@ -263,10 +263,15 @@ class ImportService:
                     problems[str(parsed.path)] = check_pack_against_database(
                         session, parsed, teams_in_files
                     )
+        edit_authors = {p.display_name: p.meta.export_id for p in prepared.parsed}
         while True:
             valid = [p for p in prepared.parsed if not problems[str(p.path)]]
             pool = [item for p in valid for item in p.version_items()]
-            found = check_references(session, pool) + check_ranges(session, pool)
+            found = (
+                check_references(session, pool)
+                + check_ranges(session, pool)
+                + check_edited_rows(pool, edit_authors)
+            )
             if not found:
                 return problems
             by_file: dict[str, list[Problem]] = {}
