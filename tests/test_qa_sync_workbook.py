@@ -259,3 +259,21 @@ def test_a_spreadsheet_edit_breaking_a_rule_of_the_app_is_refused_at_its_cell(
     assert (problem.sheet, problem.row, problem.column) == (sheet, 2, reported)
     assert words in problem.message
     assert demo_copy.path.read_bytes() == before
+
+
+def test_a_row_refused_for_a_bad_cell_is_not_also_reported_as_removed(
+    db: Database, tmp_path: Path
+) -> None:
+    make_team(db)
+    book = full_export(db, tmp_path / "full.xlsx")
+    wb = openpyxl.load_workbook(book)
+    ws = wb["Members"]
+    ws.cell(row_named(ws, "Aled Jones"), column(ws, "deleted_at")).value = "20/11/2026"
+    wb.save(book)
+
+    result = ImportService(db.unit_of_work, db.path).apply([book])
+
+    (report,) = result.files
+    (problem,) = report.problems
+    assert (problem.sheet, problem.column) == ("Members", "deleted_at")
+    assert not report.warnings

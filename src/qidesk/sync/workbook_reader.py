@@ -1155,16 +1155,20 @@ def read_data_sheet(
 
 
 def _note_removed_rows(
-    sheet: str, hashes: dict[tuple[str, str], str], uuids: list[str], warnings: list[str]
+    sheet: str, hashes: dict[tuple[str, str], str], rows: list[list[Any]], warnings: list[str]
 ) -> None:
-    """Warn about rows exported in ``sheet`` (listed in ``_rows``) that are no longer in it:
-    removing a row does not delete its record, and the user should know that."""
-    present = set(uuids)
+    """Warn about rows exported in ``sheet`` (listed in ``_rows``) whose uuid is no longer in
+    it: removing a row does not delete its record, and the user should know that."""
+    header = [to_text(h).strip() for h in rows[0]] if rows else []
+    if "uuid" not in header:
+        return  # reported as a missing column
+    at = header.index("uuid")
+    present = {to_text(row[at]).strip().lower() for row in rows[1:] if at < len(row)}
     removed = sum(1 for s, uuid in hashes if s == sheet and uuid not in present)
     if removed:
-        rows = "1 row" if removed == 1 else f"{removed:,} rows"
+        count = "1 row" if removed == 1 else f"{removed:,} rows"
         warnings.append(
-            f"{sheet}: {rows} exported in this workbook {'is' if removed == 1 else 'are'} no "
+            f"{sheet}: {count} exported in this workbook {'is' if removed == 1 else 'are'} no "
             "longer in the sheet. Removing a row does not delete its record in QI Desk (nothing "
             "is lost): to delete one, fill in its deleted_at, or delete it in QI Desk."
         )
@@ -1629,7 +1633,7 @@ def _read_into(
         parsed.version_parts.append(versions)
         parsed.edited_rows += edited
         if hashes and spec.sheet not in as_exported:
-            _note_removed_rows(spec.sheet, hashes, uuids, parsed.warnings)
+            _note_removed_rows(spec.sheet, hashes, sheets.rows(spec.sheet), parsed.warnings)
     if not out.problems:
         parsed.warnings.extend(
             _edited_labels(sheets, parsed.skipped_sheets, as_exported, _edited_records(parsed))
