@@ -377,3 +377,34 @@ def test_a_pack_merged_with_the_full_export_that_brings_its_team_is_applied(
 
     assert result.applied and not any(f.problems for f in result.files), result.as_json()
     assert answers(lead, names) == {("Aled Jones", "MFI"): (3, "")}
+
+
+def test_a_pack_is_only_written_when_it_can_be_read_back(db: Database, tmp_path: Path) -> None:
+    """Import reads 64 columns: a team of 59 or more members got a pack that was refused on
+    import ('a cell at BM4, beyond what QI Desk reads'), after the team had filled it in."""
+    import pytest
+
+    from qidesk.services.base import ServiceError
+
+    with db.unit_of_work() as session:
+        cohort = Cohort(name="Cohort 9")
+        team = Team(cohort=cohort, name="Whole ward")
+        session.add_all([cohort, team])
+        session.add_all([Member(team=team, name=f"Person {i:02d}") for i in range(58)])
+    pack = tmp_path / "pack.xlsx"
+    ExportService(db.unit_of_work).export_pack(pack, team_name="Whole ward", stage="start")
+    wb = openpyxl.load_workbook(pack)
+    ws = wb[FILL_SHEET]
+    ws.cell(row_of(ws, "MFI"), column_of(ws, "Person 57")).value = 3
+    ws.cell(row_of(ws, "MFI"), column_of(ws, "Comments")).value = "last column"
+    wb.save(pack)
+    assert ImportService(db.unit_of_work, db.path).apply([pack]).totals.created == 2
+
+    with db.unit_of_work() as session:
+        team = session.scalars(select(Team)).one()
+        session.add(Member(team=team, name="Person 58"))
+    with pytest.raises(ServiceError, match="59 members taking part; a pack has room for 58"):
+        ExportService(db.unit_of_work).export_pack(
+            tmp_path / "too-wide.xlsx", team_name="Whole ward", stage="start"
+        )
+    assert not (tmp_path / "too-wide.xlsx").exists()

@@ -42,6 +42,7 @@ from qidesk.sync.record_types import (
     spec_for,
 )
 from qidesk.sync.versions import CellRef, IncomingVersion
+from qidesk.sync.workbook_reader import MAX_COLUMNS
 from qidesk.sync.workbook_writer import ExportMeta, ExportRow, save_atomically
 
 FILL_SHEET = "Assessment"
@@ -183,6 +184,13 @@ def collect_pack(session: Session, team_uuid: str, stage: str) -> PackData:
         if (m.active and m.deleted_at is None) or m.uuid in answered
     ]
     respondents.append(PackRespondent(CONSENSUS_RESPONDENT, "Team consensus"))
+    if FIXED_COLUMNS + len(respondents) + 1 > MAX_COLUMNS:
+        # Import reads at most MAX_COLUMNS columns: a wider pack could never come back.
+        most = MAX_COLUMNS - FIXED_COLUMNS - 2
+        raise PackError(
+            f"{team.name} has {len(respondents) - 1} members taking part; a pack has room for "
+            f"{most}. Mark the members who no longer take part as inactive, then export again."
+        )
     cohort = session.get(Cohort, team.cohort_uuid)
     return PackData(
         team_uuid=team.uuid,
