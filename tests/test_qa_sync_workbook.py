@@ -277,3 +277,27 @@ def test_a_row_refused_for_a_bad_cell_is_not_also_reported_as_removed(
     (problem,) = report.problems
     assert (problem.sheet, problem.column) == ("Members", "deleted_at")
     assert not report.warnings
+
+
+def test_a_text_longer_than_a_cell_holds_stops_the_export_naming_it(
+    db: Database, tmp_path: Path
+) -> None:
+    """The app's editors take any length; a 40,000-character aim was written into the export,
+    which every import then refused ('text longer than 32767 characters'), the whole workbook
+    with it, and Excel would have cut it short."""
+    import pytest
+
+    from qidesk.services.base import ServiceError
+
+    make_team(db)
+    with db.unit_of_work() as session:
+        session.scalars(select(Team)).one().aim_statement = "Ŵ" * 40_000
+    target = tmp_path / "full.xlsx"
+
+    with pytest.raises(ServiceError) as raised:
+        ExportService(db.unit_of_work).export_full(target)
+
+    message = str(raised.value)
+    assert message.startswith("Teams: the aim statement of “Stroke Unit Carmarthen” is 40,000")
+    assert "at most 32,767" in message and "Nothing was written" in message
+    assert not target.exists()

@@ -43,7 +43,12 @@ from qidesk.sync.record_types import (
 )
 from qidesk.sync.versions import CellRef, IncomingVersion
 from qidesk.sync.workbook_reader import MAX_COLUMNS
-from qidesk.sync.workbook_writer import ExportMeta, ExportRow, save_atomically
+from qidesk.sync.workbook_writer import (
+    ExportMeta,
+    ExportRow,
+    check_text_lengths,
+    save_atomically,
+)
 
 FILL_SHEET = "Assessment"
 INSTRUCTIONS_SHEET = "Instructions"
@@ -446,6 +451,7 @@ def build_pack(pack: PackData, meta: ExportMeta) -> Workbook:
 
 
 def write_pack(target: Path, pack: PackData, meta: ExportMeta) -> None:
+    check_text_lengths(spec_for("AssessmentResponse"), (row for _, row in pack.responses.values()))
     wb = build_pack(pack, meta)
     save_atomically(lambda p: wb.save(p), target)
 
