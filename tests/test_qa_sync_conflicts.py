@@ -136,3 +136,20 @@ def test_two_fills_of_one_pack_are_a_conflict_a_coach_can_read(
     page.refresh()
     assert page.record_title.text().startswith("Self-assessment answer: ")
     assert page.minimumSizeHint().width() < 1046
+
+
+def test_the_import_dialog_says_where_conflicts_are_chosen(qtbot, db: Database) -> None:
+    from qidesk.services.import_service import APPLIED, Counts, FileReport, ImportPreview
+    from qidesk.ui.dialogs.import_dialog import ImportDialog
+
+    dialog = ImportDialog(UiContext(Services.create(db)), [])
+    qtbot.addWidget(dialog)
+    report = FileReport(path="coach-b.xlsx", status=APPLIED, rows=12)
+    for conflicts, hint in ((1, True), (0, False)):
+        counts = Counts(updated=1, conflicts=conflicts)
+        preview = ImportPreview((report,), (("Team", counts),), counts)
+        text = dialog._summary_text(preview, applied=True)
+        assert ("Open Conflicts" in text) is hint, text
+    assert "1 conflict." in dialog._summary_text(
+        ImportPreview((report,), (), Counts(conflicts=1)), applied=True
+    )

@@ -385,6 +385,8 @@ class ImportDialog(QDialog):
                 f"Applied: {t.created:,} created, {t.updated:,} updated, {t.deleted:,} deleted, "
                 f"{t.conflicts:,} conflict{'' if t.conflicts == 1 else 's'}."
             )
+            if t.conflicts:
+                head += " Open Conflicts (below the teams) to see both versions and keep one."
         elif preview.rejected and not self.skip_invalid.isChecked():
             head = (
                 "Some files have problems (listed below). Nothing will be applied unless you "
