@@ -301,3 +301,24 @@ def test_a_text_longer_than_a_cell_holds_stops_the_export_naming_it(
     assert message.startswith("Teams: the aim statement of “Stroke Unit Carmarthen” is 40,000")
     assert "at most 32,767" in message and "Nothing was written" in message
     assert not target.exists()
+
+
+def test_notes_typed_in_a_column_added_by_hand_are_named_in_a_warning(
+    db: Database, tmp_path: Path
+) -> None:
+    make_team(db)
+    book = full_export(db, tmp_path / "full.xlsx")
+    wb = openpyxl.load_workbook(book)
+    ws = wb["Teams"]
+    ws.cell(1, ws.max_column + 1).value = "Lead's notes"
+    ws.cell(2, ws.max_column).value = "Chase the aim statement"
+    ws.cell(1, ws.max_column + 1).value = "Empty extra"  # nothing in it: no warning
+    wb.save(book)
+
+    result = ImportService(db.unit_of_work, db.path).apply([book])
+
+    (report,) = result.files
+    assert report.status == "unchanged" and not report.problems
+    (warning,) = report.warnings
+    assert warning.startswith('Teams: the column "Lead\'s notes" (')
+    assert "was not imported" in warning

@@ -1174,6 +1174,32 @@ def _note_removed_rows(
         )
 
 
+def _unknown_columns(sheets: _Sheets, skipped: tuple[str, ...], as_exported: set[str]) -> list[str]:
+    """Warnings about columns added in the spreadsheet that hold something: import ignores
+    them, and someone who typed notes there should know they stay in the file only."""
+    warnings = []
+    for spec in all_specs():
+        sheet = spec.sheet
+        if sheet not in sheets.names or sheet in skipped or sheet in as_exported:
+            continue
+        rows = sheets.rows(sheet)
+        if not rows:
+            continue
+        known = set(spec.headers())
+        for at, cell in enumerate(rows[0]):
+            header = to_text(cell).strip()
+            if header in known:
+                continue
+            if not any(at < len(row) and not is_blank(row[at]) for row in rows[1:]):
+                continue
+            named = f"the column {header!r}" if header else "a column without a header"
+            warnings.append(
+                f"{sheet}: {named} ({_col_letter(at)}) is not one QI Desk knows, so what it "
+                "holds was not imported (it stays in the file only)."
+            )
+    return warnings
+
+
 def _edited_records(parsed: ParsedWorkbook) -> set[tuple[str, str]]:
     """(type, uuid) of the rows read as edited in the spreadsheet (their version's author is
     the export id, see :func:`edited_version`)."""
@@ -1638,6 +1664,7 @@ def _read_into(
         parsed.warnings.extend(
             _edited_labels(sheets, parsed.skipped_sheets, as_exported, _edited_records(parsed))
         )
+        parsed.warnings.extend(_unknown_columns(sheets, parsed.skipped_sheets, as_exported))
     if CONFLICTS_SHEET in names:
         parsed.version_parts.append(
             read_conflict_heads(sheets.rows(CONFLICTS_SHEET), file=file, out=out)
