@@ -211,7 +211,6 @@ def test_a_name_corrected_in_its_own_sheet_gives_no_label_warning(
 
 from test_sync_io_support import (  # noqa: E402, F401  (fixtures are found by their name)
     demo_copy_fixture,
-    edited_copy,
     source_fixture,
     team_export_fixture,
 )
@@ -244,11 +243,16 @@ def test_a_spreadsheet_edit_breaking_a_rule_of_the_app_is_refused_at_its_cell(
     """A changed stage, item, month or rater made a second record for one natural key (two
     'mid' self-assessments of one team, two answers to one item, two scores for one month);
     a score off the scale, a cycle ending before it starts, an email without @ went in."""
-    if value is OTHER:
-        current = openpyxl.load_workbook(team_export)[sheet]
-        header = [c.value for c in current[1]]
-        value = OTHER[current.cell(2, header.index(column) + 1).value]
-    book = edited_copy(team_export, tmp_path / "edited.xlsx", sheet, column, value)
+    wb = openpyxl.load_workbook(team_export)
+    ws = wb[sheet]
+    header = [c.value for c in ws[1]]
+    # The first live row (rows are in uuid order, and the export holds tombstones too).
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, len(header)).value is None)
+    assert header[-1] == "deleted_at"
+    cell = ws.cell(row, header.index(column) + 1)
+    cell.value = OTHER[cell.value] if value is OTHER else value
+    book = tmp_path / "edited.xlsx"
+    wb.save(book)
     before = demo_copy.path.read_bytes()
 
     result = ImportService(demo_copy.unit_of_work, demo_copy.path).apply([book])
@@ -256,7 +260,7 @@ def test_a_spreadsheet_edit_breaking_a_rule_of_the_app_is_refused_at_its_cell(
     (report,) = result.files
     assert report.status == "rejected"
     (problem,) = report.problems
-    assert (problem.sheet, problem.row, problem.column) == (sheet, 2, reported)
+    assert (problem.sheet, problem.row, problem.column) == (sheet, row, reported)
     assert words in problem.message
     assert demo_copy.path.read_bytes() == before
 
