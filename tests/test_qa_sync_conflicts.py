@@ -123,9 +123,10 @@ def test_two_fills_of_one_pack_are_a_conflict_a_coach_can_read(
     fields = {f.key: f.values for f in conflict.fields}
     assert fields["respondent"] == ("Aled Jones", "Aled Jones")
     assert fields["assessment_uuid"][0] == "Stroke Unit Carmarthen · Start"
-    assert {v.made_where for v in conflict.versions} == {
-        "a spreadsheet edit (monday.xlsx or thursday.xlsx)"
-    }
+    assert sorted(v.made_where_in_full for v in conflict.versions) == [
+        "a spreadsheet edit (monday.xlsx or thursday.xlsx), imported earlier",
+        "a spreadsheet edit (monday.xlsx or thursday.xlsx), imported last",
+    ]
     assert names["Aled Jones"] not in conflict.summary
 
     # The long title wraps: the page does not grow wider than a 1366-pixel screen allows.
@@ -153,3 +154,39 @@ def test_the_import_dialog_says_where_conflicts_are_chosen(qtbot, db: Database) 
     assert "1 conflict." in dialog._summary_text(
         ImportPreview((report,), (), Counts(conflicts=1)), applied=True
     )
+
+
+def test_a_corrected_pack_sent_again_says_which_fill_was_imported_last(
+    db: Database, tmp_path: Path
+) -> None:
+    """A team sends its pack, then corrects an answer in the same file and sends it again: the
+    two fills are concurrent edits of one export (a conflict, as two copies would be), with
+    the same file, author and time; the versions say which was imported last, and the summary
+    does not claim the shown one was 'changed last'."""
+    import openpyxl
+
+    from test_qa_sync_pack import column_of, export_pack, row_of
+
+    make_team(db)
+    pack = export_pack(db, tmp_path / "pack.xlsx")
+    service = ImportService(db.unit_of_work, db.path)
+    for level in (2, 4):
+        wb = openpyxl.load_workbook(pack)
+        ws = wb["Assessment"]
+        ws.cell(row_of(ws, "MFI"), column_of(ws, "Aled Jones")).value = level
+        wb.save(pack)
+        service.apply([pack])
+
+    (conflict,) = ConflictService(db.unit_of_work).list_conflicts()
+
+    by_score = {
+        f.values[i]: v
+        for f in conflict.fields
+        if f.key == "score"
+        for i, v in enumerate(conflict.versions)
+    }
+    assert by_score["4"].made_where_in_full == "a spreadsheet edit (pack.xlsx), imported last"
+    assert by_score["2"].made_where_in_full == "a spreadsheet edit (pack.xlsx), imported earlier"
+    assert by_score["4"].import_order == "imported last"
+    assert "changed last" not in conflict.summary
+    assert "picked the same way on every computer" in conflict.summary

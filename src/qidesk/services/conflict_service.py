@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from qidesk.services.base import ServiceError, UnitOfWork
 from qidesk.services.record_names import record_noun
 from qidesk.store.base import INSTALLATION_ID
+from qidesk.store.models.history import RecordVersion
 from qidesk.store.models.sync import ConflictHead, ImportLog
 from qidesk.sync import merge
 from qidesk.sync.winner import KnownVersion
@@ -39,12 +40,18 @@ class ConflictVersion:
     #: For "another installation": the latest workbook imported here from it, so people can
     #: tell whose it is (empty when none was).
     exported_in: str = ""
+    #: For edits of one workbook imported more than once: "imported last" or "imported
+    #: earlier" (they share their file, author and time otherwise).
+    import_order: str = ""
 
     @property
     def made_where_in_full(self) -> str:
+        text = self.made_where
         if self.exported_in:
-            return f"{self.made_where[:-1]}, which exported {self.exported_in})"
-        return self.made_where
+            text = f"{text[:-1]}, which exported {self.exported_in})"
+        if self.import_order:
+            text = f"{text}, {self.import_order}"
+        return text
 
 
 @dataclass(frozen=True)
@@ -218,6 +225,23 @@ class _Describer:
             return f"a spreadsheet edit ({named})"
         return f"another installation ({version.updated_by[:8]})"
 
+    @property
+    def exports(self) -> dict[str, list[str]]:
+        """The files imported here, by export id."""
+        return self._exports
+
+    def first_received(self, version: KnownVersion) -> int:
+        """Where ``version`` stands in the order versions reached this database (its first
+        history row); 0 when it has none."""
+        found = self._session.scalar(
+            select(func.min(RecordVersion.id)).where(
+                RecordVersion.record_type == version.record_type,
+                RecordVersion.record_uuid == version.uuid,
+                RecordVersion.vv == version.vv,
+            )
+        )
+        return int(found or 0)
+
     def exported_in(self, version: KnownVersion) -> str:
         """The latest workbook imported here from the installation that made ``version``
         (empty for this computer, spreadsheet edits and installations not imported from)."""
@@ -242,6 +266,19 @@ def _describe(
     fields.append(
         ConflictField("deleted", "Deleted", deleted, len({h.is_deleted for h in heads}) > 1)
     )
+    import_order = [""] * len(heads)
+    # Edits of one workbook imported more than once (a team's corrected pack sent again, or
+    # copies filled apart) share their file, author and time: say which was imported last.
+    by_export: dict[str, list[int]] = {}
+    for index, h in enumerate(heads):
+        if h.updated_by in describer.exports:
+            by_export.setdefault(h.updated_by, []).append(index)
+    for indexes in by_export.values():
+        if len(indexes) > 1:
+            order = {i: describer.first_received(heads[i]) for i in indexes}
+            last = max(indexes, key=lambda i: order[i])
+            for i in indexes:
+                import_order[i] = "imported last" if i == last else "imported earlier"
     versions = tuple(
         ConflictVersion(
             key=h.key,
@@ -251,6 +288,7 @@ def _describe(
             made_where=describer.made_where(h),
             vv=h.vv,
             exported_in=describer.exported_in(h),
+            import_order=import_order[index],
         )
         for index, h in enumerate(heads)
     )
@@ -275,8 +313,14 @@ def _describe(
         what += " (the values are the same; only their histories differ)"
     first = versions[0]
     others = "the others are" if len(heads) > 2 else "the other is"
+    # Versions of one workbook's edits carry the export's time: none was "changed last".
+    which = (
+        "the one changed last"
+        if len({h.updated_at for h in heads}) == len(heads)
+        else "picked the same way on every computer"
+    )
     summary = (
-        f"{what}. QI Desk shows version 1, the one changed last, made on "
+        f"{what}. QI Desk shows version 1, {which}, made on "
         f"{first.made_where_in_full}; {others} kept here until you choose."
     )
     return ConflictSummary(record_type, uuid, title, summary, versions, tuple(fields))

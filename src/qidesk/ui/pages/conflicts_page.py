@@ -39,6 +39,8 @@ def version_heading(index: int, version: ConflictVersion) -> str:
     state = "shown now" if version.shown else "not shown"
     deleted = " · deleted" if version.deleted else ""
     exported = f"\nwhich exported {version.exported_in}" if version.exported_in else ""
+    if version.import_order:
+        exported += f"\n{version.import_order}"
     return (
         f"Version {index + 1} ({state}{deleted})\n{version.made_where}{exported}\n"
         f"{local_time(version.updated_at)}"
