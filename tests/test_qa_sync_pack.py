@@ -408,3 +408,36 @@ def test_a_pack_is_only_written_when_it_can_be_read_back(db: Database, tmp_path:
             tmp_path / "too-wide.xlsx", team_name="Whole ward", stage="start"
         )
     assert not (tmp_path / "too-wide.xlsx").exists()
+
+
+def test_a_pack_with_a_column_deleted_and_saved_by_libreoffice(
+    db: Database, tmp_path: Path
+) -> None:
+    """The same as a person would: delete a member's column, fill, save in LibreOffice Calc."""
+    import shutil
+
+    import pytest
+
+    if shutil.which("soffice") is None and shutil.which("libreoffice") is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    from test_roundtrip_soffice import resave
+
+    names = make_team(db)
+    pack = export_pack(db, tmp_path / "pack.xlsx")
+    wb = openpyxl.load_workbook(pack)
+    ws = wb[FILL_SHEET]
+    ws.protection.sheet = False
+    ws.delete_cols(column_of(ws, "Bethan Evans"))
+    ws.cell(row_of(ws, "DATA"), column_of(ws, "Carys Price")).value = "4 – Can apply it on my own"
+    ws.cell(row_of(ws, "DATA"), column_of(ws, "Comments")).value = "Sêr! ⭐"
+    wb.save(pack)
+    saved = resave(pack, tmp_path / "calc")
+
+    result = ImportService(db.unit_of_work, db.path).apply([saved])
+
+    (report,) = result.files
+    assert result.applied and any("Bethan Evans" in w for w in report.warnings)
+    assert answers(db, names) == {
+        ("Carys Price", "DATA"): (4, ""),
+        ("consensus", "DATA"): (None, "Sêr! ⭐"),
+    }
