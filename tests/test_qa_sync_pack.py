@@ -4,9 +4,11 @@ read as someone else's answers."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import openpyxl
+import pytest
 from sqlalchemy import select
 
 from qidesk.services.export_service import ExportService
@@ -382,8 +384,6 @@ def test_a_pack_merged_with_the_full_export_that_brings_its_team_is_applied(
 def test_a_pack_is_only_written_when_it_can_be_read_back(db: Database, tmp_path: Path) -> None:
     """Import reads 64 columns: a team of 59 or more members got a pack that was refused on
     import ('a cell at BM4, beyond what QI Desk reads'), after the team had filled it in."""
-    import pytest
-
     from qidesk.services.base import ServiceError
 
     with db.unit_of_work() as session:
@@ -410,16 +410,15 @@ def test_a_pack_is_only_written_when_it_can_be_read_back(db: Database, tmp_path:
     assert not (tmp_path / "too-wide.xlsx").exists()
 
 
+@pytest.mark.soffice
+@pytest.mark.skipif(
+    shutil.which("soffice") is None and shutil.which("libreoffice") is None,
+    reason="LibreOffice (soffice) is not installed",
+)
 def test_a_pack_with_a_column_deleted_and_saved_by_libreoffice(
     db: Database, tmp_path: Path
 ) -> None:
     """The same as a person would: delete a member's column, fill, save in LibreOffice Calc."""
-    import shutil
-
-    import pytest
-
-    if shutil.which("soffice") is None and shutil.which("libreoffice") is None:
-        pytest.skip("LibreOffice (soffice) is not installed")
     from test_roundtrip_soffice import resave
 
     names = make_team(db)
