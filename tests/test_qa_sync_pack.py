@@ -440,3 +440,28 @@ def test_a_pack_with_a_column_deleted_and_saved_by_libreoffice(
         ("Carys Price", "DATA"): (4, ""),
         ("consensus", "DATA"): (None, "Sêr! ⭐"),
     }
+
+
+def test_comments_are_read_when_the_consensus_column_was_deleted(
+    db: Database, tmp_path: Path
+) -> None:
+    names = make_team(db)
+    service = ImportService(db.unit_of_work, db.path)
+    first = filled_pack(db, tmp_path, {("Team consensus", "MFI"): 3})
+    assert service.apply([first]).applied
+    pack = export_pack(db, tmp_path / "second.xlsx")
+    wb = openpyxl.load_workbook(pack)
+    ws = wb[FILL_SHEET]
+    ws.protection.sheet = False
+    ws.delete_cols(column_of(ws, "Team consensus"))
+    ws.cell(row_of(ws, "MFI"), column_of(ws, "Comments")).value = "Agreed at huddle"
+    ws.cell(row_of(ws, "AIM"), column_of(ws, "Comments")).value = "New this time"
+    wb.save(pack)
+
+    result = service.apply([pack])
+
+    assert result.applied and any("Team consensus" in w for w in result.files[0].warnings)
+    assert answers(db, names) == {
+        ("consensus", "MFI"): (3, "Agreed at huddle"),  # the level as it was
+        ("consensus", "AIM"): (None, "New this time"),
+    }

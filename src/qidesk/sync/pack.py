@@ -56,6 +56,8 @@ LISTS_SHEET = "Lists"
 PACK_SHEET = "_pack"
 NOT_ANSWERED = "not answered"
 CONSENSUS = "consensus"
+#: A respondent whose column is gone but who is still read (the consensus, for its comments).
+NO_COLUMN = 0
 PACK_SHEETS = (INSTRUCTIONS_SHEET, FILL_SHEET, LISTS_SHEET, META_SHEET, PACK_SHEET, ROWS_SHEET)
 HEADER_ROW = 4
 FIRST_ITEM_ROW = HEADER_ROW + 1
@@ -586,15 +588,20 @@ def read_pack(
             within = comment_col - 1 < len(cells)
             comment = to_text(cells[comment_col - 1]).strip() if within else ""
         for col, respondent in respondents:
-            raw = cells[col - 1] if col - 1 < len(cells) else None
-            name = to_text(header[col - 1]) if col - 1 < len(header) else respondent
-            try:
-                score = parse_answer(raw, low, high)
-            except CellError as exc:
-                out.add(str(exc), FILL_SHEET, row, name or get_column_letter(col))
-                continue
             uuid = response_uuid(a_uuid, respondent, code)
             existing = base.get(uuid)
+            if col == NO_COLUMN:
+                # The consensus column is gone but the comments are there: the level stays.
+                score = existing[1].values.get("score") if existing is not None else None
+                name = respondent
+            else:
+                raw = cells[col - 1] if col - 1 < len(cells) else None
+                name = to_text(header[col - 1]) if col - 1 < len(header) else respondent
+                try:
+                    score = parse_answer(raw, low, high)
+                except CellError as exc:
+                    out.add(str(exc), FILL_SHEET, row, name or get_column_letter(col))
+                    continue
             if existing is None:
                 if score is None and not (respondent == CONSENSUS and comment):
                     continue
@@ -698,6 +705,8 @@ def _locate_columns(
     comments_now = None
     if comment_col is not None:
         comments_now = now_at(comment_col)
+        if comments_now is not None and all(key != CONSENSUS for _, key in located):
+            located.append((NO_COLUMN, CONSENSUS))  # its comments are still read
         if comments_now is None:
             notes.append(
                 f"{FILL_SHEET}: the Comments column is missing (deleted or renamed in the "
