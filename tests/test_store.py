@@ -67,6 +67,51 @@ def test_every_change_bumps_rev_vector_and_history(db: Database) -> None:
         assert '"Renamed 2"' in history[-1].data
 
 
+def _history_data(session, uuid: str) -> list[dict]:
+    from qidesk.store.models.history import version_values
+
+    rows = session.scalars(
+        select(RecordVersion).where(RecordVersion.record_uuid == uuid).order_by(RecordVersion.id)
+    ).all()
+    return [version_values(r.data) for r in rows]
+
+
+def test_history_holds_references_set_through_relationships(db: Database) -> None:
+    """A record linked through a relationship (not its ``*_uuid`` column) is stored in history
+    as the database holds it: the flush fills the column only after the hook ran."""
+    from qidesk.store.models import Coach, Member
+
+    with db.unit_of_work() as session:
+        cohort, other = Cohort(name="Cohort A"), Cohort(name="Cohort B")
+        coach = Coach(name="Huw Phillips")
+        team = Team(name="Ward 7", cohort=cohort, coach=coach)
+        member = Member(name="Ann Jones", team=team)
+        other.teams.append(Team(name="Ward 9"))  # linked from the parent's side
+        session.add_all([cohort, other, coach, team, member])
+    with db.unit_of_work() as session:
+        stored = session.scalars(select(Team).order_by(Team.name)).all()
+        for t in stored:
+            live = {"cohort_uuid": t.cohort_uuid, "coach_uuid": t.coach_uuid}
+            first = _history_data(session, t.uuid)[0]
+            assert {k: first[k] for k in live} == live
+        assert _history_data(session, member.uuid)[0]["team_uuid"] == team.uuid
+        # Moving a team by its relationship: the new version names the new cohort.
+        moved = session.get(Team, team.uuid)
+        moved.cohort = session.get(Cohort, other.uuid)
+        moved.coach = None
+    with db.unit_of_work() as session:
+        moved = session.get(Team, team.uuid)
+        assert moved.cohort_uuid == other.uuid and moved.coach_uuid is None
+        last = _history_data(session, team.uuid)[-1]
+        assert (last["cohort_uuid"], last["coach_uuid"]) == (other.uuid, None)
+        # A column set directly wins over a relationship merely loaded before.
+        assert moved.cohort is not None  # loads the relationship
+        moved.cohort_uuid = cohort.uuid
+    with db.unit_of_work() as session:
+        assert session.get(Team, team.uuid).cohort_uuid == cohort.uuid
+        assert _history_data(session, team.uuid)[-1]["cohort_uuid"] == cohort.uuid
+
+
 def test_unchanged_assignment_does_not_bump(db: Database) -> None:
     uuid = _add_cohort(db, "Same")
     with db.unit_of_work() as session:

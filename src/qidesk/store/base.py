@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Integer, MetaData, String, Text, event, inspect
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.orm import MANYTOONE, DeclarativeBase, Mapped, Session, mapped_column
 
 from qidesk.core.version_vector import VersionVector
 
@@ -92,6 +92,29 @@ def record_values(obj: SyncMixin) -> dict[str, Any]:
     return values
 
 
+def _sync_references(obj: SyncMixin) -> None:
+    """Copy into ``obj``'s reference columns the records its many-to-one relationships were set
+    to in this unit of work, as the flush is about to do, so that its history version names them
+    too (``Team(cohort=c)`` leaves ``cohort_uuid`` empty until the flush). A column set directly
+    stays as it is unless the relationship itself changed."""
+    state = inspect(obj)
+    mapper = state.mapper
+    for relation in mapper.relationships:
+        if relation.direction is not MANYTOONE:
+            continue
+        added = state.attrs[relation.key].history.added
+        if not added:
+            continue
+        target = added[0]
+        for local, remote in relation.local_remote_pairs:
+            value = None
+            if target is not None:
+                value = getattr(target, inspect(type(target)).get_property_by_column(remote).key)
+                if value is None:
+                    continue  # a new target without its key yet: the flush fills the column
+            setattr(obj, mapper.get_property_by_column(local).key, value)
+
+
 def _record_history(session: Session, obj: SyncMixin) -> None:
     from qidesk.store.models.history import RecordVersion
 
@@ -128,11 +151,12 @@ def _bump_sync_fields(session: Session, _flush_context: Any, _instances: Any) ->
             raise RuntimeError("session has no installation id; use Database.session()")
         return
     now = utcnow()
-    for obj in list(session.new):
-        if not isinstance(obj, SyncMixin):
-            continue
+    created = [o for o in session.new if isinstance(o, SyncMixin)]
+    for obj in created:
         if not obj.uuid:
             obj.uuid = new_uuid()
+    for obj in created:
+        _sync_references(obj)
         obj.rev = 1
         obj.vv = str(VersionVector.parse(obj.vv or "").incremented(installation_id))
         obj.updated_at = now
@@ -143,6 +167,7 @@ def _bump_sync_fields(session: Session, _flush_context: Any, _instances: Any) ->
             obj, include_collections=False
         ):
             continue
+        _sync_references(obj)
         obj.rev = (obj.rev or 0) + 1
         obj.vv = str(VersionVector.parse(obj.vv or "").incremented(installation_id))
         obj.updated_at = now
