@@ -465,3 +465,23 @@ def test_comments_are_read_when_the_consensus_column_was_deleted(
         ("consensus", "MFI"): (3, "Agreed at huddle"),  # the level as it was
         ("consensus", "AIM"): (None, "New this time"),
     }
+
+
+def test_a_renamed_member_column_is_refused_with_the_name_to_give_back(
+    db: Database, tmp_path: Path
+) -> None:
+    make_team(db)
+    pack = export_pack(db, tmp_path / "pack.xlsx")
+    wb = openpyxl.load_workbook(pack)
+    ws = wb[FILL_SHEET]
+    ws.protection.sheet = False
+    col = column_of(ws, "Aled Jones")
+    ws.cell(4, col).value = "Aled J."
+    ws.cell(row_of(ws, "MFI"), col).value = 3
+    wb.save(pack)
+
+    result = ImportService(db.unit_of_work, db.path).apply([pack])
+
+    (problem,) = result.files[0].problems
+    assert "'Aled J.'" in problem.message
+    assert "If it is the column of 'Aled Jones', give it back the header" in problem.message

@@ -566,6 +566,9 @@ def read_pack(
         return []
     fill = workbook.get_sheet_by_name(FILL_SHEET).to_python(skip_empty_area=False)
     header = fill[HEADER_ROW - 1] if len(fill) >= HEADER_ROW else []
+    exported_columns = [(written_headers.get(pos, key), key) for pos, key in respondents]
+    if comment_col is not None:
+        exported_columns.append((written_headers.get(comment_col, "Comments"), "comments"))
     layout_found = _locate_columns(
         header, respondents, comment_col, written_headers, out=out, notes=notes
     )
@@ -573,12 +576,16 @@ def read_pack(
         return []
     respondents, comment_col = layout_found
     item_rows = _locate_items(fill, header, items, out=out, notes=notes)
+    found_keys = {key for col, key in respondents if col != NO_COLUMN}
+    if comment_col is not None:
+        found_keys.add("comments")
     _refuse_unknown_columns(
         fill,
         header,
         known={col for col, _ in respondents} | ({comment_col} if comment_col else set()),
         rows=[row for row, _ in item_rows],
         out=out,
+        missing=tuple(name for name, key in exported_columns if key not in found_keys),
     )
     versions: list[IncomingVersion] = [base[a_uuid][1]]
     for row, code in item_rows:
@@ -765,6 +772,7 @@ def _refuse_unknown_columns(
     known: set[int],
     rows: list[int],
     out: Any,
+    missing: tuple[str, ...] = (),
 ) -> None:
     """A column added in the spreadsheet that holds answers cannot be read as anyone's: say so,
     rather than drop those answers without a word."""
@@ -780,7 +788,13 @@ def _refuse_unknown_columns(
         out.add(
             f"{named} holds answers but was not in the pack as exported, so they cannot be "
             "recorded for anyone. Add the person to the team in QI Desk and export a new pack, "
-            "or move the answers into the right person's column",
+            "or move the answers into the right person's column"
+            + (
+                f". If it is the column of {' or '.join(repr(m) for m in missing)}, give it "
+                "back the header it was exported with"
+                if missing
+                else ""
+            ),
             FILL_SHEET,
             HEADER_ROW,
             get_column_letter(col),
