@@ -25,6 +25,10 @@ class DatabaseFull(StoreError):
     """The disk holding the database (or its journal) is full."""
 
 
+class TextTooLong(StoreError):
+    """A text longer than one field keeps (what a spreadsheet cell holds); nothing saved."""
+
+
 def from_sqlite_error(message: str, path: object) -> StoreError | None:
     """A user-facing error for an SQLite failure met while writing ``path`` (its message as
     the driver gives it), or None when it is not one a user can act on. The transaction it
