@@ -152,7 +152,7 @@ def test_import_log_reads_a_flat_summary_too(pair) -> None:
             summary={"created": 2, "conflicts": 1, "by_type": {"Team": {"created": 2}}},
         )
     (entry,) = ImportLogService(b.unit_of_work).list_imports()
-    assert entry.summary_text == "2 created, 1 conflicts"
+    assert entry.summary_text == "2 created, 1 conflict"
     assert entry.by_type == {"Team": {"created": 2}}
 
 

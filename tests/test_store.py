@@ -274,3 +274,20 @@ def test_installation_id_is_created_once_and_kept(db_path: Path) -> None:
     with Database.open(db_path) as second:
         assert second.installation_id == ident
     assert is_uuid_text(ident)
+
+
+def test_text_longer_than_a_cell_is_refused_and_nothing_saved(db: Database) -> None:
+    """A field the export could not write (over 32,767 characters) is not saved at all."""
+    from qidesk.services.cohort_service import CohortService
+    from qidesk.store.errors import TextTooLong
+
+    uuid = _add_cohort(db)
+    cohorts = CohortService(db.unit_of_work)
+    with pytest.raises(TextTooLong, match=r"notes is 40,000 characters long.*nothing was saved"):
+        cohorts.update(uuid, notes="x" * 40_000)
+    with pytest.raises(TextTooLong):
+        cohorts.create(name="y" * 32_768)
+    cohorts.update(uuid, notes="x" * 32_767)
+    with db.unit_of_work() as session:
+        assert len(session.get(Cohort, uuid).notes) == 32_767
+        assert session.scalar(select(func.count()).select_from(Cohort)) == 1

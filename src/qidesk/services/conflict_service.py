@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -11,7 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from qidesk.services.base import ServiceError, UnitOfWork
+from qidesk.services.record_names import record_noun
 from qidesk.store.base import INSTALLATION_ID
+from qidesk.store.models.history import RecordVersion
 from qidesk.store.models.sync import ConflictHead, ImportLog
 from qidesk.sync import merge
 from qidesk.sync.winner import KnownVersion
@@ -34,6 +37,21 @@ class ConflictVersion:
     #: installation (1a2b3c4d)".
     made_where: str
     vv: str
+    #: For "another installation": the latest workbook imported here from it, so people can
+    #: tell whose it is (empty when none was).
+    exported_in: str = ""
+    #: For edits of one workbook imported more than once: "imported last" or "imported
+    #: earlier" (they share their file, author and time otherwise).
+    import_order: str = ""
+
+    @property
+    def made_where_in_full(self) -> str:
+        text = self.made_where
+        if self.exported_in:
+            text = f"{text[:-1]}, which exported {self.exported_in})"
+        if self.import_order:
+            text = f"{text}, {self.import_order}"
+        return text
 
 
 @dataclass(frozen=True)
@@ -92,12 +110,24 @@ class _Describer:
         self._session = session
         self._labels: dict[tuple[str, str], str] = {}
         self.installation_id = str(session.info.get(INSTALLATION_ID) or "")
-        self._exports = {
-            export_id: file_name
-            for export_id, file_name in session.execute(
-                select(ImportLog.export_id, ImportLog.file_name)
+        #: Every file imported here with each export id (copies of one workbook share it).
+        self._exports: dict[str, list[str]] = {}
+        #: The latest workbook imported here from each other installation.
+        self._installation_files: dict[str, str] = {}
+        for export_id, file_name, summary in session.execute(
+            select(ImportLog.export_id, ImportLog.file_name, ImportLog.summary).order_by(
+                ImportLog.imported_at, ImportLog.id
             )
-        }
+        ):
+            names = self._exports.setdefault(export_id, [])
+            if file_name not in names:
+                names.append(file_name)
+            try:
+                written_by = json.loads(summary).get("installation_id")
+            except (ValueError, AttributeError):
+                continue
+            if written_by:
+                self._installation_files[str(written_by)] = file_name
 
     def reference(self, table_name: str, uuid: str) -> str:
         key = (table_name, uuid)
@@ -118,9 +148,62 @@ class _Describer:
             self._labels[key] = label
         return self._labels[key]
 
+    def respondent(self, value: str) -> str:
+        """A self-assessment answer's respondent: the member's name, or the team consensus."""
+        from qidesk.store.models.assessment import CONSENSUS_RESPONDENT
+        from qidesk.store.models.foundation import Member
+
+        if value == CONSENSUS_RESPONDENT:
+            return "Team consensus"
+        key = ("respondent", value)
+        if key not in self._labels:
+            member = self._session.get(Member, value)
+            self._labels[key] = value[:8] if member is None else member.name
+        return self._labels[key]
+
+    def assessment(self, uuid: str) -> str:
+        """A self-assessment by its team and stage ("Pharmacy Glanaman · Midpoint")."""
+        from qidesk.core.assessment_stats import STAGE_LABELS
+        from qidesk.store.models.assessment import Assessment
+        from qidesk.store.models.foundation import Team
+
+        key = ("assessment", uuid)
+        if key not in self._labels:
+            found = self._session.get(Assessment, uuid)
+            if found is None:
+                self._labels[key] = uuid[:8]
+            else:
+                team = self._session.get(Team, found.team_uuid)
+                stage = STAGE_LABELS.get(found.stage, found.stage)
+                self._labels[key] = f"{team.name} · {stage}" if team is not None else stage
+        return self._labels[key]
+
+    def item_title(self, assessment_uuid: str, code: str) -> str:
+        """The wording of the item ``code`` in the template of the assessment (the code if
+        it cannot be found)."""
+        from qidesk.store.models.assessment import Assessment, TemplateItem
+
+        key = ("item", f"{assessment_uuid}/{code}")
+        if key not in self._labels:
+            found = self._session.get(Assessment, assessment_uuid)
+            wording = None
+            if found is not None:
+                wording = self._session.scalar(
+                    select(TemplateItem.title).where(
+                        TemplateItem.template_uuid == found.template_uuid,
+                        TemplateItem.code == code,
+                    )
+                )
+            self._labels[key] = wording or code
+        return self._labels[key]
+
     def value(self, column: merge.ColumnSpec, value: Any) -> str:
         if value is None or value == "":
             return "—"
+        if column.key == "respondent":
+            return self.respondent(str(value))
+        if column.references == "assessment":
+            return self.assessment(str(value))
         if column.references:
             return self.reference(column.references, str(value))
         if column.kind == "bool":
@@ -135,8 +218,36 @@ class _Describer:
         if version.updated_by == self.installation_id:
             return "this computer"
         if version.updated_by in self._exports:
-            return f"a spreadsheet edit ({self._exports[version.updated_by]})"
+            # Copies of one workbook (one export id) edited differently: nothing kept says which
+            # copy a version came from, so every file imported with that id is named.
+            files = self._exports[version.updated_by]
+            named = files[0] if len(files) == 1 else " or ".join((", ".join(files[:-1]), files[-1]))
+            return f"a spreadsheet edit ({named})"
         return f"another installation ({version.updated_by[:8]})"
+
+    @property
+    def exports(self) -> dict[str, list[str]]:
+        """The files imported here, by export id."""
+        return self._exports
+
+    def first_received(self, version: KnownVersion) -> int:
+        """Where ``version`` stands in the order versions reached this database (its first
+        history row); 0 when it has none."""
+        found = self._session.scalar(
+            select(func.min(RecordVersion.id)).where(
+                RecordVersion.record_type == version.record_type,
+                RecordVersion.record_uuid == version.uuid,
+                RecordVersion.vv == version.vv,
+            )
+        )
+        return int(found or 0)
+
+    def exported_in(self, version: KnownVersion) -> str:
+        """The latest workbook imported here from the installation that made ``version``
+        (empty for this computer, spreadsheet edits and installations not imported from)."""
+        if version.updated_by == self.installation_id or version.updated_by in self._exports:
+            return ""
+        return self._installation_files.get(version.updated_by, "")
 
 
 def _describe(
@@ -155,6 +266,19 @@ def _describe(
     fields.append(
         ConflictField("deleted", "Deleted", deleted, len({h.is_deleted for h in heads}) > 1)
     )
+    import_order = [""] * len(heads)
+    # Edits of one workbook imported more than once (a team's corrected pack sent again, or
+    # copies filled apart) share their file, author and time: say which was imported last.
+    by_export: dict[str, list[int]] = {}
+    for index, h in enumerate(heads):
+        if h.updated_by in describer.exports:
+            by_export.setdefault(h.updated_by, []).append(index)
+    for indexes in by_export.values():
+        if len(indexes) > 1:
+            order = {i: describer.first_received(heads[i]) for i in indexes}
+            last = max(indexes, key=lambda i: order[i])
+            for i in indexes:
+                import_order[i] = "imported last" if i == last else "imported earlier"
     versions = tuple(
         ConflictVersion(
             key=h.key,
@@ -163,13 +287,21 @@ def _describe(
             updated_at=h.updated_at,
             made_where=describer.made_where(h),
             vv=h.vv,
+            exported_in=describer.exported_in(h),
+            import_order=import_order[index],
         )
         for index, h in enumerate(heads)
     )
     shown_values = heads[0].canon if not heads[0].is_deleted else heads[-1].canon
     title = _title_of(shown_values, record_type, uuid)
+    if record_type == "AssessmentResponse":
+        # "MFI" alone does not say whose answer, nor for which team: name them.
+        assessment = str(shown_values.get("assessment_uuid") or "")
+        item = describer.item_title(assessment, title)
+        who = describer.respondent(str(shown_values.get("respondent") or ""))
+        title = f"{item} · {who} · {describer.assessment(assessment)}"
     differing = [f.label.lower() for f in fields if f.differs and f.key != "deleted"]
-    kind = record_type.lower()
+    kind = record_noun(record_type)
     if any(h.is_deleted for h in heads) and not all(h.is_deleted for h in heads):
         what = f"This {kind} was deleted in one place and changed in another"
     else:
@@ -181,9 +313,15 @@ def _describe(
         what += " (the values are the same; only their histories differ)"
     first = versions[0]
     others = "the others are" if len(heads) > 2 else "the other is"
+    # Versions of one workbook's edits carry the export's time: none was "changed last".
+    which = (
+        "the one changed last"
+        if len({h.updated_at for h in heads}) == len(heads)
+        else "picked the same way on every computer"
+    )
     summary = (
-        f"{what}. QI Desk shows version 1, the one changed last, made on "
-        f"{first.made_where}; {others} kept here until you choose."
+        f"{what}. QI Desk shows version 1, {which}, made on "
+        f"{first.made_where_in_full}; {others} kept here until you choose."
     )
     return ConflictSummary(record_type, uuid, title, summary, versions, tuple(fields))
 

@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from qidesk.core.assessment_stats import STAGE_LABELS
+from qidesk.core.progress_scale import RATER_LABELS
 from qidesk.services.base import NotFound, ServiceError, UnitOfWork
 from qidesk.store.base import Base, SyncMixin, utcnow
 
@@ -146,6 +148,17 @@ def restore_with_children(session: Session, obj: SyncMixin) -> None:
         record.deleted_at = None
 
 
+def record_title(obj: Any) -> str:
+    """A record as a coach names it: its name or title, or for a record without one, what it
+    is ("Coach's score for Aug 2026", "Midpoint self-assessment")."""
+    if obj.record_type == "ProgressScore" and obj.month is not None:
+        rater = RATER_LABELS.get(obj.rater, str(obj.rater))
+        return f"{rater}'s score for {obj.month:%b %Y}"
+    if obj.record_type == "Assessment":
+        return f"{STAGE_LABELS.get(obj.stage, str(obj.stage))} self-assessment"
+    return _title(obj)
+
+
 def _title(obj: Any) -> str:
     for attr in ("name", "title", "objective"):
         value = getattr(obj, attr, None)
@@ -162,7 +175,7 @@ def _context(obj: SyncMixin, session: Session) -> str:
         parents = _parents(current, session)
         current = parents[0] if parents else None
         if current is not None:
-            chain.append(_title(current))
+            chain.append(record_title(current))
         seen += 1
     return " › ".join(reversed(chain))
 
@@ -209,7 +222,7 @@ class DeletedService:
                 DeletedRecord(
                     record_type=row.record_type,
                     uuid=row.uuid,
-                    title=_title(row),
+                    title=record_title(row),
                     context=_context(row, session),
                     deleted_at=row.deleted_at,  # type: ignore[arg-type]
                     with_count=sum(_kinds_of(counts, row).values()),

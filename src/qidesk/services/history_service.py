@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from qidesk.services.base import NotFound, ServiceError, UnitOfWork
-from qidesk.services.deleted_service import restore_with_children
+from qidesk.services.deleted_service import record_title, restore_with_children
 from qidesk.services.reference_service import (
     COACH_ROLE_LABELS,
     COHORT_STATUS_LABELS,
@@ -129,6 +129,8 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _label_of(obj: Any, spec: RecordTypeSpec) -> str:
+    if spec.record_type in ("ProgressScore", "Assessment"):  # no name: say what it is
+        return record_title(obj)
     for attr in (spec.label_attr, "name", "title"):
         value = getattr(obj, attr, None)
         if value not in (None, ""):

@@ -51,7 +51,11 @@ class ImportEntry:
 
     @property
     def summary_text(self) -> str:
-        parts = [f"{self.totals.get(k, 0):,} {k}" for k in COUNT_KEYS if self.totals.get(k)]
+        parts = [
+            f"{n:,} {'conflict' if k == 'conflicts' and n == 1 else k}"
+            for k in COUNT_KEYS
+            if (n := self.totals.get(k, 0))
+        ]
         text = ", ".join(parts) if parts else "nothing"
         if self.files_in_merge > 1:
             text += f" (merged with {self.files_in_merge - 1} other file"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,8 @@ from qidesk.services.base import ServiceError, UnitOfWork
 from qidesk.store.base import APPLYING_RECEIVED_VERSIONS
 from qidesk.sync.parallel_read import ReadJob, read_workbooks
 from qidesk.sync.received import ReceivedSheets
-from qidesk.sync.validate import Problem, check_ranges, check_references
+from qidesk.sync.record_types import KIND_PACK, META_SHEET
+from qidesk.sync.validate import Problem, check_edited_rows, check_ranges, check_references
 from qidesk.sync.workbook_reader import ParsedWorkbook, ReadCancelled
 
 log = logging.getLogger(__name__)
@@ -247,10 +249,29 @@ class ImportService:
     def _validate(self, session: Any, prepared: _Prepared) -> dict[str, list[Problem]]:
         """Problems per file, references checked across the files that are still valid."""
         problems = {str(p.path): self._problems_of(prepared, p) for p in prepared.parsed}
+        packs = [p for p in prepared.parsed if p.meta.kind == KIND_PACK]
+        if packs:
+            teams_in_files = {
+                uuid
+                for p in prepared.parsed
+                if p.meta.kind != KIND_PACK and not problems[str(p.path)]
+                for record_type, uuid in p.record_keys()
+                if record_type == "Team"
+            }
+            for parsed in packs:
+                if not problems[str(parsed.path)]:
+                    problems[str(parsed.path)] = check_pack_against_database(
+                        session, parsed, teams_in_files
+                    )
+        edit_authors = {p.display_name: p.meta.export_id for p in prepared.parsed}
         while True:
             valid = [p for p in prepared.parsed if not problems[str(p.path)]]
             pool = [item for p in valid for item in p.version_items()]
-            found = check_references(session, pool) + check_ranges(session, pool)
+            found = (
+                check_references(session, pool)
+                + check_ranges(session, pool)
+                + check_edited_rows(pool, edit_authors)
+            )
             if not found:
                 return problems
             by_file: dict[str, list[Problem]] = {}
@@ -474,6 +495,8 @@ class ImportService:
                 "edited_rows": parsed.edited_rows,
                 "kind": parsed.meta.kind,
                 "files_in_merge": len(to_apply),
+                # Which installation wrote the file: names "another installation" for people.
+                "installation_id": parsed.meta.installation_id,
             }
             merge.log_import(
                 session,
@@ -483,6 +506,93 @@ class ImportService:
                 summary=summary,
                 import_id=import_id,
             )
+
+
+def check_pack_against_database(
+    session: Any, parsed: ParsedWorkbook, teams_in_files: AbstractSet[str] = frozenset()
+) -> list[Problem]:
+    """What a filled pack meets in this database: a pack for a team this database never had,
+    nor any workbook merged with it (``teams_in_files``), is refused in one sentence (rather
+    than as dangling references); answers for a team, a stage's
+    assessment, a member or an item deleted since the pack was exported are recorded (nothing
+    is lost), but they would not show, so the file's warnings say where they went."""
+    from qidesk.store.models.assessment import (
+        CONSENSUS_RESPONDENT,
+        Assessment,
+        TemplateItem,
+        assessment_uuid,
+    )
+    from qidesk.store.models.foundation import Member, Team
+
+    facts = parsed.meta.extra
+    team_uuid, stage = facts.get("team_uuid", ""), facts.get("stage", "")
+    team_name = facts.get("team_name") or team_uuid
+    team = session.get(Team, team_uuid)
+    if team is None and team_uuid in teams_in_files:
+        return []  # the team arrives with a workbook merged alongside
+    if team is None:
+        return [
+            Problem(
+                parsed.display_name,
+                f"this pack is for the team {team_name!r}, which is not in this database: the "
+                "pack was exported from another QI Desk database. Import it into that one, or "
+                "import a full export that holds the team first",
+                META_SHEET,
+            )
+        ]
+    edited = [
+        v
+        for v in parsed.versions
+        if v.record_type == "AssessmentResponse" and v.updated_by == parsed.meta.export_id
+    ]
+    answered = [v for v in edited if v.deleted_at is None and v.values.get("score") is not None]
+    if not answered and not any(v.values.get("comment") for v in edited):
+        return []
+    assessment = session.get(Assessment, assessment_uuid(team_uuid, stage))
+    restore = "restore it from Recently deleted to see them"
+    if team.deleted_at is not None:
+        parsed.warnings.append(
+            f"The team “{team.name}” was deleted in QI Desk after this pack was exported: its "
+            f"answers are recorded with the team, hidden while it is deleted ({restore})."
+        )
+        return []
+    if assessment is not None and assessment.deleted_at is not None:
+        parsed.warnings.append(
+            f"The {stage} self-assessment of “{team.name}” was deleted in QI Desk after this "
+            f"pack was exported: its answers are recorded with it, hidden while it is deleted "
+            f"({restore})."
+        )
+        return []
+    member_uuids = {v.values.get("respondent") for v in answered} - {CONSENSUS_RESPONDENT}
+    gone = sorted(
+        m.name
+        for m in session.query(Member).filter(Member.uuid.in_(member_uuids))
+        if m.deleted_at is not None
+    )
+    if gone:
+        parsed.warnings.append(
+            f"The answers of {', '.join(gone)} (deleted from the team since the pack was "
+            "exported) are recorded, hidden while deleted (restore from Recently deleted to see "
+            "them)."
+        )
+    if assessment is not None:
+        live_codes = set(
+            session.query(TemplateItem.code).filter(
+                TemplateItem.template_uuid == assessment.template_uuid,
+                TemplateItem.deleted_at.is_(None),
+            )
+        )
+        live = {row[0] for row in live_codes}
+        dropped = sorted({str(v.values.get("item_code")) for v in answered} - live)
+        if dropped:
+            several = len(dropped) > 1
+            parsed.warnings.append(
+                f"The item{'s' if several else ''} {', '.join(dropped)} "
+                f"{'are' if several else 'is'} no longer in the assessment's template: the "
+                f"answers given for {'them' if several else 'it'} are recorded (nothing is "
+                "lost) but not shown or counted."
+            )
+    return []
 
 
 def _import_id(parsed: list[ParsedWorkbook]) -> str:

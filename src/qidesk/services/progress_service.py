@@ -81,15 +81,28 @@ class ProgressService:
         return tuple(sorted(infos, key=lambda s: (s.month, order.get(s.rater, 9))))
 
     def set_score(
-        self, team_uuid: str, month: date, rater: str, score: float, note: str = ""
+        self,
+        team_uuid: str,
+        month: date,
+        rater: str,
+        score: float,
+        note: str = "",
+        *,
+        today: date | None = None,
     ) -> ProgressScoreInfo:
-        """Record (or change) the score of ``month`` from ``rater``; a deleted one comes back."""
+        """Record (or change) the score of ``month`` from ``rater``; a deleted one comes back.
+        A month after ``today``'s (default: the computer's date) is refused: it has not begun,
+        and its score would show as the team's latest."""
         if rater not in RATERS:
             raise ServiceError("A progress score is rated by the team or by the coach.")
         problem = score_problem(score)
         if problem:
             raise ServiceError(problem)
         month = month_start(month)
+        if month > month_start(today or date.today()):
+            raise ServiceError(
+                f"{month:%B %Y} has not begun yet: score a month once it has started."
+            )
         uuid = progress_uuid(team_uuid, month, rater)
         with self._uow() as session:
             get_live(session, Team, team_uuid)

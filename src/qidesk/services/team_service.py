@@ -61,6 +61,8 @@ class NavigatorCohort:
     status: str
     start_date: date | None
     teams: tuple[TeamSummary, ...]
+    #: All the cohort's teams (``teams`` holds only those a filter matched).
+    team_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -201,13 +203,19 @@ class TeamService:
             cohorts, key=lambda c: (c.start_date or date.min, c.name), reverse=True
         ):
             cohort_teams = by_cohort.get(cohort.uuid, [])
+            total = len(cohort_teams)
             if needle and needle not in cohort.name.lower():
                 cohort_teams = [t for t in cohort_teams if matches(t, needle)]
                 if not cohort_teams:
                     continue
             result.append(
                 NavigatorCohort(
-                    cohort.uuid, cohort.name, cohort.status, cohort.start_date, tuple(cohort_teams)
+                    cohort.uuid,
+                    cohort.name,
+                    cohort.status,
+                    cohort.start_date,
+                    tuple(cohort_teams),
+                    total,
                 )
             )
         return result

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qidesk.resources import resource_path
@@ -86,18 +86,21 @@ def default_template_definition() -> TemplateDefinition:
 
 
 def template_in_use(session: Session, uuid: str) -> bool:
-    """True when any live response was given on an assessment using this template version."""
-    count = session.scalar(
-        select(func.count())
-        .select_from(AssessmentResponse)
+    """True when any live response was given on an assessment using this template version.
+
+    Stops at the first such response: counting them all took 0.2 s on a lead's database of
+    125,000 answers, and the self-assessment tab asks several times per team."""
+    first = session.scalar(
+        select(AssessmentResponse.uuid)
         .join(Assessment, Assessment.uuid == AssessmentResponse.assessment_uuid)
         .where(
             Assessment.template_uuid == uuid,
             AssessmentResponse.deleted_at.is_(None),
             Assessment.deleted_at.is_(None),
         )
+        .limit(1)
     )
-    return bool(count)
+    return first is not None
 
 
 def _live_items(session: Session, uuid: str) -> list[TemplateItem]:

@@ -11,6 +11,7 @@ from sqlalchemy import DateTime, Integer, MetaData, String, Text, event, inspect
 from sqlalchemy.orm import MANYTOONE, DeclarativeBase, Mapped, Session, mapped_column
 
 from qidesk.core.version_vector import VersionVector
+from qidesk.store.errors import TextTooLong
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -28,6 +29,9 @@ SYNC_COLUMNS = ("uuid", "rev", "vv", "updated_at", "updated_by", "deleted_at")
 APPLYING_RECEIVED_VERSIONS = "qidesk_applying_received_versions"
 #: Session.info key holding this database's installation id (set by the session factory).
 INSTALLATION_ID = "qidesk_installation_id"
+#: Longest text one field keeps: what a spreadsheet cell holds, so every record can be exported
+#: (and imported again) whole.
+MAX_FIELD_TEXT = 32767
 
 
 def utcnow() -> datetime:
@@ -115,6 +119,19 @@ def _sync_references(obj: SyncMixin) -> None:
             setattr(obj, mapper.get_property_by_column(local).key, value)
 
 
+def _check_text_lengths(obj: SyncMixin) -> None:
+    """StoreError when one of ``obj``'s texts is longer than a spreadsheet cell holds: saved,
+    it would make every export holding the record refuse to write."""
+    for attr in inspect(type(obj)).column_attrs:
+        value = getattr(obj, attr.key)
+        if type(value) is str and len(value) > MAX_FIELD_TEXT:
+            raise TextTooLong(
+                f"The {attr.key.replace('_', ' ')} is {len(value):,} characters long; QI Desk "
+                f"keeps at most {MAX_FIELD_TEXT:,} in one field, as much as a spreadsheet cell "
+                "holds, so that it can be exported. Shorten it (nothing was saved)."
+            )
+
+
 def _record_history(session: Session, obj: SyncMixin) -> None:
     from qidesk.store.models.history import RecordVersion
 
@@ -156,6 +173,7 @@ def _bump_sync_fields(session: Session, _flush_context: Any, _instances: Any) ->
         if not obj.uuid:
             obj.uuid = new_uuid()
     for obj in created:
+        _check_text_lengths(obj)
         _sync_references(obj)
         obj.rev = 1
         obj.vv = str(VersionVector.parse(obj.vv or "").incremented(installation_id))
@@ -167,6 +185,7 @@ def _bump_sync_fields(session: Session, _flush_context: Any, _instances: Any) ->
             obj, include_collections=False
         ):
             continue
+        _check_text_lengths(obj)
         _sync_references(obj)
         obj.rev = (obj.rev or 0) + 1
         obj.vv = str(VersionVector.parse(obj.vv or "").incremented(installation_id))

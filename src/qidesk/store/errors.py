@@ -25,6 +25,10 @@ class DatabaseFull(StoreError):
     """The disk holding the database (or its journal) is full."""
 
 
+class TextTooLong(StoreError):
+    """A text longer than one field keeps (what a spreadsheet cell holds); nothing saved."""
+
+
 def restore_advice(path: object) -> str:
     """What to do about a damaged database: where its backups are, newest first named."""
     from pathlib import Path

@@ -42,7 +42,13 @@ from qidesk.sync.record_types import (
     spec_for,
 )
 from qidesk.sync.versions import CellRef, IncomingVersion
-from qidesk.sync.workbook_writer import ExportMeta, ExportRow, save_atomically
+from qidesk.sync.workbook_reader import MAX_COLUMNS
+from qidesk.sync.workbook_writer import (
+    ExportMeta,
+    ExportRow,
+    check_text_lengths,
+    save_atomically,
+)
 
 FILL_SHEET = "Assessment"
 INSTRUCTIONS_SHEET = "Instructions"
@@ -50,6 +56,9 @@ LISTS_SHEET = "Lists"
 PACK_SHEET = "_pack"
 NOT_ANSWERED = "not answered"
 CONSENSUS = "consensus"
+#: A respondent whose column is gone but who is still read (the consensus, for its comments).
+NO_COLUMN = 0
+PACK_SHEETS = (INSTRUCTIONS_SHEET, FILL_SHEET, LISTS_SHEET, META_SHEET, PACK_SHEET, ROWS_SHEET)
 HEADER_ROW = 4
 FIRST_ITEM_ROW = HEADER_ROW + 1
 #: Fixed columns before the respondents: code, item, what it means, levels.
@@ -182,6 +191,13 @@ def collect_pack(session: Session, team_uuid: str, stage: str) -> PackData:
         if (m.active and m.deleted_at is None) or m.uuid in answered
     ]
     respondents.append(PackRespondent(CONSENSUS_RESPONDENT, "Team consensus"))
+    if FIXED_COLUMNS + len(respondents) + 1 > MAX_COLUMNS:
+        # Import reads at most MAX_COLUMNS columns: a wider pack could never come back.
+        most = MAX_COLUMNS - FIXED_COLUMNS - 2
+        raise PackError(
+            f"{team.name} has {len(respondents) - 1} members taking part; a pack has room for "
+            f"{most}. Mark the members who no longer take part as inactive, then export again."
+        )
     cohort = session.get(Cohort, team.cohort_uuid)
     return PackData(
         team_uuid=team.uuid,
@@ -295,6 +311,11 @@ def _fill_sheet(wb: Workbook, pack: PackData) -> list[tuple[str, int, str]]:
             ws.cell(HEADER_ROW, col).comment = Comment(respondent.role, "QI Desk")
     comment_col = FIXED_COLUMNS + len(pack.respondents) + 1
     layout.append(("comment", comment_col, CONSENSUS))
+    # Each answer column's header as written: import finds the columns by it, so a column
+    # moved, deleted or added in the spreadsheet is never read as someone else's answers.
+    layout.extend(
+        ("header", col, headers[col - 1]) for col in range(FIXED_COLUMNS + 1, comment_col + 1)
+    )
     ws.row_dimensions[HEADER_ROW].height = 32
     validation = DataValidation(
         type="list",
@@ -432,6 +453,7 @@ def build_pack(pack: PackData, meta: ExportMeta) -> Workbook:
 
 
 def write_pack(target: Path, pack: PackData, meta: ExportMeta) -> None:
+    check_text_lengths(spec_for("AssessmentResponse"), (row for _, row in pack.responses.values()))
     wb = build_pack(pack, meta)
     save_atomically(lambda p: wb.save(p), target)
 
@@ -461,14 +483,44 @@ def parse_answer(value: Any, low: int, high: int) -> int | None:
     raise CellError(f"expected a level from {low} to {high} (or “{NOT_ANSWERED}”), found {text!r}")
 
 
-def read_pack(workbook: Any, meta: Any, *, file: str, out: Any) -> list[IncomingVersion]:
-    """The versions a filled pack carries (problems go to ``out``)."""
+def read_pack(
+    workbook: Any, meta: Any, *, file: str, out: Any, warnings: list[str] | None = None
+) -> list[IncomingVersion]:
+    """The versions a filled pack carries (problems go to ``out``, notes the user should read
+    to ``warnings``).
+
+    Answer columns are found by the header the pack was written with and item rows by their
+    code, so columns or rows moved in the spreadsheet are read as what they are. A person's
+    column or an item's row that is missing is not read (what the database holds for it stays
+    as it is, with a warning); a column the pack did not have, holding answers, is refused."""
+    notes = warnings if warnings is not None else []
     from qidesk.sync.workbook_reader import edited_version
 
     names = list(workbook.sheet_names)
     for required in (FILL_SHEET, PACK_SHEET, ROWS_SHEET):
         if required not in names:
-            out.add(f"the sheet {required!r} is missing: this pack was changed too much", required)
+            known = (
+                INSTRUCTIONS_SHEET,
+                FILL_SHEET,
+                LISTS_SHEET,
+                META_SHEET,
+                PACK_SHEET,
+                ROWS_SHEET,
+            )
+            unknown = [n for n in names if n not in known]
+            if required == FILL_SHEET and unknown:
+                others = ", ".join(repr(n) for n in unknown)
+                out.add(
+                    f"the sheet {required!r} is missing: was it renamed? This pack has "
+                    f"{'sheets' if len(unknown) > 1 else 'a sheet'} QI Desk does not know "
+                    f"({others}); give the sheet its name {required!r} back and import again",
+                    required,
+                )
+            else:
+                out.add(
+                    f"the sheet {required!r} is missing: this pack was changed too much",
+                    required,
+                )
             return []
     facts = meta.extra
     try:
@@ -481,16 +533,23 @@ def read_pack(workbook: Any, meta: Any, *, file: str, out: Any) -> list[Incoming
     respondents: list[tuple[int, str]] = []
     items: list[tuple[int, str]] = []
     comment_col = None
+    written_headers: dict[int, str] = {}
     for entry in layout[1:]:
         if len(entry) < 3 or is_blank(entry[0]):
             continue
-        kind, position, key = to_text(entry[0]), int(float(entry[1])), to_text(entry[2])
+        try:
+            kind, position, key = to_text(entry[0]), int(float(entry[1])), to_text(entry[2])
+        except (TypeError, ValueError):
+            out.add("the pack's layout cannot be read: this pack was changed too much", PACK_SHEET)
+            return []
         if kind == "respondent":
             respondents.append((position, key))
         elif kind == "item":
             items.append((position, key))
         elif kind == "comment":
             comment_col = position
+        elif kind == "header":
+            written_headers[position] = key.strip()
     base: dict[str, tuple[str, IncomingVersion, str]] = {}
     rows = workbook.get_sheet_by_name(ROWS_SHEET).to_python(skip_empty_area=False)
     for row_no, entry in enumerate(rows[1:], start=2):
@@ -507,30 +566,49 @@ def read_pack(workbook: Any, meta: Any, *, file: str, out: Any) -> list[Incoming
         return []
     fill = workbook.get_sheet_by_name(FILL_SHEET).to_python(skip_empty_area=False)
     header = fill[HEADER_ROW - 1] if len(fill) >= HEADER_ROW else []
+    exported_columns = [(written_headers.get(pos, key), key) for pos, key in respondents]
+    if comment_col is not None:
+        exported_columns.append((written_headers.get(comment_col, "Comments"), "comments"))
+    layout_found = _locate_columns(
+        header, respondents, comment_col, written_headers, out=out, notes=notes
+    )
+    if layout_found is None:
+        return []
+    respondents, comment_col = layout_found
+    item_rows = _locate_items(fill, header, items, out=out, notes=notes)
+    found_keys = {key for col, key in respondents if col != NO_COLUMN}
+    if comment_col is not None:
+        found_keys.add("comments")
+    _refuse_unknown_columns(
+        fill,
+        header,
+        known={col for col, _ in respondents} | ({comment_col} if comment_col else set()),
+        rows=[row for row, _ in item_rows],
+        out=out,
+        missing=tuple(name for name, key in exported_columns if key not in found_keys),
+    )
     versions: list[IncomingVersion] = [base[a_uuid][1]]
-    for row, code in items:
-        cells = fill[row - 1] if row - 1 < len(fill) else []
-        if len(cells) < 1 or to_text(cells[0]).strip() != code:
-            out.add(
-                f"expected the item {code!r} in this row: rows were moved or deleted",
-                FILL_SHEET,
-                row,
-                "Code",
-            )
-            continue
-        comment = ""
-        if comment_col is not None and comment_col - 1 < len(cells):
-            comment = to_text(cells[comment_col - 1]).strip()
+    for row, code in item_rows:
+        cells = fill[row - 1]
+        comment: str | None = None  # None: the comments column is not in the sheet
+        if comment_col is not None:
+            within = comment_col - 1 < len(cells)
+            comment = to_text(cells[comment_col - 1]).strip() if within else ""
         for col, respondent in respondents:
-            raw = cells[col - 1] if col - 1 < len(cells) else None
-            name = to_text(header[col - 1]) if col - 1 < len(header) else respondent
-            try:
-                score = parse_answer(raw, low, high)
-            except CellError as exc:
-                out.add(str(exc), FILL_SHEET, row, name or get_column_letter(col))
-                continue
             uuid = response_uuid(a_uuid, respondent, code)
             existing = base.get(uuid)
+            if col == NO_COLUMN:
+                # The consensus column is gone but the comments are there: the level stays.
+                score = existing[1].values.get("score") if existing is not None else None
+                name = respondent
+            else:
+                raw = cells[col - 1] if col - 1 < len(cells) else None
+                name = to_text(header[col - 1]) if col - 1 < len(header) else respondent
+                try:
+                    score = parse_answer(raw, low, high)
+                except CellError as exc:
+                    out.add(str(exc), FILL_SHEET, row, name or get_column_letter(col))
+                    continue
             if existing is None:
                 if score is None and not (respondent == CONSENSUS and comment):
                     continue
@@ -539,7 +617,7 @@ def read_pack(workbook: Any, meta: Any, *, file: str, out: Any) -> list[Incoming
                     "respondent": respondent,
                     "item_code": code,
                     "score": score,
-                    "comment": comment if respondent == CONSENSUS else "",
+                    "comment": (comment or "") if respondent == CONSENSUS else "",
                 }
                 vv_base, deleted_at = "", None
                 old_hash = ""
@@ -547,7 +625,7 @@ def read_pack(workbook: Any, meta: Any, *, file: str, out: Any) -> list[Incoming
                 _, old, old_hash = existing
                 values = dict(old.values)
                 values["score"] = score
-                if respondent == CONSENSUS:
+                if respondent == CONSENSUS and comment is not None:
                     values["comment"] = comment
                 vv_base = old.vv
                 deleted_at = old.deleted_at
@@ -573,6 +651,154 @@ def read_pack(workbook: Any, meta: Any, *, file: str, out: Any) -> list[Incoming
                 )
             )
     return versions
+
+
+def _header_texts(header: list[Any]) -> list[str]:
+    return [to_text(cell).strip() for cell in header]
+
+
+def _locate_columns(
+    header: list[Any],
+    respondents: list[tuple[int, str]],
+    comment_col: int | None,
+    written: dict[int, str],
+    *,
+    out: Any,
+    notes: list[str],
+) -> tuple[list[tuple[int, str]], int | None] | None:
+    """Where each respondent's column and the comments column are now, found by the header
+    the pack was written with (a pack written before headers were recorded: where they were
+    written, provided the consensus and comments columns are still in place). A column that
+    is gone is left out, with a note; None when the columns cannot be told apart."""
+    texts = _header_texts(header)
+
+    def now_at(position: int) -> int | None:
+        name = written.get(position, "")
+        if position - 1 < len(texts) and texts[position - 1] == name:
+            return position
+        found = [i + 1 for i, text in enumerate(texts) if text == name and i >= FIXED_COLUMNS]
+        return found[0] if len(found) == 1 else None
+
+    if not written:
+        # A pack written before headers were recorded: check the columns did not move.
+        expected = {col: "Team consensus" for col, key in respondents if key == CONSENSUS}
+        if comment_col is not None:
+            expected[comment_col] = "Comments"
+        for col, name in sorted(expected.items()):
+            text = texts[col - 1] if col - 1 < len(texts) else ""
+            if text != name:
+                out.add(
+                    f"expected the column {name!r} here, found {text!r}: columns were added, "
+                    "deleted or moved, so the answers cannot be told apart. Put the columns "
+                    "back as they were, or export a new pack",
+                    FILL_SHEET,
+                    HEADER_ROW,
+                    get_column_letter(col),
+                )
+                return None
+        return respondents, comment_col
+    located: list[tuple[int, str]] = []
+    for position, key in respondents:
+        now = now_at(position)
+        name = written.get(position, key)
+        if now is None:
+            notes.append(
+                f"{FILL_SHEET}: the column of {name} is missing (deleted or renamed in the "
+                "spreadsheet?): their answers were not read, and what QI Desk holds for them "
+                "stays as it is."
+            )
+        else:
+            located.append((now, key))
+    comments_now = None
+    if comment_col is not None:
+        comments_now = now_at(comment_col)
+        if comments_now is not None and all(key != CONSENSUS for _, key in located):
+            located.append((NO_COLUMN, CONSENSUS))  # its comments are still read
+        if comments_now is None:
+            notes.append(
+                f"{FILL_SHEET}: the Comments column is missing (deleted or renamed in the "
+                "spreadsheet?): no comment was read, and the comments QI Desk holds stay as "
+                "they are."
+            )
+    return located, comments_now
+
+
+def _locate_items(
+    fill: list[list[Any]],
+    header: list[Any],
+    items: list[tuple[int, str]],
+    *,
+    out: Any,
+    notes: list[str],
+) -> list[tuple[int, str]]:
+    """Each item's row, found by its code (rows sorted or moved are read as what they are);
+    an item whose row is gone is left out, with a note."""
+    texts = _header_texts(header)
+    code_col = texts.index("Code") if "Code" in texts else 0
+    rows_of: dict[str, list[int]] = {}
+    for row_no, cells in enumerate(fill[HEADER_ROW:], start=HEADER_ROW + 1):
+        if code_col < len(cells) and not is_blank(cells[code_col]):
+            rows_of.setdefault(to_text(cells[code_col]).strip(), []).append(row_no)
+    found: list[tuple[int, str]] = []
+    missing: list[str] = []
+    for _row, code in items:
+        rows = rows_of.get(code, [])
+        if len(rows) == 1:
+            found.append((rows[0], code))
+        elif not rows:
+            missing.append(code)
+        else:
+            out.add(
+                f"the item {code!r} appears in rows {', '.join(map(str, rows))}: keep one row "
+                "per item",
+                FILL_SHEET,
+                rows[1],
+                "Code",
+            )
+    if missing:
+        notes.append(
+            f"{FILL_SHEET}: no row for the item{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(missing)} (deleted in the spreadsheet?): "
+            f"{'their' if len(missing) > 1 else 'its'} answers were not read, and what QI Desk "
+            "holds for them stays as it is."
+        )
+    return found
+
+
+def _refuse_unknown_columns(
+    fill: list[list[Any]],
+    header: list[Any],
+    *,
+    known: set[int],
+    rows: list[int],
+    out: Any,
+    missing: tuple[str, ...] = (),
+) -> None:
+    """A column added in the spreadsheet that holds answers cannot be read as anyone's: say so,
+    rather than drop those answers without a word."""
+    texts = _header_texts(header)
+    width = max((len(fill[row - 1]) for row in rows), default=0)
+    for col in range(FIXED_COLUMNS + 1, width + 1):
+        if col in known:
+            continue
+        if all(col - 1 >= len(fill[row - 1]) or is_blank(fill[row - 1][col - 1]) for row in rows):
+            continue
+        name = texts[col - 1] if col - 1 < len(texts) else ""
+        named = f"the column {name!r}" if name else "a column without a header"
+        out.add(
+            f"{named} holds answers but was not in the pack as exported, so they cannot be "
+            "recorded for anyone. Add the person to the team in QI Desk and export a new pack, "
+            "or move the answers into the right person's column"
+            + (
+                f". If it is the column of {' or '.join(repr(m) for m in missing)}, give it "
+                "back the header it was exported with"
+                if missing
+                else ""
+            ),
+            FILL_SHEET,
+            HEADER_ROW,
+            get_column_letter(col),
+        )
 
 
 def _base_version(entry: list[Any], file: str, row_no: int, out: Any) -> IncomingVersion | None:

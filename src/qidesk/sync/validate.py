@@ -259,3 +259,113 @@ def check_ranges(
                 )
             )
     return problems
+
+
+# ---- rows edited in the spreadsheet -------------------------------------------------------------
+
+#: Record types identified by some of their values (their uuid is derived from them, so that
+#: two installations creating "the same" record make one): the message when one is changed.
+_IDENTIFIED_BY = {
+    "Assessment": "a self-assessment is identified by its team and stage",
+    "AssessmentResponse": "an answer is identified by its self-assessment, respondent and item",
+    "ProgressScore": "a progress score is identified by its team, month and rater",
+}
+
+
+def _changed_identity(record_type: str, uuid: str, values: dict[str, Any]) -> str | None:
+    """The column most likely changed when ``values`` no longer give the record's ``uuid``
+    (None when they do, or a value is missing: the cell checks report that)."""
+    from qidesk.core.progress_scale import progress_uuid
+    from qidesk.store.models.assessment import STAGES, assessment_uuid, response_uuid
+    from qidesk.store.models.pdsa import PROGRESS_RATERS
+
+    try:
+        if record_type == "Assessment":
+            team, stage = values["team_uuid"], values["stage"]
+            if assessment_uuid(team, stage) == uuid:
+                return None
+            return "stage" if any(assessment_uuid(team, s) == uuid for s in STAGES) else "team_uuid"
+        if record_type == "AssessmentResponse":
+            keys = (values["assessment_uuid"], values["respondent"], values["item_code"])
+            return None if response_uuid(*keys) == uuid else "item_code"
+        if record_type == "ProgressScore":
+            team, month, rater = values["team_uuid"], values["month"], values["rater"]
+            if progress_uuid(team, month, rater) == uuid:
+                return None
+            others = (r for r in PROGRESS_RATERS if r != rater)
+            return (
+                "rater" if any(progress_uuid(team, month, r) == uuid for r in others) else "month"
+            )
+    except (KeyError, TypeError, AttributeError, ValueError):
+        return None
+    return None
+
+
+def _edited_rows(
+    items: list[IncomingVersion | VersionColumns], edit_authors: dict[str, str]
+) -> Iterator[tuple[str, str, dict[str, Any], str, str, int | None]]:
+    """(record type, uuid, values, file, sheet, row) of each live version made by an edit in
+    the spreadsheet: its author is the export id of the file it was read from."""
+    for item in items:
+        if isinstance(item, VersionColumns):
+            author = edit_authors.get(item.file)
+            if author is None or author not in item.updated_by:
+                continue
+            for index, by in enumerate(item.updated_by):
+                if by != author or item.deleted_at[index] is not None:
+                    continue
+                values = {key: item.values[k][index] for k, key in enumerate(item.keys)}
+                yield (
+                    item.record_type,
+                    item.uuids[index],
+                    values,
+                    item.file,
+                    item.sheet,
+                    item.rows[index],
+                )
+        else:
+            source = item.source
+            if source is None or item.deleted_at is not None:
+                continue
+            if edit_authors.get(source.file) != item.updated_by:
+                continue
+            yield (item.record_type, item.uuid, item.values, source.file, source.sheet, source.row)
+
+
+def check_edited_rows(versions: Versions, edit_authors: dict[str, str]) -> list[Problem]:
+    """The rules QI Desk's own editors keep, for rows edited in a spreadsheet (rows a QI Desk
+    wrote were checked when they were made): values that identify a record are not changed
+    (a self-assessment's team and stage, an answer's assessment, respondent and item, a
+    progress score's team, month and rater); a progress score lies on its scale; a PDSA
+    cycle keeps its rules (end not before start, …); a member's email looks like one.
+
+    ``edit_authors`` maps each file (as named in the versions' sources) to its export id, the
+    author of the versions its spreadsheet edits made."""
+    from qidesk.core.pdsa_rules import check_cycle
+    from qidesk.core.progress_scale import score_problem
+
+    problems: list[Problem] = []
+    for record_type, uuid, values, file, sheet, row in _edited_rows(list(versions), edit_authors):
+        found: list[tuple[str, str]] = []  # (column, message)
+        if record_type in _IDENTIFIED_BY:
+            column = _changed_identity(record_type, uuid, values)
+            if column is not None:
+                found.append(
+                    (
+                        column,
+                        f"{_IDENTIFIED_BY[record_type]}, which cannot be changed in the "
+                        "spreadsheet: put back the value it was exported with",
+                    )
+                )
+        if record_type == "ProgressScore" and values.get("score") is not None:
+            message = score_problem(float(values["score"]))
+            if message:
+                found.append(("score", message))
+        elif record_type == "PdsaCycle":
+            found.extend((rule.field, rule.message) for rule in check_cycle(values))
+        elif record_type == "Member":
+            email = values.get("email") or ""
+            if email and ("@" not in email or " " in email.strip()):
+                found.append(("email", f"“{email}” does not look like an email address"))
+        problems.extend(Problem(file, message, sheet, row, column) for column, message in found)
+    return problems

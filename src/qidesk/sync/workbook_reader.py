@@ -397,8 +397,10 @@ def scan_sheet_xml(
         row, col = _cell_at(data, match.start())
         column = data_columns(col) if col else None
         out.add(
-            "this cell holds a formula; QI Desk workbooks never contain formulas. Replace it "
-            "with its value (copy, paste values) and import again",
+            "this cell holds a formula; QI Desk workbooks never contain formulas. Text that "
+            "starts with =, + or - becomes a formula when typed: type an apostrophe before it "
+            "('=…) to keep it as text. Otherwise replace the formula with its value (copy, "
+            "paste values only) and import again",
             sheet,
             row,
             column or col,
@@ -1118,6 +1120,8 @@ def read_data_sheet(
             uuid: str | None = first
         else:
             uuid = _check_uuid(first, seen, sheet, offset, out)
+            if uuid is None and is_blank(first):
+                continue  # a row added in the spreadsheet: one message says it all
         values = _convert_row(spec, row, index, sheet, offset, out, plan)
         version = _fast_version_fields(row, version_cols, vectors) or _version_fields(
             row, index, sheet, offset, out
@@ -1148,6 +1152,134 @@ def read_data_sheet(
             )
         )
     return versions, edited
+
+
+def _note_removed_rows(
+    sheet: str, hashes: dict[tuple[str, str], str], rows: list[list[Any]], warnings: list[str]
+) -> None:
+    """Warn about rows exported in ``sheet`` (listed in ``_rows``) whose uuid is no longer in
+    it: removing a row does not delete its record, and the user should know that."""
+    header = [to_text(h).strip() for h in rows[0]] if rows else []
+    if "uuid" not in header:
+        return  # reported as a missing column
+    at = header.index("uuid")
+    present = {to_text(row[at]).strip().lower() for row in rows[1:] if at < len(row)}
+    removed = sum(1 for s, uuid in hashes if s == sheet and uuid not in present)
+    if removed:
+        count = "1 row" if removed == 1 else f"{removed:,} rows"
+        warnings.append(
+            f"{sheet}: {count} exported in this workbook {'is' if removed == 1 else 'are'} no "
+            "longer in the sheet. Removing a row does not delete its record in QI Desk (nothing "
+            "is lost): to delete one, fill in its deleted_at, or delete it in QI Desk."
+        )
+
+
+def _unknown_columns(sheets: _Sheets, skipped: tuple[str, ...], as_exported: set[str]) -> list[str]:
+    """Warnings about columns added in the spreadsheet that hold something: import ignores
+    them, and someone who typed notes there should know they stay in the file only."""
+    warnings = []
+    for spec in all_specs():
+        sheet = spec.sheet
+        if sheet not in sheets.names or sheet in skipped or sheet in as_exported:
+            continue
+        rows = sheets.rows(sheet)
+        if not rows:
+            continue
+        known = set(spec.headers())
+        for at, cell in enumerate(rows[0]):
+            header = to_text(cell).strip()
+            if header in known:
+                continue
+            if not any(at < len(row) and not is_blank(row[at]) for row in rows[1:]):
+                continue
+            named = f"the column {header!r}" if header else "a column without a header"
+            warnings.append(
+                f"{sheet}: {named} ({_col_letter(at)}) is not one QI Desk knows, so what it "
+                "holds was not imported (it stays in the file only)."
+            )
+    return warnings
+
+
+def _edited_records(parsed: ParsedWorkbook) -> set[tuple[str, str]]:
+    """(type, uuid) of the rows read as edited in the spreadsheet (their version's author is
+    the export id, see :func:`edited_version`)."""
+    export_id = parsed.meta.export_id
+    out: set[tuple[str, str]] = set()
+    for part in parsed.version_parts:
+        if isinstance(part, VersionColumns):
+            out.update(
+                (part.record_type, uuid)
+                for uuid, by in zip(part.uuids, part.updated_by, strict=True)
+                if by == export_id
+            )
+        else:
+            out.update((v.record_type, v.uuid) for v in part if v.updated_by == export_id)
+    return out
+
+
+def _edited_labels(
+    sheets: _Sheets,
+    skipped: tuple[str, ...],
+    as_exported: set[str],
+    edited: set[tuple[str, str]],
+) -> list[str]:
+    """Warnings about label columns edited in the spreadsheet (``team_name`` beside
+    ``team_uuid``, …): import ignores labels, so a name corrected there alone would be dropped
+    without a word. A label is compared with the name of the record it refers to in this
+    workbook when that record's row was not edited (its name is then the exported one, which
+    the label was written from); only sheets not as exported are looked at."""
+    names_by_type: dict[str, dict[str, str]] = {}
+
+    def names_of(record_type: str) -> dict[str, str]:
+        if record_type not in names_by_type:
+            spec = spec_for(record_type)
+            found: dict[str, str] = {}
+            rows = sheets.rows(spec.sheet) if spec.sheet in sheets.names else []
+            header = [to_text(h).strip() for h in rows[0]] if rows else []
+            if "uuid" in header and spec.label_attr in header:
+                at_uuid, at_name = header.index("uuid"), header.index(spec.label_attr)
+                for row in rows[1:]:
+                    if max(at_uuid, at_name) < len(row) and not is_blank(row[at_uuid]):
+                        uuid = to_text(row[at_uuid]).strip().lower()
+                        if (record_type, uuid) not in edited:
+                            found[uuid] = to_text(row[at_name]).strip()
+            names_by_type[record_type] = found
+        return names_by_type[record_type]
+
+    warnings = []
+    for spec in all_specs():
+        sheet = spec.sheet
+        if sheet not in sheets.names or sheet in skipped or sheet in as_exported:
+            continue
+        labelled = [c for c in spec.columns if c.label_key and c.ref_type]
+        if not labelled:
+            continue
+        rows = sheets.rows(sheet)
+        header = [to_text(h).strip() for h in rows[0]] if rows else []
+        for col in labelled:
+            if col.key not in header or col.label_key not in header:
+                continue
+            at_ref, at_label = header.index(col.key), header.index(col.label_key)
+            names = names_of(col.ref_type)
+            changed: list[tuple[int, str]] = []
+            for row_no, row in enumerate(rows[1:], start=2):
+                if max(at_ref, at_label) >= len(row) or is_blank(row[at_label]):
+                    continue
+                name = names.get(to_text(row[at_ref]).strip().lower())
+                label = to_text(row[at_label]).strip()
+                if name is not None and name != label:
+                    changed.append((row_no, label))
+            if changed:
+                referred = spec_for(col.ref_type)
+                row_no, label = changed[0]
+                more = f" and {len(changed) - 1:,} more" if len(changed) > 1 else ""
+                warnings.append(
+                    f"{sheet}: {col.label_key} was changed in row {row_no} ({label!r}){more}. "
+                    f"That column only shows the {referred.label_attr} from the "
+                    f"{referred.sheet} sheet and is not imported: to change the "
+                    f"{referred.label_attr}, edit it in the {referred.sheet} sheet."
+                )
+    return warnings
 
 
 def read_conflict_heads(
@@ -1467,7 +1599,9 @@ def _read_into(
     if meta.kind == KIND_PACK:
         from qidesk.sync.pack import read_pack
 
-        parsed.versions = read_pack(sheets.workbook, meta, file=file, out=out)
+        parsed.versions = read_pack(
+            sheets.workbook, meta, file=file, out=out, warnings=parsed.warnings
+        )
         return
     exported_digests = _exported_digests(meta)
     as_exported = _sheets_as_exported(meta, digests)
@@ -1481,8 +1615,18 @@ def _read_into(
         return
     required = set(CORE_SHEETS) | set(meta.sheets)
     known_sheets = {s.sheet for s in all_specs()}
+    unknown = [n for n in names if n not in known_sheets and not n.startswith("_")]
     for sheet in sorted(required - set(names)):
-        out.add(f"the sheet {sheet!r} is missing (it was exported; was it deleted?)", sheet)
+        if unknown:
+            others = ", ".join(repr(n) for n in unknown)
+            out.add(
+                f"the sheet {sheet!r} is missing (it was exported): was it renamed? This "
+                f"workbook has {'sheets' if len(unknown) > 1 else 'a sheet'} QI Desk does not "
+                f"know ({others}); give the sheet its name {sheet!r} back and import again",
+                sheet,
+            )
+        else:
+            out.add(f"the sheet {sheet!r} is missing (it was exported; was it deleted?)", sheet)
     for sheet in sorted(set(meta.sheets) - known_sheets):
         out.add(
             f"the sheet {sheet!r} holds a record type this QI Desk does not know; install a newer "
@@ -1514,6 +1658,13 @@ def _read_into(
         parsed.read_sheets.append((digest, spec.record_type, uuids))
         parsed.version_parts.append(versions)
         parsed.edited_rows += edited
+        if hashes and spec.sheet not in as_exported:
+            _note_removed_rows(spec.sheet, hashes, sheets.rows(spec.sheet), parsed.warnings)
+    if not out.problems:
+        parsed.warnings.extend(
+            _edited_labels(sheets, parsed.skipped_sheets, as_exported, _edited_records(parsed))
+        )
+        parsed.warnings.extend(_unknown_columns(sheets, parsed.skipped_sheets, as_exported))
     if CONFLICTS_SHEET in names:
         parsed.version_parts.append(
             read_conflict_heads(sheets.rows(CONFLICTS_SHEET), file=file, out=out)

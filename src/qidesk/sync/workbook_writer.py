@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qidesk.store.base import json_value
-from qidesk.sync.cells import escape_xml_text, needs_text_guard, row_hash
+from qidesk.sync.cells import MAX_CELL_TEXT, escape_xml_text, needs_text_guard, row_hash
 from qidesk.sync.record_types import (
     CONFLICTS_HEADERS,
     CONFLICTS_SHEET,
@@ -645,8 +645,30 @@ def _set_mode(temp: Path, target: Path) -> None:
         os.chmod(temp, mode)
 
 
+def check_text_lengths(spec: RecordTypeSpec, rows: Iterable[ExportRow]) -> None:
+    """ExportError naming the first record with a text longer than a spreadsheet cell holds
+    (32,767 characters): such a cell is cut short by Excel, and refused by the reader, so the
+    whole workbook could not be imported anywhere. Nothing is written then."""
+    keys = [c.key for c in spec.columns if c.kind == TEXT]
+    if not keys:
+        return
+    for row in rows:
+        for key in keys:
+            value = row.values.get(key)
+            if type(value) is str and len(value) > MAX_CELL_TEXT:
+                name = row.values.get(spec.label_attr) or row.uuid
+                raise ExportError(
+                    f"{spec.sheet}: the {key.replace('_', ' ')} of “{name}” is "
+                    f"{len(value):,} characters long; a spreadsheet cell holds at most "
+                    f"{MAX_CELL_TEXT:,}. Shorten it in QI Desk and export again. Nothing was "
+                    "written."
+                )
+
+
 def write_export(target: Path, data: ExportData, meta: ExportMeta) -> None:
     """Write ``data`` as a full-export workbook at ``target`` (atomically)."""
     if not Path(target).parent.is_dir():
         raise ExportError(f"The folder {Path(target).parent} does not exist.")
+    for spec, rows in data.tables:
+        check_text_lengths(spec, rows)
     save_atomically(lambda p: write_workbook(p, data, meta), target)

@@ -68,12 +68,14 @@ HELP_TEXT = """
 <h3>QI Desk shortcuts</h3>
 <table cellspacing="4">
 <tr><td><b>Ctrl+F</b></td><td>Filter teams by name, service or coach</td></tr>
-<tr><td><b>Ctrl+N</b></td><td>New: a team on a cohort page, a member on a team page,
-a coach on the coaches page</td></tr>
+<tr><td><b>Ctrl+N</b></td><td>New: a team on a cohort page, a member on a team page
+(a cycle on its PDSA tab), a coach on the coaches page</td></tr>
 <tr><td><b>Ctrl+Shift+N</b></td><td>New cohort</td></tr>
 <tr><td><b>Ctrl+P</b></td><td>Team report (PDF) of the selected team</td></tr>
 <tr><td><b>Delete</b></td><td>Delete what is selected (asks first; undo from Recently
 deleted)</td></tr>
+<tr><td><b>Ctrl+Z</b></td><td>Undo the deletion just made</td></tr>
+<tr><td><b>Ctrl+I</b> / <b>Ctrl+E</b></td><td>Import / export workbooks</td></tr>
 <tr><td><b>Ctrl+O</b></td><td>Open another database</td></tr>
 <tr><td><b>F1</b></td><td>This help</td></tr>
 </table>
@@ -226,8 +228,11 @@ class MainWindow(QMainWindow):
     def _team_page(self) -> TeamPage:
         from qidesk.ui.pages.team_page import TeamPage
 
+        created = "team" not in self._pages
         page = self._page("team", lambda: TeamPage(self.context))
         assert isinstance(page, TeamPage)
+        if created:  # Ctrl+N makes what the open tab holds: its name follows the tab
+            page.tabs.currentChanged.connect(lambda _index: self._update_new_action())
         return page
 
     def _make_coaches_page(self, context: UiContext) -> QWidget:
@@ -332,6 +337,13 @@ class MainWindow(QMainWindow):
 
         edit_menu = bar.addMenu("&Edit")
         self._menus["Edit"] = edit_menu
+        # The status bar's Undo button, from the keyboard (a text field keeps its own Ctrl+Z).
+        self.undo_action = self._action(
+            "&Undo delete", self.undo_delete, QKeySequence.StandardKey.Undo
+        )
+        self.undo_action.setEnabled(False)
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addSeparator()
         self.new_action = self._action("&New", self.new_item, "Ctrl+N")
         self.delete_action = self._action(
             "&Delete…", self.delete_item, QKeySequence.StandardKey.Delete
@@ -389,7 +401,8 @@ class MainWindow(QMainWindow):
     def _update_new_action(self) -> None:
         """Ctrl+N makes what the page holds; pages that hold nothing to make hide it."""
         page = self.stack.currentWidget()
-        label = getattr(page, "NEW_LABEL", None)
+        new_label = getattr(page, "new_label", None)
+        label = new_label() if callable(new_label) else getattr(page, "NEW_LABEL", None)
         can = bool(label) and callable(getattr(page, "new_item", None))
         self.new_action.setText(label or "New…")
         self.new_action.setVisible(can)
@@ -418,6 +431,16 @@ class MainWindow(QMainWindow):
         return save_team_report(self, self.context.services, team_uuid)
 
     def delete_item(self) -> None:
+        """Delete: what has the focus. In the navigator, the team or cohort selected there
+        (not what the page's open tab holds, a PDSA cycle say); elsewhere the page decides."""
+        current = self.navigator.current()
+        if self.navigator.tree.hasFocus() and current is not None:
+            if current.kind == "team" and "team" in self._pages:
+                self._team_page().delete_team()
+                return
+            if current.kind == "cohort" and "cohort" in self._pages:
+                self._cohort_page().delete_cohort()
+                return
         delete = getattr(self.stack.currentWidget(), "delete_item", None)
         if callable(delete):
             delete()
@@ -480,12 +503,17 @@ class MainWindow(QMainWindow):
         self._undo = (record_type, uuid)
         self.undo_label.setText(f"Deleted the {record_noun(record_type)} “{title}”.")
         self.undo_button.show()
+        self.undo_button.setToolTip("Bring it back (Ctrl+Z)")
+        self.undo_action.setText(f"&Undo delete of “{title}”")
+        self.undo_action.setEnabled(True)
         self._undo_timer.start()
 
     def _forget_undo(self) -> None:
         self._undo = None
         self.undo_label.setText("")
         self.undo_button.hide()
+        self.undo_action.setText("&Undo delete")
+        self.undo_action.setEnabled(False)
 
     def undo_delete(self) -> None:
         """Restore what was just deleted (the same as restoring it from Recently deleted)."""
@@ -496,7 +524,13 @@ class MainWindow(QMainWindow):
         restore = self.context.services.deleted.restore
         if self.context.attempt(self, lambda: restore(record_type, uuid)):
             self.context.notify_saved(structure=True)
+            if record_type in ("Cohort", "Team"):
+                # Show what came back (the window had moved away from it).
+                self.select(Selection(record_type.lower(), uuid))
             self._refresh_current_page()
+            # The Undo button just hid: the focus goes back to the navigator, not to
+            # whatever control came next.
+            self.navigator.tree.setFocus()
 
     def _refresh_current_page(self) -> None:
         page = self.stack.currentWidget()

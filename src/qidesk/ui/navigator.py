@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QPainter, QPalette, QStandardItem, QStandardItemModel
+from PySide6.QtGui import (
+    QAction,
+    QFont,
+    QKeySequence,
+    QPainter,
+    QPalette,
+    QStandardItem,
+    QStandardItemModel,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -138,6 +146,11 @@ class Navigator(QWidget):
         self._filter_timer.setInterval(120)
         self._filter_timer.timeout.connect(self.reload)
         self.filter_edit.textChanged.connect(lambda _text: self._filter_timer.start())
+        clear = QAction("Clear the filter", self.filter_edit)
+        clear.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        clear.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        clear.triggered.connect(self.filter_edit.clear)
+        self.filter_edit.addAction(clear)
         layout.addWidget(self.filter_edit)
 
         self.model = QStandardItemModel(self)
@@ -150,7 +163,9 @@ class Navigator(QWidget):
         self.tree.setUniformRowHeights(False)
         self.tree.setIndentation(14)
         self.tree.setAccessibleName("Cohorts and teams")
-        self.tree.selectionModel().currentChanged.connect(self._tree_current_changed)
+        # Selection, not the current index, opens a page: an item view given the focus by Tab
+        # makes its first row current without selecting it, and that must open nothing.
+        self.tree.selectionModel().selectionChanged.connect(self._tree_selection_changed)
         self.tree.collapsed.connect(lambda index: self._collapsed.add(index.data(UUID_ROLE)))
         self.tree.expanded.connect(lambda index: self._collapsed.discard(index.data(UUID_ROLE)))
         layout.addWidget(self.tree, 1)
@@ -168,7 +183,7 @@ class Navigator(QWidget):
             " QListWidget::item:selected { background: palette(highlight);"
             " color: palette(highlighted-text); }"
         )
-        self.fixed.currentItemChanged.connect(self._fixed_current_changed)
+        self.fixed.itemSelectionChanged.connect(self._fixed_selection_changed)
         rule = QFrame()
         rule.setFrameShape(QFrame.Shape.HLine)
         rule.setFrameShadow(QFrame.Shadow.Sunken)
@@ -222,9 +237,10 @@ class Navigator(QWidget):
                 item.setData("cohort", KIND_ROLE)
                 item.setData(cohort.uuid, UUID_ROLE)
                 item.setData(cohort.status, STATUS_ROLE)
-                n = len(cohort.teams)
+                n, total = len(cohort.teams), max(cohort.team_count, len(cohort.teams))
                 status = COHORT_STATUS_LABELS.get(cohort.status, cohort.status)
-                item.setData(f"{status} · {n} team{'s' if n != 1 else ''}", DETAIL_ROLE)
+                count = f"{n} of {total}" if n != total else f"{n}"
+                item.setData(f"{status} · {count} team{'s' if total != 1 else ''}", DETAIL_ROLE)
                 item.setToolTip(f"{cohort.name}: {status}")
                 for team in cohort.teams:
                     child = QStandardItem(team.name)
@@ -307,17 +323,25 @@ class Navigator(QWidget):
                 self.fixed.setCurrentRow(row)
                 return
 
-    def _tree_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if self._updating or not current.isValid():
+    def _tree_selection_changed(self, *_args: object) -> None:
+        if self._updating:
             return
+        selected = self.tree.selectionModel().selectedIndexes()
+        if not selected:
+            return
+        current = selected[0]
         self._updating = True
         self.fixed.setCurrentRow(-1)
         self._updating = False
         self._set_current(Selection(current.data(KIND_ROLE), current.data(UUID_ROLE)))
 
-    def _fixed_current_changed(self, current: QListWidgetItem | None, _prev: object) -> None:
-        if self._updating or current is None:
+    def _fixed_selection_changed(self) -> None:
+        if self._updating:
             return
+        selected = self.fixed.selectedItems()
+        if not selected:
+            return
+        current = selected[0]
         self._updating = True
         self.tree.setCurrentIndex(QModelIndex())
         self.tree.clearSelection()

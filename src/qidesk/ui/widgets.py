@@ -3,6 +3,7 @@ read-only tables and button rows."""
 
 from __future__ import annotations
 
+import errno
 import functools
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
@@ -239,6 +240,22 @@ class OptionalDateEdit(QDateEdit):
         self._show_clear_action()
 
 
+def file_error_text(exc: OSError) -> str:
+    """Why a file could not be saved, in words a user can act on (not ``[Errno 13] ...``)."""
+    if isinstance(exc, PermissionError):
+        return (
+            "QI Desk may not write there (permission denied). If the file is open in another "
+            "program, close it there; otherwise choose another folder."
+        )
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "The disk is full. Free some space or choose another drive."
+    if isinstance(exc, FileNotFoundError):
+        return "The folder does not exist any more. Choose another one."
+    if exc.errno == errno.EROFS:
+        return "That drive is read-only. Choose another folder."
+    return f"{exc.strerror or exc}."
+
+
 def format_date(value: date | None) -> str:
     return f"{value.day} {value:%b %Y}" if value else ""
 
@@ -270,6 +287,7 @@ def read_only_table(
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setTabKeyNavigation(False)  # Tab moves to the next control, not the next cell
     view.setAlternatingRowColors(True)
     view.verticalHeader().hide()
     header = view.horizontalHeader()

@@ -27,6 +27,7 @@ from qidesk.ui.charts.radar_paint import (
     export_svg,
     fit_layout,
 )
+from qidesk.ui.widgets import file_error_text
 
 __all__ = ["RadarData", "RadarSeries", "SpiderChart"]
 
@@ -390,5 +391,7 @@ def export_chart_dialog(
     try:
         return export(Path(path))
     except OSError as exc:
-        QMessageBox.warning(parent, "Export chart", f"The chart could not be saved: {exc}")
+        QMessageBox.warning(
+            parent, "Export chart", f"The chart could not be saved. {file_error_text(exc)}"
+        )
         return None

@@ -62,7 +62,8 @@ HINT = "Drag to pan, turn the wheel to zoom, click a bar to open its cycle."
 def legend_html() -> str:
     """The on-screen legend: decision colours, and hollow (planned) versus filled (actual)."""
     parts = [
-        f"<span style='color:{DECISION_COLOURS[d]}'>■</span>&nbsp;{DECISION_LABELS[d]}"
+        f"<span style='color:{DECISION_COLOURS[d]}'>■</span>&nbsp;"
+        + DECISION_LABELS[d].replace(" ", "&nbsp;")
         for d in ("adopt", "adapt", "abandon", None)
     ]
     parts.append("□&nbsp;planned")
@@ -364,8 +365,15 @@ class TimelineChart(QWidget):
         bar.setSpacing(8)
         self.legend_label = QLabel(legend_html())
         self.legend_label.setAccessibleName("Legend")
+        # In a narrow window the legend wraps onto a second line instead of being cut off.
+        one_line = self.legend_label.sizeHint().width()
+        self.legend_label.setWordWrap(True)
+        self.legend_label.setMinimumWidth(one_line // 2 + 24)
         bar.addSpacing(12)
-        bar.addWidget(self.legend_label)
+        # The legend, not an empty stretch, takes the spare width: one line when there is room.
+        bar.setStretch(1, 0)
+        self.legend_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        bar.addWidget(self.legend_label, 1)
         self.reset_button = QPushButton("Show all")
         self.reset_button.setToolTip(f"Zoom out to show every cycle. {HINT}")
         self.reset_button.clicked.connect(self.reset_view)
@@ -401,7 +409,8 @@ class TimelineChart(QWidget):
             movable=False,
             pen=pg.mkPen(TODAY_COLOUR, width=1, style=Qt.PenStyle.DashLine),
             label="Today",
-            labelOpts={"position": 0.02, "color": TODAY_COLOUR, "anchors": [(0, 0), (0, 0)]},
+            # Left of the line: today is usually at the right edge, where a label was cut off.
+            labelOpts={"position": 0.02, "color": TODAY_COLOUR, "anchors": [(1, 0), (1, 0)]},
         )
         self.plot_item.addItem(self.today_line)
         self.empty_text = pg.TextItem("", anchor=(0.5, 0.5))
@@ -445,6 +454,22 @@ class TimelineChart(QWidget):
 
     def cycle(self, uuid: str) -> TimelineCycle | None:
         return self._timeline.cycles.get(uuid)
+
+    def ensure_visible(self, uuid: str) -> None:
+        """Widen the view, if needed, so the bars of ``uuid`` show (a new cycle planned from
+        today sat past the right edge); the zoom stays otherwise."""
+        bars = self.chart_layout.bars_of(uuid)
+        if not bars:
+            return
+        (x0, x1), (y0, y1) = self.view_box.viewRange()
+        left, right = min(b.x0 for b in bars), max(b.x1 for b in bars)
+        pad = (right - left) * 0.1 + DAY
+        if left - pad < x0 or right + pad > x1:
+            self.view_box.setXRange(min(x0, left - pad), max(x1, right + pad), padding=0)
+        y = bars[0].y
+        if not y0 <= y <= y1:
+            half = (y1 - y0) / 2
+            self.view_box.setYRange(y - half, y + half, padding=0)
 
     def _show_layout(self, layout: TimelineLayout) -> None:
         self.chart_layout = layout

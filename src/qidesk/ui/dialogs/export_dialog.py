@@ -113,6 +113,7 @@ class ExportDialog(QDialog):
         form.setSpacing(8)
         self.team_combo = QComboBox()
         self.team_combo.setAccessibleName("Team")
+        self._team_names = {team.uuid: team.name for team in self.choices.teams}
         for team in self.choices.teams:
             self.team_combo.addItem(f"{team.name} ({team.cohort_name})", team.uuid)
         self.stage_combo = QComboBox()
@@ -200,7 +201,7 @@ class ExportDialog(QDialog):
             cohorts, teams = self.checked()
             name = "qidesk-export" if not (cohorts or teams) else "qidesk-export-selection"
         else:
-            team = self.team_combo.currentText().split(" (")[0]
+            team = self._team_names.get(self.team_combo.currentData(), "")
             name = f"self-assessment-{_safe_file_name(team)}-{self.stage_combo.currentData()}"
         self.path_edit.setText(str(folder / f"{name}.xlsx"))
 

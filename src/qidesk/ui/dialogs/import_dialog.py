@@ -205,7 +205,9 @@ class ImportDialog(QDialog):
         splitter.addWidget(self.plan)
         self.problems = QTableWidget(0, len(PROBLEM_COLUMNS))
         self.problems.setHorizontalHeaderLabels(PROBLEM_COLUMNS)
-        self.problems.setAccessibleName("Problems found, with file, sheet, row and column")
+        self.problems.setAccessibleName(
+            "Problems and warnings found, with file, sheet, row and column"
+        )
         self.problems.verticalHeader().setVisible(False)
         self.problems.setWordWrap(True)
         header = self.problems.horizontalHeader()
@@ -323,18 +325,20 @@ class ImportDialog(QDialog):
             font.setBold(True)
             for col in range(len(PLAN_COLUMNS)):
                 self.plan.item(len(rows) - 1, col).setFont(font)
-        problems = [(f, p) for f in preview.files for p in f.problems]
-        self.problems.setRowCount(len(problems))
-        for row, (report, problem) in enumerate(problems):
-            for col, value in enumerate(
-                (
-                    Path(report.path).name,
-                    problem.sheet,
-                    problem.row,
-                    problem.column,
-                    problem.message,
-                )
-            ):
+        # Problems first, then warnings (which a one-line note beside the file would cut off).
+        lines: list[tuple[str, object, object, object, str]] = [
+            (Path(f.path).name, p.sheet, p.row, p.column, p.message)
+            for f in preview.files
+            for p in f.problems
+        ]
+        lines += [
+            (Path(f.path).name, None, None, None, f"⚠ {warning}")
+            for f in preview.files
+            for warning in f.warnings
+        ]
+        self.problems.setRowCount(len(lines))
+        for row, values in enumerate(lines):
+            for col, value in enumerate(values):
                 self.problems.setItem(row, col, _cell(value, align_right=col == 2))
         self.problems.resizeRowsToContents()
         self._fill_files(preview)
@@ -358,7 +362,9 @@ class ImportDialog(QDialog):
                 notes.append(f"{n} problem{'s' if n != 1 else ''} (listed below)")
             if report.edited_rows:
                 notes.append(f"{report.edited_rows} rows edited in the spreadsheet")
-            notes.extend(f"⚠ {warning}" for warning in report.warnings)
+            if report.warnings:
+                n = len(report.warnings)
+                notes.append(f"⚠ {n} warning{'s' if n != 1 else ''} (listed below)")
             text = "; ".join(notes)
             self.files.item(row, FILE_NOTES).setText(text)
             self.files.item(row, FILE_NOTES).setToolTip(text)
@@ -377,8 +383,10 @@ class ImportDialog(QDialog):
         if applied:
             head = (
                 f"Applied: {t.created:,} created, {t.updated:,} updated, {t.deleted:,} deleted, "
-                f"{t.conflicts:,} conflicts."
+                f"{t.conflicts:,} conflict{'' if t.conflicts == 1 else 's'}."
             )
+            if t.conflicts:
+                head += " Open Conflicts (below the teams) to see both versions and keep one."
         elif preview.rejected and not self.skip_invalid.isChecked():
             head = (
                 "Some files have problems (listed below). Nothing will be applied unless you "
@@ -389,7 +397,8 @@ class ImportDialog(QDialog):
         else:
             head = (
                 f"Applying would create {t.created:,}, update {t.updated:,}, delete "
-                f"{t.deleted:,} records and record {t.conflicts:,} conflicts."
+                f"{t.deleted:,} records and record {t.conflicts:,} "
+                f"conflict{'' if t.conflicts == 1 else 's'}."
             )
         return "\n".join([head, *lines])
 

@@ -90,9 +90,10 @@ class CoachesPage(Page):
         self.table = read_only_table(
             self.model,
             "Coaches",
-            stretch=(CoachesTableModel.NAME,),
+            # The name never gives way (it did, to "Amira Ho…" in a 1024 px window); the role
+            # takes the spare width.
+            stretch=(CoachesTableModel.ROLE,),
             fit=(
-                CoachesTableModel.ROLE,
                 CoachesTableModel.IIP,
                 CoachesTableModel.ACTIVE,
                 CoachesTableModel.TEAMS,
@@ -110,6 +111,9 @@ class CoachesPage(Page):
         side_layout.addWidget(self.teams_heading)
         self.teams_list = QListWidget()
         self.teams_list.setAccessibleName("Teams of the selected coach")
+        self.teams_list.setWordWrap(True)  # long team names and the hint wrap, not scroll
+        self.teams_list.setAlternatingRowColors(True)  # where one two-line entry ends
+        self.teams_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.teams_list.itemActivated.connect(self._open_team)
         side_layout.addWidget(self.teams_list, 1)
         hint = muted_label(self)
@@ -118,6 +122,7 @@ class CoachesPage(Page):
         splitter.addWidget(side)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        splitter.setSizes([700, 300])  # most of the width to the table
         layout.addWidget(splitter, 1)
         self.empty = EmptyState(
             "No coaches yet. Add the coaches, buddy coaches and improvement advisors (Ctrl+N)."
@@ -130,6 +135,11 @@ class CoachesPage(Page):
         selected = self.selected_coach()
         coaches = self.context.services.coaches.list_coaches()
         self.model.set_rows(coaches)
+        # As wide as the longest name (measured here: fitting the column to its contents
+        # reads every row at each layout, slow with a lead's 400 coaches).
+        metrics = self.table.fontMetrics()
+        widest = max((metrics.horizontalAdvance(c.name) for c in coaches), default=80)
+        self.table.setColumnWidth(CoachesTableModel.NAME, widest + 16)
         active = sum(c.active for c in coaches)
         self.subtitle.setText(f"{len(coaches)} in the network, {active} active")
         self.splitter.setVisible(bool(coaches))
@@ -208,9 +218,16 @@ class CoachesPage(Page):
         coach = self.selected_coach()
         if coach is None:
             return
+        led = sum(not t.as_buddy for t in coach.teams)
+        buddied = len(coach.teams) - led
+        losses = [
+            f"{n} team{'s' if n != 1 else ''} will show no {what}"
+            for n, what in ((led, "coach"), (buddied, "buddy coach"))
+            if n
+        ]
         consequence = (
-            f"{len(coach.teams)} teams will show no coach until you restore them or choose another."
-            if coach.teams
+            " and ".join(losses) + " until you restore the coach or choose another."
+            if losses
             else ""
         )
         if not self.context.confirm_delete(self, f"the coach “{coach.name}”", consequence):

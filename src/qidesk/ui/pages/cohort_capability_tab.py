@@ -63,6 +63,7 @@ class CohortCapabilityTab(QWidget):
 
         self.chart = SpiderChart()
         self.table = QTableWidget()
+        self.table.setTabKeyNavigation(False)  # read-only: Tab leaves the table
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.setWordWrap(True)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from qidesk.services.base import ServiceError
 from qidesk.services.cohort_service import CohortInfo
 from qidesk.services.reference_service import COHORT_STATUS_LABELS, TEAM_STATUS_LABELS
 from qidesk.services.team_service import TeamSummary
@@ -127,6 +128,12 @@ class CohortTeamsTab(QWidget):
         if dialog.exec():
             self.context.notify_saved(structure=True)
             self.context.open_team_requested.emit(dialog.saved_value.uuid)
+            # The team's page is on view now: carry on with its project, not on whatever
+            # control took the focus when the Add team button went.
+            team_page = getattr(self.window(), "current_page", lambda: None)()
+            focus = getattr(team_page, "focus_new_team", None)
+            if callable(focus):
+                focus()
 
     def open_team(self) -> None:
         team = self.selected_team()
@@ -211,6 +218,7 @@ class CohortPage(Page):
         self.tabs.addTab(self.teams_tab, "Teams")
         self.tabs.add_extra_tabs()
         layout.addWidget(self.tabs, 1)
+        context.saved.connect(self._after_save)
 
     def show_cohort(self, cohort_uuid: str) -> None:
         cohort = self.context.call(self, lambda: self.context.services.cohorts.get(cohort_uuid))
@@ -221,7 +229,29 @@ class CohortPage(Page):
         self._show(cohort)
         self.tabs.set_record(cohort.uuid)
 
+    def _after_save(self) -> None:
+        """Something was saved (a team removed on the Teams tab, added, restored): the
+        header's team count is read again."""
+        if self.cohort is None or not self.isVisible():
+            return
+        try:
+            cohort = self.context.services.cohorts.get(self.cohort.uuid)
+        except ServiceError:  # the cohort itself was deleted: the window moves away
+            return
+        self._show_header(cohort)
+
     def _show(self, cohort: CohortInfo) -> None:
+        self._show_header(cohort)
+        self.name_edit.setText(cohort.name)
+        self.status_combo.setCurrentIndex(max(0, self.status_combo.findData(cohort.status)))
+        for edit, value in ((self.start_edit, cohort.start_date), (self.end_edit, cohort.end_date)):
+            edit.blockSignals(True)
+            edit.set_date_value(value)
+            edit.blockSignals(False)
+        self.notes_edit.setText(cohort.notes)
+        self.teams_tab.show_cohort(cohort)
+
+    def _show_header(self, cohort: CohortInfo) -> None:
         self.cohort = cohort
         self.title.setText(cohort.name)
         start, end = format_date(cohort.start_date), format_date(cohort.end_date)
@@ -236,14 +266,6 @@ class CohortPage(Page):
             f"{when}  ·  {COHORT_STATUS_LABELS.get(cohort.status, cohort.status)}  ·  "
             f"{n} team{'s' if n != 1 else ''}"
         )
-        self.name_edit.setText(cohort.name)
-        self.status_combo.setCurrentIndex(max(0, self.status_combo.findData(cohort.status)))
-        for edit, value in ((self.start_edit, cohort.start_date), (self.end_edit, cohort.end_date)):
-            edit.blockSignals(True)
-            edit.set_date_value(value)
-            edit.blockSignals(False)
-        self.notes_edit.setText(cohort.notes)
-        self.teams_tab.show_cohort(cohort)
 
     def _save(self, field: str, value: Any) -> None:
         cohort = self.cohort

@@ -110,6 +110,7 @@ class CohortProgressTab(QWidget):
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(SORT_ROLE)
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # read-only: Tab leaves the table
         self.table.setAccessibleName("Latest progress scores per team")
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
@@ -144,13 +145,21 @@ class CohortProgressTab(QWidget):
         self._update_chart()
         gaps = [r.gap for r in rows if r.gap is not None]
         scored = sum(1 for r in rows if r.team_score is not None or r.coach_score is not None)
-        text = f"{scored} of {len(rows)} teams have a progress score."
-        if gaps:
-            text += (
-                f" Coaches score {sum(1 for g in gaps if g < 0)} teams lower than the teams "
-                f"score themselves, {sum(1 for g in gaps if g > 0)} higher."
+        if not rows:
+            text = "No teams in this cohort yet: add them on the Teams tab (Ctrl+N)."
+        elif not scored:
+            text = (
+                "No team has a progress score yet: open a team (double-click it) and record a "
+                "month's score on its Progress tab."
             )
-        text += " Double-click a team to open it."
+        else:
+            text = f"{scored} of {len(rows)} teams have a progress score."
+            if gaps:
+                text += (
+                    f" Coaches score {sum(1 for g in gaps if g < 0)} teams lower than the teams "
+                    f"score themselves, {sum(1 for g in gaps if g > 0)} higher."
+                )
+            text += " Double-click a team to open it."
         self.summary.setText(text)
 
     def _update_chart(self) -> None:

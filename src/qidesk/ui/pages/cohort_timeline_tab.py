@@ -141,6 +141,7 @@ class CohortTimelineTab(QWidget):
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(SORT_ROLE)
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # read-only: Tab leaves the table
         self.table.setAccessibleName("Cycles per team")
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
@@ -149,8 +150,10 @@ class CohortTimelineTab(QWidget):
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
+        # Every column fits its contents, the team names too (stretched, they were the ones
+        # squeezed to "…" in a narrow window); the last takes the spare width.
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(TeamTimelineModel.TEAM, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(True)
         self.table.doubleClicked.connect(self._open_team)
         splitter.addWidget(self.table)
         splitter.setStretchFactor(0, 4)

@@ -38,8 +38,11 @@ from qidesk.ui.widgets import (
 def version_heading(index: int, version: ConflictVersion) -> str:
     state = "shown now" if version.shown else "not shown"
     deleted = " · deleted" if version.deleted else ""
+    exported = f"\nwhich exported {version.exported_in}" if version.exported_in else ""
+    if version.import_order:
+        exported += f"\n{version.import_order}"
     return (
-        f"Version {index + 1} ({state}{deleted})\n{version.made_where}\n"
+        f"Version {index + 1} ({state}{deleted})\n{version.made_where}{exported}\n"
         f"{local_time(version.updated_at)}"
     )
 
@@ -90,6 +93,9 @@ class ConflictsPage(Page):
         detail_layout.setContentsMargins(12, 0, 0, 0)
         detail_layout.setSpacing(8)
         self.record_title = page_title_label(2.0)
+        # Long titles (a PDSA cycle's objective, an answer's item, person and team) wrap
+        # instead of widening the page past the window and squeezing the list away.
+        self.record_title.setWordWrap(True)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -166,9 +172,12 @@ class ConflictsPage(Page):
         table.clear()
         table.setColumnCount(len(conflict.versions))
         table.setRowCount(len(conflict.fields))
-        table.setHorizontalHeaderLabels(
-            [version_heading(i, v) for i, v in enumerate(conflict.versions)]
-        )
+        headings = [version_heading(i, v) for i, v in enumerate(conflict.versions)]
+        table.setHorizontalHeaderLabels(headings)
+        for column, heading in enumerate(headings):
+            header = table.horizontalHeaderItem(column)
+            if header is not None:
+                header.setToolTip(heading)  # a long file name is cut short in the header
         table.setVerticalHeaderLabels([f.label for f in conflict.fields])
         bold = QFont(table.font())
         bold.setBold(True)

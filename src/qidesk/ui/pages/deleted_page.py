@@ -82,8 +82,8 @@ class DeletedPage(Page):
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         layout.addWidget(self.table, 1)
         self.empty = EmptyState(
-            "Nothing has been deleted. Deleted cohorts, teams, members and coaches appear here "
-            "and can be restored."
+            "Nothing has been deleted. Deleted cohorts, teams, members, coaches, change ideas, "
+            "PDSA cycles and progress scores appear here and can be restored."
         )
         layout.addWidget(self.empty, 1)
         self._update_buttons()

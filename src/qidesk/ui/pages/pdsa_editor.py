@@ -6,8 +6,8 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtCore import QDate, QEvent, Qt, Signal
+from PySide6.QtGui import QColor, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -177,8 +177,36 @@ class Section(QFrame):
         self.message.setVisible(bool(text))
 
 
+class RowsTable(QTableWidget):
+    """A small editable table of rows (questions, tasks): Delete on a row not being edited
+    removes it, as the Remove button does (the window's Delete would delete the cycle)."""
+
+    remove_row_requested = Signal()
+
+    def event(self, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Delete
+            and self.state() != QAbstractItemView.State.EditingState
+        ):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if (
+            event.key() == Qt.Key.Key_Delete
+            and self.state() != QAbstractItemView.State.EditingState
+            and self.currentRow() >= 0
+        ):
+            self.remove_row_requested.emit()
+            return
+        super().keyPressEvent(event)
+
+
 def _table(headers: Sequence[str], name: str) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
+    table = RowsTable(0, len(headers))
     table.setAccessibleName(name)
     table.setHorizontalHeaderLabels(list(headers))
     table.verticalHeader().hide()
@@ -323,6 +351,8 @@ class PdsaEditor(QWidget):
         add.clicked.connect(lambda: self._add_row(table))
         remove = QPushButton("Remove")
         remove.clicked.connect(lambda: self._remove_row(table))
+        if isinstance(table, RowsTable):
+            table.remove_row_requested.connect(lambda: self._remove_row(table))
         layout.addLayout(button_row([add, remove]))
         self.sections[section].form.addRow(label, box)
         return table
@@ -420,6 +450,25 @@ class PdsaEditor(QWidget):
             self._fill(cycle)
             self._show_problems([])
             self._set_status("")
+        finally:
+            self._loading = False
+
+    def refresh_ideas(self, cycle: CycleInfo, ideas: Sequence[ChangeIdeaInfo]) -> None:
+        """The team's change ideas changed (one renamed, added, deleted) while ``cycle`` stays
+        open: refresh the Change idea choices and the stored cycle, and leave every field as
+        it is (an edit that breaks a rule stays on view, unsaved)."""
+        self._loading = True
+        try:
+            chosen = self.idea_combo.currentData()
+            self.cycle = cycle
+            self._ideas = list(ideas)
+            self.idea_combo.clear()
+            self.idea_combo.addItem("No change idea", None)
+            for idea in self._ideas:
+                self.idea_combo.addItem(idea.title, idea.uuid)
+            self.idea_combo.setCurrentIndex(max(0, self.idea_combo.findData(chosen)))
+            idea_title = f" of “{cycle.change_idea_title}”" if cycle.change_idea_title else ""
+            self.number_label.setToolTip(f"Cycle {cycle.cycle_number}{idea_title}")
         finally:
             self._loading = False
 
@@ -564,8 +613,8 @@ class PdsaEditor(QWidget):
             return
         self.load(None, self._ideas)
         self.cycle_deleted.emit(cycle.uuid)
-        if self.context is not None:
-            self.context.notify_saved()
+        if self.context is not None:  # the status bar offers Undo
+            self.context.notify_deleted("PdsaCycle", cycle.uuid, cycle.title)
 
     def _show_problems(self, problems: Sequence[RuleProblem]) -> None:
         self.problems = list(problems)

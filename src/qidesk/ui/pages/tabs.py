@@ -56,6 +56,9 @@ class LazyTabs(QTabWidget):
         self._pending = tabs
         self.setDocumentMode(True)
         self.currentChanged.connect(self._current_changed)
+        saved = getattr(context, "saved", None)
+        if saved is not None:
+            saved.connect(self._saved_somewhere)
 
     def add_extra_tabs(self) -> None:
         """Add the placeholder of each extra tab (call after the fixed tabs were added)."""
@@ -74,6 +77,13 @@ class LazyTabs(QTabWidget):
     def forget_shown(self) -> None:
         """Every extra tab re-reads its record when next shown."""
         self._shown_record.clear()
+
+    def _saved_somewhere(self) -> None:
+        """Data changed (on this page or another): the tabs not on view re-read their record
+        when next shown, so a cohort's Progress tab shows the score just saved on a team page.
+        The tab on view made the change (or shows it already) and keeps the user's place."""
+        on_view = self.currentIndex() if self.isVisible() else None
+        self._shown_record = {i: r for i, r in self._shown_record.items() if i == on_view}
 
     def extra_widget(self, title: str) -> QWidget | None:
         """The built widget of the extra tab called ``title`` (building it if needed)."""

@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import (
     QAbstractTableModel,
     QDate,
+    QEvent,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -51,7 +52,7 @@ from qidesk.services.base import ServiceError
 from qidesk.ui.charts.radar_paint import team_radar_data
 from qidesk.ui.charts.spider_chart import SpiderChart, export_chart_dialog
 from qidesk.ui.pages.tabs import services_and_context
-from qidesk.ui.widgets import button_row, firm_splitter
+from qidesk.ui.widgets import button_row, file_error_text, firm_splitter
 
 log = logging.getLogger(__name__)
 
@@ -196,6 +197,24 @@ class AnswerGrid(QTableView):
         self.scale = (1, 5)
         self._buffer = ""
         self.setAccessibleName("Answers: items in rows, respondents in columns")
+
+    def event(self, event: QEvent) -> bool:
+        # The keys that score or clear an answer are the grid's, not the window's shortcuts
+        # (Delete there deletes the team).
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and not event.modifiers()
+            & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
+            and (
+                event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
+                or event.text() in ("-", " ")
+                or event.text().isdigit()
+            )
+        ):
+            event.accept()
+            return True
+        return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         index = self.currentIndex()
@@ -353,6 +372,7 @@ class TeamAssessmentTab(QWidget):
         # --- results ---
         self.chart = SpiderChart()
         self.table = QTableWidget()
+        self.table.setTabKeyNavigation(False)  # read-only: Tab leaves the table
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAccessibleName("Team scores per item and stage")
         self.table.verticalHeader().setVisible(False)
@@ -414,6 +434,8 @@ class TeamAssessmentTab(QWidget):
         layout.addWidget(self.views, 1)
 
         self.stage_combo.currentIndexChanged.connect(self._load_stage)
+        # Choosing a stage is for entering it: show the grid (the chart shows every stage).
+        self.stage_combo.activated.connect(lambda _i: self.views.setCurrentIndex(0))
         self.date_edit.editingFinished.connect(self._date_edited)
         self.consensus_check.toggled.connect(self._consensus_toggled)
         self.grid.answer_typed.connect(self._answer_typed)
@@ -429,7 +451,12 @@ class TeamAssessmentTab(QWidget):
     # --- public -----------------------------------------------------------------------------
 
     def show_team(self, team_uuid: str) -> None:
-        """Show ``team_uuid``: its latest stage for entry, and its results."""
+        """Show ``team_uuid``: its latest stage for entry, and its results. The same team
+        shown again (data changed elsewhere) keeps the stage the coach chose."""
+        if team_uuid == self.team_uuid and self.sheet is not None:
+            self._results_stale = True
+            self._reload_keeping_stage()
+            return
         self.team_uuid = team_uuid
         self._results_stale = True
         try:
@@ -804,7 +831,9 @@ class TeamAssessmentTab(QWidget):
         try:
             saved = self.export_template_to(Path(path))
         except OSError as exc:
-            QMessageBox.warning(self, "Export template", f"The sheet could not be saved: {exc}")
+            QMessageBox.warning(
+                self, "Export template", f"The sheet could not be saved. {file_error_text(exc)}"
+            )
             return
         self._show_message(f"Template saved to {saved}")
 
@@ -843,7 +872,9 @@ def save_team_report(parent: QWidget, services: Any, team_uuid: str) -> Path | N
     try:
         return write_team_report(results, target)
     except OSError as exc:
-        QMessageBox.warning(parent, "Team report", f"The report could not be written: {exc}")
+        QMessageBox.warning(
+            parent, "Team report", f"The report could not be written. {file_error_text(exc)}"
+        )
         return None
     finally:
         QApplication.restoreOverrideCursor()

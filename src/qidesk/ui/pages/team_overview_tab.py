@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -36,6 +36,9 @@ from qidesk.ui.widgets import (
     read_only_table,
     selected_row,
 )
+
+#: The width the team's fields need beside the alignment ticks before these move below them.
+PROJECT_MIN_WIDTH = 380
 
 #: Fields whose change alters the navigator (name, coach, status are shown there).
 STRUCTURE_FIELDS = frozenset({"name", "service", "site", "coach_uuid", "status", "cohort_uuid"})
@@ -226,9 +229,46 @@ class TeamOverviewTab(QWidget):
         members_layout.addWidget(self.members_table)
         members_layout.addWidget(self.members_empty)
         self.members_table.selectionModel().selectionChanged.connect(self._update_buttons)
-        layout.addWidget(members, 1, 0, 1, 2)
-        layout.setRowStretch(2, 1)
+        self._grid, self._project, self._alignment, self._members = (
+            layout,
+            project,
+            alignment,
+            members,
+        )
+        self._stacked: bool | None = None
+        self._arrange(stacked=False)
         self._update_buttons()
+
+    # layout ----------------------------------------------------------------------------------
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        # Side by side the team's fields need room beside the alignment ticks (whose labels
+        # do not wrap); in a narrow window (1024 px) they squeezed to a few letters, so the
+        # alignment goes below them instead.
+        needed = self._alignment.sizeHint().width() + PROJECT_MIN_WIDTH + 40
+        self._arrange(stacked=event.size().width() < needed)
+
+    def _arrange(self, *, stacked: bool) -> None:
+        if stacked == self._stacked:
+            return
+        self._stacked = stacked
+        grid = self._grid
+        for widget in (self._project, self._alignment, self._members):
+            grid.removeWidget(widget)
+        if stacked:
+            grid.addWidget(self._project, 0, 0, 1, 2)
+            grid.addWidget(self._alignment, 1, 0, 1, 2)
+            grid.addWidget(self._members, 2, 0, 1, 2)
+        else:
+            grid.addWidget(self._project, 0, 0)
+            grid.addWidget(self._alignment, 0, 1)
+            grid.addWidget(self._members, 1, 0, 1, 2)
+        grid.setRowStretch(2, 1 if stacked else 0)
+        grid.setRowStretch(3, 0 if stacked else 1)
+
+    def is_stacked(self) -> bool:
+        """True when the alignment ticks are shown below the team's fields (narrow window)."""
+        return bool(self._stacked)
 
     # showing ---------------------------------------------------------------------------------
     def show_team(self, team_uuid: str) -> None:
@@ -370,6 +410,16 @@ class TeamOverviewTab(QWidget):
             return
         if not self.context.confirm_delete(self, f"the member “{member.name}”"):
             return
+        row = self.members_table.currentIndex().row()
+        had_focus = self.members_table.hasFocus()
         if self.context.attempt(self, lambda: self.context.services.members.delete(member.uuid)):
             self._reload_members()
             self.context.notify_deleted("Member", member.uuid, member.name)
+            # The next member is selected and the table keeps the focus, as in any list.
+            remaining = self.members_model.rowCount()
+            if remaining:
+                self.members_table.selectRow(min(max(row, 0), remaining - 1))
+            if had_focus and remaining:
+                self.members_table.setFocus()
+            elif had_focus or self.remove_member_button.hasFocus():
+                self.add_member_button.setFocus()  # the last one went: what comes next

@@ -52,6 +52,12 @@ class TeamPage(Page):
             self.tabs.forget_shown()
         self.tabs.set_record(team_uuid)
 
+    def focus_new_team(self) -> None:
+        """Just made: the Overview, with the focus in the project title (the dialog asked for
+        the name, service, site and coach)."""
+        self.tabs.setCurrentIndex(0)
+        self.overview.text_edits["project_title"].setFocus()
+
     def _update_header(self) -> None:
         detail = self.overview.detail
         if detail is None:
@@ -77,6 +83,12 @@ class TeamPage(Page):
             return None
         return self.tabs.extra_widget(self.tabs.tabText(self.tabs.currentIndex()))
 
+    def new_label(self) -> str:
+        """What Ctrl+N (the toolbar's New) makes here, as its label."""
+        tab = self._current_feature_tab()
+        label = getattr(tab, "NEW_LABEL", None) if tab is not None else None
+        return label if callable(getattr(tab, "new_item", None)) and label else self.NEW_LABEL
+
     def new_item(self) -> None:
         """Ctrl+N: what the open tab makes (a cycle on PDSA), else a member on Overview."""
         tab = self._current_feature_tab()
@@ -93,10 +105,13 @@ class TeamPage(Page):
         if tab is not None and callable(getattr(tab, "delete_item", None)):
             tab.delete_item()
             return
-        if self.overview.members_table.hasFocus() and self.overview.selected_member():
-            self.overview.remove_member()
-        else:
-            self.delete_team()
+        if self.overview.members_table.hasFocus():
+            # Only ever a member here: with none selected (say, just after removing one), a
+            # second press must not turn into "Delete the team?".
+            if self.overview.selected_member():
+                self.overview.remove_member()
+            return
+        self.delete_team()
 
     def show_team_history(self) -> None:
         from qidesk.ui.dialogs.history_dialog import show_history  # loaded when used

@@ -271,8 +271,8 @@ class ChangeIdeasPanel(QWidget):
         except ServiceError as exc:
             self.message.setText(f"⚠ {exc}")
             return
-        self.message.setText("Saved")
         self.tab.reload(keep_idea=idea.uuid)
+        self.message.setText("Saved")  # after the reload, which clears the message
         self.tab.notify_saved()
 
     def add_idea(self) -> None:
@@ -296,7 +296,9 @@ class ChangeIdeasPanel(QWidget):
         if idea is None:
             return
         context = self.tab.context
-        if context is not None and not context.confirm_delete(self, f"“{idea.title}”"):
+        if context is not None and not context.confirm_delete(
+            self, f"the change idea “{idea.title}”"
+        ):
             return
         try:
             self.tab.services.pdsa.delete_change_idea(idea.uuid)
@@ -304,11 +306,15 @@ class ChangeIdeasPanel(QWidget):
             self.message.setText(f"⚠ {exc}")
             return
         self.tab.reload()
-        self.tab.notify_saved()
+        if context is not None:  # the status bar offers Undo
+            context.notify_deleted("ChangeIdea", idea.uuid, idea.title)
 
 
 class TeamPdsaTab(QWidget):
     """PDSA tab of a team: timeline, cycle list (sortable, filtered), change ideas, editor."""
+
+    #: What Ctrl+N makes on this tab (the window's New action shows it).
+    NEW_LABEL = "New PDSA cycle"
 
     def __init__(self, services: Any, parent: QWidget | None = None):
         super().__init__(parent)
@@ -353,6 +359,7 @@ class TeamPdsaTab(QWidget):
         self.proxy = CycleFilter(self)
         self.proxy.setSourceModel(self.model)
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # read-only: Tab leaves the table
         self.table.setAccessibleName("PDSA cycles")
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
@@ -388,7 +395,7 @@ class TeamPdsaTab(QWidget):
         self.editor = PdsaEditor(self.services, self.context)
         self.editor.saved.connect(self._cycle_saved)
         self.editor.unsaved_dropped.connect(self._unsaved_dropped)
-        self.editor.cycle_created.connect(lambda info: self.reload(select=info.uuid))
+        self.editor.cycle_created.connect(self._cycle_created)
         self.editor.cycle_deleted.connect(lambda _uuid: self.reload())
         lower.addWidget(self.editor)
         lower.setStretchFactor(0, 1)
@@ -416,7 +423,12 @@ class TeamPdsaTab(QWidget):
     # --- loading ----------------------------------------------------------------------------
 
     def show_team(self, team_uuid: str) -> None:
-        """Show a team's cycles, with its latest started cycle open in the editor."""
+        """Show a team's cycles, with its latest started cycle open in the editor; the same
+        team shown again (its data changed elsewhere) keeps the cycle that was open."""
+        if team_uuid == self.team_uuid and self.editor.cycle is not None:
+            self.reload()
+            if self.editor.cycle is not None:
+                return
         self.team_uuid = team_uuid
         self.editor.load(None)
         self.reload()
@@ -457,7 +469,8 @@ class TeamPdsaTab(QWidget):
         self.table.setVisible(bool(data.cycles))
         uuids = {c.uuid for c in data.cycles}
         if selected in uuids:
-            self.open_cycle(selected)
+            # Re-reading keeps the user where they are (say, typing in a change idea's form).
+            self.open_cycle(selected, show_list=False)
         else:
             self.editor.load(None, data.ideas)
             self.timeline.select_cycle(None)
@@ -480,14 +493,16 @@ class TeamPdsaTab(QWidget):
 
     # --- selection --------------------------------------------------------------------------
 
-    def open_cycle(self, uuid: str) -> None:
-        """Show a cycle in the editor, select its row and outline its bar (a bar click)."""
+    def open_cycle(self, uuid: str, *, show_list: bool = True) -> None:
+        """Show a cycle in the editor, select its row and outline its bar (a bar click);
+        ``show_list`` also brings the list of cycles to the front."""
         if self.data is None:
             return
         cycle = next((c for c in self.model.rows() if c.uuid == uuid), None)
         if cycle is None:
             return
-        self.left_tabs.setCurrentIndex(0)
+        if show_list:
+            self.left_tabs.setCurrentIndex(0)
         row = self._proxy_row(uuid)
         if row < 0:  # hidden by a filter: clear the filters so the row shows
             self.idea_filter.setCurrentIndex(0)
@@ -495,6 +510,8 @@ class TeamPdsaTab(QWidget):
             row = self._proxy_row(uuid)
         if self.editor.cycle is None or self.editor.cycle.uuid != uuid:
             self.editor.load(cycle, self.data.ideas)
+        else:  # the same cycle, re-read: its change ideas may have been renamed
+            self.editor.refresh_ideas(cycle, self.data.ideas)
         self.timeline.select_cycle(uuid)
         if row >= 0:
             self.table.selectionModel().blockSignals(True)
@@ -528,7 +545,11 @@ class TeamPdsaTab(QWidget):
         self.new_cycle()
 
     def delete_item(self) -> None:
-        """Delete on this tab: the cycle in the editor, after asking."""
+        """Delete on this tab: the change idea selected in its list when that has the focus,
+        else the cycle in the editor; after asking."""
+        if self.ideas_panel.list.hasFocus() and self.ideas_panel.current() is not None:
+            self.ideas_panel.delete_idea()
+            return
         self.editor.delete_cycle()
 
     def new_cycle(self) -> CycleInfo | None:
@@ -550,10 +571,16 @@ class TeamPdsaTab(QWidget):
             self.editor._set_status(str(exc), problem=True)
             return None
         self.reload(select=info.uuid)
+        self.timeline.ensure_visible(info.uuid)
         self.notify_saved()
         self.editor.title_edit.setFocus()
         self.editor.title_edit.selectAll()
         return info
+
+    def _cycle_created(self, info: CycleInfo) -> None:
+        """Next cycle: show it selected, in view."""
+        self.reload(select=info.uuid)
+        self.timeline.ensure_visible(info.uuid)
 
     def _unsaved_dropped(self, message: str) -> None:
         if self.context is not None:

@@ -133,6 +133,7 @@ class TeamProgressTab(QWidget):
         lower_layout.setSpacing(12)
         self.model = MonthScoresModel(self)
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # read-only: Tab leaves the table
         self.table.setAccessibleName("Progress scores by month")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -164,6 +165,7 @@ class TeamProgressTab(QWidget):
         form.addRow("Score", self.score_combo)
         self.note_edit = QLineEdit()
         self.note_edit.setPlaceholderText("Optional: why this score")
+        self.note_edit.returnPressed.connect(self.save_score)  # Enter saves, as everywhere
         form.addRow("Note", self.note_edit)
         self.save_button = QPushButton("Save score")
         self.save_button.setDefault(True)
@@ -181,6 +183,9 @@ class TeamProgressTab(QWidget):
         outer.addWidget(splitter)
 
     def show_team(self, team_uuid: str) -> None:
+        if team_uuid == self.team_uuid and self.scale:
+            self._reload()  # the same team again (data changed elsewhere): keep the form
+            return
         self.team_uuid = team_uuid
         if not self.scale:
             self.scale = self.services.progress.scale()
@@ -191,7 +196,9 @@ class TeamProgressTab(QWidget):
                 self.score_combo.setItemData(
                     self.score_combo.count() - 1, level.description, Qt.ItemDataRole.ToolTipRole
                 )
-        self.month_edit.setDate(QDate(self.today.year, self.today.month, 1))
+        this_month = QDate(self.today.year, self.today.month, 1)
+        self.month_edit.setMaximumDate(this_month.addMonths(1).addDays(-1))  # none to come
+        self.month_edit.setDate(this_month)
         self._reload()
         self._say("")
 
@@ -242,7 +249,12 @@ class TeamProgressTab(QWidget):
         month, rater = self._form_month(), self.rater_combo.currentData()
         try:
             self.services.progress.set_score(
-                self.team_uuid, month, rater, self.score_combo.currentData(), self.note_edit.text()
+                self.team_uuid,
+                month,
+                rater,
+                self.score_combo.currentData(),
+                self.note_edit.text(),
+                today=self.today,
             )
         except ServiceError as exc:
             self._say(str(exc), problem=True)
@@ -251,6 +263,11 @@ class TeamProgressTab(QWidget):
         self._say(f"Saved the {RATER_LABELS[rater].lower()}'s score for {month_text(month)}.")
         if self.context is not None:
             self.context.notify_saved()
+
+    def delete_item(self) -> None:
+        """Delete on this tab: the score of the month and rater in the form (a row of the
+        table selects its month), after asking."""
+        self.delete_score()
 
     def delete_score(self) -> None:
         existing = self._existing()
@@ -268,8 +285,11 @@ class TeamProgressTab(QWidget):
             return
         self._reload()
         self._say("Score deleted.")
-        if self.context is not None:
-            self.context.notify_saved()
+        if self.context is not None:  # the status bar offers Undo
+            rater = RATER_LABELS[existing.rater].lower()
+            self.context.notify_deleted(
+                "ProgressScore", existing.uuid, f"{rater}'s score for {month_text(existing.month)}"
+            )
 
     def _say(self, text: str, *, problem: bool = False) -> None:
         palette = self.message.palette()
