@@ -61,7 +61,8 @@ def test_export_import_and_again(capsys, tmp_path: Path) -> None:
     status, text, _ = run(capsys, "import", "--db", str(b), "--dry-run", "--json", str(out))
     result = json.loads(text)
     assert status == 0 and set(result) == JSON_KEYS
-    assert result["created"] > 0 and result["files"][0]["status"] == "valid"
+    # The issue's three statuses only: a dry run says what the real run would do.
+    assert result["created"] > 0 and result["files"][0]["status"] == "applied"
     assert all(isinstance(result[k], int) for k in JSON_KEYS - {"by_type", "files"})
     assert result["by_type"]["Team"] == {
         "created": 1,
@@ -230,3 +231,28 @@ def test_import_creates_a_missing_database_but_a_dry_run_does_not(capsys, tmp_pa
     status, text, _ = run(capsys, "import", "--db", str(target), "--json", str(workbook))
     assert status == 0 and json.loads(text)["created"] == 3
     assert check_database(target).ok
+
+
+@pytest.mark.parametrize(
+    ("flags", "valid_status"),
+    [
+        (["--dry-run"], "unchanged"),  # the bad file would stop the merge: nothing applied
+        (["--dry-run", "--skip-invalid"], "applied"),  # what the real run would do
+        ([], "unchanged"),
+    ],
+)
+def test_json_file_statuses_are_the_issues_three(
+    capsys, tmp_path: Path, flags: list[str], valid_status: str
+) -> None:
+    good = tmp_path / "good.xlsx"
+    run(capsys, "export", "--db", str(small_db(tmp_path / "a.sqlite")), "--out", str(good))
+    bad = tmp_path / "bad.xlsx"
+    bad.write_text("not a workbook")
+    target = tmp_path / "b.sqlite"
+    Database.open(target).close()
+    status, text, _ = run(
+        capsys, "merge", "--db", str(target), "--json", *flags, str(good), str(bad)
+    )
+    statuses = {Path(f["path"]).name: f["status"] for f in json.loads(text)["files"]}
+    assert status == 2
+    assert statuses == {"good.xlsx": valid_status, "bad.xlsx": "rejected"}

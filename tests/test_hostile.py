@@ -64,7 +64,7 @@ def test_merge_of_the_whole_corpus_exits_2_and_changes_nothing(corpus, capsys) -
     out = json.loads(capsys.readouterr().out)
     assert status == 2
     by_path = {f["path"]: f for f in out["files"]}
-    assert by_path[str(base)]["status"] == "valid"
+    assert by_path[str(base)]["status"] == "unchanged"  # valid, held back: nothing applied
     for case in cases:
         entry = by_path[str(case.path)]
         assert entry["status"] == "rejected"

@@ -15,7 +15,7 @@ from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from qidesk.services.base import ServiceError, UnitOfWork
 from qidesk.store.base import APPLYING_RECEIVED_VERSIONS
@@ -91,11 +91,21 @@ class FileReport:
     edited_rows: int = 0
     export_id: str = ""
     kind: str = ""
+    #: Valid, but not applied because another file was rejected (and invalid files not skipped).
+    blocked: bool = False
 
-    def as_json(self) -> dict[str, Any]:
+    def json_status(self, *, dry_run: bool) -> str:
+        """The status as the command line's JSON names it: applied, unchanged or rejected. A
+        valid file of a dry run is "applied" when the real run would apply it; one held back
+        by another file's rejection changed nothing, so it is "unchanged"."""
+        if self.status == VALID:
+            return APPLIED if dry_run and not self.blocked else UNCHANGED
+        return self.status
+
+    def as_json(self, *, dry_run: bool = False) -> dict[str, Any]:
         return {
             "path": self.path,
-            "status": self.status,
+            "status": self.json_status(dry_run=dry_run),
             "errors": [p.as_json() for p in self.problems],
             "warnings": list(self.warnings),
         }
@@ -108,6 +118,8 @@ class ImportPreview:
     files: tuple[FileReport, ...]
     by_type: tuple[tuple[str, Counts], ...]
     totals: Counts
+    #: A preview is a dry run: its JSON says what the real run would do to each file.
+    dry_run: ClassVar[bool] = True
 
     @property
     def rejected(self) -> tuple[FileReport, ...]:
@@ -120,7 +132,7 @@ class ImportPreview:
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = self.totals.as_json()
         out["by_type"] = {t: c.as_json() for t, c in self.by_type}
-        out["files"] = [f.as_json() for f in self.files]
+        out["files"] = [f.as_json(dry_run=self.dry_run) for f in self.files]
         return out
 
 
@@ -130,6 +142,7 @@ class ImportResult(ImportPreview):
 
     applied: bool = False
     backup_path: str = ""
+    dry_run: ClassVar[bool] = False
 
 
 @dataclass
@@ -350,6 +363,7 @@ class ImportService:
                     edited_rows=parsed.edited_rows,
                     export_id=parsed.meta.export_id,
                     kind=parsed.meta.kind,
+                    blocked=not file_problems and key not in apply_set,
                 )
             )
         totals = Counts()
