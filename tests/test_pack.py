@@ -6,7 +6,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from qidesk.services.export_service import ExportService
 from qidesk.services.import_service import ImportService
@@ -166,3 +166,36 @@ def test_parse_answer_refuses(cell) -> None:
 
     with pytest.raises(CellError):
         parse_answer(cell, 1, 5)
+
+
+def test_a_pack_that_cannot_be_written_creates_no_stage(pack_db: Database, tmp_path: Path) -> None:
+    """The stage's self-assessment a pack needs is created with the file, or not at all."""
+    from qidesk.services.base import ServiceError
+    from qidesk.services.export_service import ExportService
+    from qidesk.store.models import Assessment
+
+    with pack_db.unit_of_work() as session:
+        team_uuid = session.scalars(select(Team.uuid)).one()
+    with pytest.raises(ServiceError, match="does not exist"):
+        ExportService(pack_db.unit_of_work).export_pack(
+            tmp_path / "gone" / "pack.xlsx", stage="mid", team_uuid=team_uuid
+        )
+    with pack_db.unit_of_work() as session:
+        assert session.scalar(select(func.count()).select_from(Assessment)) == 0
+
+
+def test_an_export_written_but_not_noted_says_the_file_was_written(
+    pack_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qidesk.services import export_service
+    from qidesk.services.base import ServiceError
+    from qidesk.store.errors import DatabaseFull
+
+    def full(*_args: object) -> None:
+        raise DatabaseFull("The disk holding coach.sqlite is full, so nothing was saved.")
+
+    monkeypatch.setattr(export_service, "_remember_export", full)
+    target = tmp_path / "full.xlsx"
+    with pytest.raises(ServiceError, match="was written, but QI Desk could not note"):
+        export_service.ExportService(pack_db.unit_of_work).export_full(target)
+    assert target.exists()

@@ -16,6 +16,7 @@ from qidesk import __version__
 from qidesk.services.activity_service import remember_export
 from qidesk.services.base import ServiceError, UnitOfWork
 from qidesk.store.base import INSTALLATION_ID, utcnow
+from qidesk.store.errors import StoreError
 from qidesk.store.models.foundation import Cohort, Team
 from qidesk.store.models.history import RecordVersion
 from qidesk.sync.workbook_writer import (
@@ -182,7 +183,13 @@ class ExportService:
             write_export(target, data, meta)
         except ExportError as exc:
             raise ServiceError(str(exc)) from exc
-        _remember_export(self._unit_of_work, version_id, exported)
+        try:
+            _remember_export(self._unit_of_work, version_id, exported)
+        except StoreError as exc:
+            raise ServiceError(
+                f"The workbook {target} was written, but QI Desk could not note that its records "
+                f"were exported, so they still count as changes not yet exported. {exc}"
+            ) from exc
         return ExportSummary(
             path=str(target),
             export_id=meta.export_id,
@@ -219,15 +226,16 @@ class ExportService:
                     team_uuid = found[0]
                 _ensure_assessment(session, team_uuid, stage)
                 pack = collect_pack(session, team_uuid, stage)
-                installation = str(session.info.get(INSTALLATION_ID, ""))
-            meta = ExportMeta(
-                export_id=str(uuid.uuid4()),
-                installation_id=installation,
-                exported_at=utcnow(),
-                app_version=__version__,
-                kind="assessment-pack",
-            )
-            write_pack(target, pack, meta)
+                meta = ExportMeta(
+                    export_id=str(uuid.uuid4()),
+                    installation_id=str(session.info.get(INSTALLATION_ID, "")),
+                    exported_at=utcnow(),
+                    app_version=__version__,
+                    kind="assessment-pack",
+                )
+                # Written before the unit of work ends: when the file cannot be written, the
+                # stage's self-assessment that the pack needed is not created either.
+                write_pack(target, pack, meta)
         except (ExportError, PackError) as exc:
             raise ServiceError(str(exc)) from exc
         return ExportSummary(
