@@ -53,13 +53,25 @@ def db(db_path: Path) -> Iterator[Database]:
         database.close()
 
 
-@pytest.fixture
-def demo_db(tmp_path: Path) -> Iterator[Database]:
-    """A database holding the standard demo data (seed 1)."""
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The standard demo database (seed 1), built once for the whole run."""
     from qidesk.services.demo import build_demo
 
-    database = Database.open(tmp_path / "demo.sqlite")
-    build_demo(database.unit_of_work, seed=1)
+    path = tmp_path_factory.mktemp("demo-template") / "demo.sqlite"
+    with Database.open(path) as database:
+        build_demo(database.unit_of_work, seed=1)
+    return path
+
+
+@pytest.fixture
+def demo_db(demo_template: Path, tmp_path: Path) -> Iterator[Database]:
+    """This test's own copy of the standard demo database (seed 1)."""
+    import shutil
+
+    path = tmp_path / "demo.sqlite"
+    shutil.copyfile(demo_template, path)
+    database = Database.open(path)
     try:
         yield database
     finally:

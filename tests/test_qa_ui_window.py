@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -16,25 +14,6 @@ from qidesk.store.engine import Database
 from qidesk.ui.context import UiContext
 from qidesk.ui.main_window import MainWindow
 from qidesk.ui.navigator import Selection
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo database built once for this module (each test works on its own copy)."""
-    from qidesk.services.demo import build_demo
-
-    path = tmp_path_factory.mktemp("qa-ui-demo") / "demo.sqlite"
-    with Database.open(path) as db:
-        build_demo(db.unit_of_work, seed=1)
-    return path
-
-
-@pytest.fixture
-def demo_db(demo_template: Path, tmp_path: Path) -> Iterator[Database]:
-    path = tmp_path / "demo.sqlite"
-    shutil.copyfile(demo_template, path)
-    with Database.open(path) as db:
-        yield db
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,26 +20,6 @@ from qidesk.ui.context import UiContext
 from qidesk.ui.main_window import MainWindow
 from qidesk.ui.navigator import KIND_ROLE, Selection
 from qidesk.ui.widgets import format_date
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo database built once for this module (each test works on its own copy)."""
-    from qidesk.services.demo import build_demo
-
-    path = tmp_path_factory.mktemp("demo-template") / "demo.sqlite"
-    with Database.open(path) as db:
-        build_demo(db.unit_of_work, seed=1)
-    return path
-
-
-@pytest.fixture
-def demo_db(demo_template: Path, tmp_path: Path) -> Iterator[Database]:
-    """A private copy of the demo database (overrides conftest's, which rebuilds it)."""
-    path = tmp_path / "demo.sqlite"
-    shutil.copyfile(demo_template, path)
-    with Database.open(path) as db:
-        yield db
 
 
 @pytest.fixture
