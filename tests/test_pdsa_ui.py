@@ -346,3 +346,21 @@ def test_in_the_window_a_cohort_timeline_bar_opens_the_cycle_on_its_team_page(
     assert isinstance(pdsa_tab, TeamPdsaTab)
     assert pdsa_tab.editor.cycle is not None and pdsa_tab.editor.cycle.uuid == bar.uuid
     window.close()
+
+
+def test_next_cycle_under_the_list_follows_the_selection(
+    qtbot, services: Services, team: str
+) -> None:
+    """With no cycle selected, the list's Next cycle is disabled (it did nothing when clicked)."""
+    widget = TeamPdsaTab(services)
+    qtbot.addWidget(widget)
+    widget.show()
+    widget.show_team(team)  # a team with no cycles yet
+    assert widget.editor.cycle is None and not widget.next_button.isEnabled()
+    idea = services.pdsa.create_change_idea(team, "Checklist")
+    cycle = services.pdsa.create_cycle(team, idea.uuid, "Checklist on nights")
+    widget.reload()
+    widget.open_cycle(cycle.uuid)
+    assert widget.next_button.isEnabled()
+    widget.editor.load(None)
+    assert not widget.next_button.isEnabled()

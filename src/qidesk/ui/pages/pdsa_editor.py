@@ -232,6 +232,7 @@ class PdsaEditor(QWidget):
     #: saved): the text says which cycle and why.
     unsaved_dropped = Signal(str)
     cycle_created = Signal(object)  # CycleInfo (from "Next cycle")
+    cycle_shown = Signal(object)  # CycleInfo or None: what the editor now shows
     cycle_deleted = Signal(str)
 
     def __init__(self, services: Any, context: Any = None, parent: QWidget | None = None):
@@ -452,6 +453,7 @@ class PdsaEditor(QWidget):
             self._set_status("")
         finally:
             self._loading = False
+            self.cycle_shown.emit(self.cycle)
 
     def refresh_ideas(self, cycle: CycleInfo, ideas: Sequence[ChangeIdeaInfo]) -> None:
         """The team's change ideas changed (one renamed, added, deleted) while ``cycle`` stays

@@ -396,6 +396,9 @@ class TeamPdsaTab(QWidget):
         self.editor.saved.connect(self._cycle_saved)
         self.editor.unsaved_dropped.connect(self._unsaved_dropped)
         self.editor.cycle_created.connect(self._cycle_created)
+        # "Next cycle" under the list follows the selected cycle (none: nothing to follow).
+        self.editor.cycle_shown.connect(lambda c: self.next_button.setEnabled(c is not None))
+        self.next_button.setEnabled(False)
         self.editor.cycle_deleted.connect(lambda _uuid: self.reload())
         lower.addWidget(self.editor)
         lower.setStretchFactor(0, 1)
