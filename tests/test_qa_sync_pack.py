@@ -60,23 +60,42 @@ def row_of(ws, code: str) -> int:
     return next(c.row for c in ws["A"] if c.value == code)
 
 
+def filled_pack(
+    db: Database,
+    tmp_path: Path,
+    cells: dict[tuple[str, str], object],
+    name: str = "pack.xlsx",
+) -> Path:
+    """A new pack with ``cells`` (member header, item code) filled in."""
+    pack = export_pack(db, tmp_path / name)
+    wb = openpyxl.load_workbook(pack)
+    ws = wb[FILL_SHEET]
+    for (header, code), value in cells.items():
+        ws.cell(row_of(ws, code), column_of(ws, header)).value = value
+    wb.save(pack)
+    return pack
+
+
+def unprotected_fill_sheet(pack: Path):  # type: ignore[no-untyped-def]
+    """The pack's workbook and its fill-in sheet, unprotected (to delete or insert rows and
+    columns, as a team may)."""
+    wb = openpyxl.load_workbook(pack)
+    ws = wb[FILL_SHEET]
+    ws.protection.sheet = False
+    return wb, ws
+
+
 def test_a_deleted_member_column_does_not_shift_answers_onto_others(
     db: Database, tmp_path: Path
 ) -> None:
     names = make_team(db)
     service = ImportService(db.unit_of_work, db.path)
     # Aled answered MFI in an earlier pack.
-    first = export_pack(db, tmp_path / "first.xlsx")
-    wb = openpyxl.load_workbook(first)
-    ws = wb[FILL_SHEET]
-    ws.cell(row_of(ws, "MFI"), column_of(ws, "Aled Jones")).value = 4
-    wb.save(first)
+    first = filled_pack(db, tmp_path, {("Aled Jones", "MFI"): 4}, "first.xlsx")
     assert service.apply([first]).applied
     # The next pack: Aled left, the team deleted his column, then filled the rest.
     pack = export_pack(db, tmp_path / "pack.xlsx")
-    wb = openpyxl.load_workbook(pack)
-    ws = wb[FILL_SHEET]
-    ws.protection.sheet = False
+    wb, ws = unprotected_fill_sheet(pack)
     ws.delete_cols(column_of(ws, "Aled Jones"))
     ws.cell(row_of(ws, "MFI"), column_of(ws, "Bethan Evans")).value = "2 – Know the basics"
     ws.cell(row_of(ws, "AIM"), column_of(ws, "Carys Price")).value = 3
@@ -100,9 +119,7 @@ def test_a_deleted_member_column_does_not_shift_answers_onto_others(
 def test_a_member_column_added_by_hand_is_refused_naming_it(db: Database, tmp_path: Path) -> None:
     make_team(db)
     pack = export_pack(db, tmp_path / "pack.xlsx")
-    wb = openpyxl.load_workbook(pack)
-    ws = wb[FILL_SHEET]
-    ws.protection.sheet = False
+    wb, ws = unprotected_fill_sheet(pack)
     ws.insert_cols(6)  # between Aled and Bethan
     ws.cell(4, 6).value = "Dafydd Owen"
     ws.cell(row_of(ws, "MFI"), 6).value = 3
@@ -123,9 +140,7 @@ def test_a_member_column_added_by_hand_is_refused_naming_it(db: Database, tmp_pa
 def test_an_empty_column_added_by_hand_is_ignored(db: Database, tmp_path: Path) -> None:
     names = make_team(db)
     pack = export_pack(db, tmp_path / "pack.xlsx")
-    wb = openpyxl.load_workbook(pack)
-    ws = wb[FILL_SHEET]
-    ws.protection.sheet = False
+    wb, ws = unprotected_fill_sheet(pack)
     ws.insert_cols(5)
     ws.cell(4, 5).value = "Notes to self"
     ws.cell(row_of(ws, "AIM"), column_of(ws, "Carys Price")).value = 4
@@ -168,16 +183,10 @@ def test_rows_sorted_in_the_spreadsheet_keep_their_answers(db: Database, tmp_pat
 def test_a_deleted_item_row_is_named_and_its_answers_kept(db: Database, tmp_path: Path) -> None:
     names = make_team(db)
     service = ImportService(db.unit_of_work, db.path)
-    first = export_pack(db, tmp_path / "first.xlsx")
-    wb = openpyxl.load_workbook(first)
-    ws = wb[FILL_SHEET]
-    ws.cell(row_of(ws, "AIM"), column_of(ws, "Bethan Evans")).value = 2
-    wb.save(first)
+    first = filled_pack(db, tmp_path, {("Bethan Evans", "AIM"): 2}, "first.xlsx")
     assert service.apply([first]).applied
     pack = export_pack(db, tmp_path / "pack.xlsx")
-    wb = openpyxl.load_workbook(pack)
-    ws = wb[FILL_SHEET]
-    ws.protection.sheet = False
+    wb, ws = unprotected_fill_sheet(pack)
     ws.delete_rows(row_of(ws, "AIM"))
     ws.cell(row_of(ws, "MFI"), column_of(ws, "Bethan Evans")).value = 3
     wb.save(pack)
@@ -220,16 +229,6 @@ def test_a_pack_without_recorded_headers_refuses_shifted_columns(
 
 
 # ---- packs meeting a database that changed since they were exported ---------------------------
-
-
-def filled_pack(db: Database, tmp_path: Path, cells: dict[tuple[str, str], object]) -> Path:
-    pack = export_pack(db, tmp_path / "pack.xlsx")
-    wb = openpyxl.load_workbook(pack)
-    ws = wb[FILL_SHEET]
-    for (header, code), value in cells.items():
-        ws.cell(row_of(ws, code), column_of(ws, header)).value = value
-    wb.save(pack)
-    return pack
 
 
 def test_a_pack_for_a_team_this_database_never_had_is_refused_in_one_sentence(
@@ -423,9 +422,7 @@ def test_a_pack_with_a_column_deleted_and_saved_by_libreoffice(
 
     names = make_team(db)
     pack = export_pack(db, tmp_path / "pack.xlsx")
-    wb = openpyxl.load_workbook(pack)
-    ws = wb[FILL_SHEET]
-    ws.protection.sheet = False
+    wb, ws = unprotected_fill_sheet(pack)
     ws.delete_cols(column_of(ws, "Bethan Evans"))
     ws.cell(row_of(ws, "DATA"), column_of(ws, "Carys Price")).value = "4 – Can apply it on my own"
     ws.cell(row_of(ws, "DATA"), column_of(ws, "Comments")).value = "Sêr! ⭐"
@@ -450,9 +447,7 @@ def test_comments_are_read_when_the_consensus_column_was_deleted(
     first = filled_pack(db, tmp_path, {("Team consensus", "MFI"): 3})
     assert service.apply([first]).applied
     pack = export_pack(db, tmp_path / "second.xlsx")
-    wb = openpyxl.load_workbook(pack)
-    ws = wb[FILL_SHEET]
-    ws.protection.sheet = False
+    wb, ws = unprotected_fill_sheet(pack)
     ws.delete_cols(column_of(ws, "Team consensus"))
     ws.cell(row_of(ws, "MFI"), column_of(ws, "Comments")).value = "Agreed at huddle"
     ws.cell(row_of(ws, "AIM"), column_of(ws, "Comments")).value = "New this time"
@@ -472,9 +467,7 @@ def test_a_renamed_member_column_is_refused_with_the_name_to_give_back(
 ) -> None:
     make_team(db)
     pack = export_pack(db, tmp_path / "pack.xlsx")
-    wb = openpyxl.load_workbook(pack)
-    ws = wb[FILL_SHEET]
-    ws.protection.sheet = False
+    wb, ws = unprotected_fill_sheet(pack)
     col = column_of(ws, "Aled Jones")
     ws.cell(4, col).value = "Aled J."
     ws.cell(row_of(ws, "MFI"), col).value = 3
