@@ -79,6 +79,26 @@ def demo_db(demo_template: Path, tmp_path: Path) -> Iterator[Database]:
 
 
 @pytest.fixture
+def application(qtbot, monkeypatch):  # type: ignore[no-untyped-def]
+    """The application object without a window yet; what it would ask after a failed open
+    is collected in ``application.messages`` (and answered with Quit)."""
+    from qidesk import app as app_module
+
+    application = app_module.Application(app_module.make_qapplication(), app_module.app_settings())
+    messages: list[str] = []
+    monkeypatch.setattr(
+        app_module,
+        "ask_after_open_failure",
+        lambda _parent, message, *, initial: messages.append(message) or app_module.QUIT,
+    )
+    application.messages = messages
+    yield application
+    if application.window is not None:
+        application.window.close()
+    application.close()
+
+
+@pytest.fixture
 def pair(tmp_path: Path) -> Iterator[tuple[Database, Database]]:
     """Two installations' databases (installation ids aaaa1111 and bbbb2222) for merge tests."""
     from test_merge_support import fresh_database

@@ -145,11 +145,10 @@ def _wreck_table(path: Path, table: str) -> None:
 
 
 def test_a_damaged_table_gives_a_message_naming_the_newest_backup(
-    tmp_path: Path, qtbot, monkeypatch
+    tmp_path: Path, application
 ) -> None:
     """A database whose schema reads but whose team table is damaged opened the window with
     a traceback (the navigator's query), and the CLI printed SQL over several lines."""
-    from qidesk import app as app_module
     from qidesk.services.demo import build_demo
 
     path = tmp_path / "qi.sqlite"
@@ -158,13 +157,7 @@ def test_a_damaged_table_gives_a_message_naming_the_newest_backup(
     made = backup_database(path, "before-import")
     _wreck_table(path, "team")
 
-    application = app_module.Application(app_module.make_qapplication(), app_module.app_settings())
-    messages: list[str] = []
-    monkeypatch.setattr(
-        app_module,
-        "ask_after_open_failure",
-        lambda _parent, message, *, initial: messages.append(message) or app_module.QUIT,
-    )
+    messages = application.messages
     try:
         assert application.open_path(path, initial=True) is False
     finally:
@@ -289,20 +282,10 @@ def test_an_emptied_database_with_backups_is_not_opened_as_a_new_one(tmp_path: P
     assert _cohort_names(fresh) == []  # an empty file with no copies is a new database
 
 
-def test_a_recent_database_no_longer_there_is_not_made_anew(
-    tmp_path: Path, qtbot, monkeypatch
-) -> None:
+def test_a_recent_database_no_longer_there_is_not_made_anew(tmp_path: Path, application) -> None:
     """File → Open recent on a database since moved (or on a drive not connected) made a new,
     empty database in its place: the coach saw no cohorts at all."""
-    from qidesk import app as app_module
-
-    application = app_module.Application(app_module.make_qapplication(), app_module.app_settings())
-    messages: list[str] = []
-    monkeypatch.setattr(
-        app_module,
-        "ask_after_open_failure",
-        lambda _parent, message, *, initial: messages.append(message) or app_module.QUIT,
-    )
+    messages = application.messages
     moved = _with_cohort(tmp_path / "moved.sqlite", "Spring 2026")
     current = tmp_path / "current.sqlite"
     try:

@@ -421,24 +421,6 @@ def test_about_dialog_names_version_and_files(qtbot, db: Database) -> None:
 # Opening databases that cannot be used ----------------------------------------------------
 
 
-@pytest.fixture
-def application(qtbot, monkeypatch):
-    from qidesk import app as app_module
-
-    application = app_module.Application(app_module.make_qapplication(), app_module.app_settings())
-    messages: list[str] = []
-    monkeypatch.setattr(
-        app_module,
-        "ask_after_open_failure",
-        lambda _parent, message, *, initial: messages.append(message) or app_module.QUIT,
-    )
-    application.messages = messages
-    yield application
-    if application.window is not None:
-        application.window.close()
-    application.close()
-
-
 def test_locked_database_gives_a_clear_message(application, db_path: Path) -> None:
     with Database.open(db_path):
         assert application.open_path(db_path, initial=True) is False
