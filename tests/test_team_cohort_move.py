@@ -3,6 +3,7 @@ was entered under a duplicate cohort), and telling same-named cohorts apart."""
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtWidgets import QApplication
 
 from qidesk.store.engine import Database
@@ -100,3 +101,51 @@ def test_cohorts_of_one_name_are_told_apart(
     labels = [page.overview.cohort_combo.itemText(i) for i in range(2)]
     assert labels[0] != labels[1]
     assert all(label.startswith(newer.name + " · from ") for label in labels)
+
+
+def test_a_cohort_made_twice_is_combined_into_the_other(
+    demo_window: MainWindow,  # noqa: F811
+    demo_db: Database,
+    monkeypatch,
+) -> None:
+    """A lead combines the duplicate: its teams (with everything recorded for them) move into
+    the other cohort, the emptied one is deleted, and the window shows the combined cohort."""
+    services = demo_window.context.services
+    newer, older = services.teams.navigator()[:2]
+    services.cohorts.update(older.uuid, name=newer.name)
+    moving = [t.uuid for t in older.teams]
+    staying = [t.uuid for t in newer.teams]
+    assessments = {t: _count(demo_db, Assessment, t) for t in moving}
+    demo_window.select(Selection("cohort", older.uuid))
+    QApplication.processEvents()
+    page = demo_window.current_page()
+    page._fill_combine_menu()
+    actions = [a.text() for a in page.combine_menu.actions()]
+    start = newer.start_date
+    assert actions == [f"{newer.name} · from {start.day} {start:%b %Y}  ({len(staying)} teams)"]
+    asked: list[str] = []
+    monkeypatch.setattr(
+        demo_window.context, "confirm_action", lambda _p, _t, q, _i, _a: asked.append(q) or True
+    )
+    page.combine_menu.actions()[0].trigger()
+    QApplication.processEvents()
+    assert asked and asked[0].startswith(f"Move the {len(moving)} teams of “{newer.name}” into")
+    cohorts = services.teams.navigator()
+    assert [c.uuid for c in cohorts] == [newer.uuid]
+    assert sorted(t.uuid for t in cohorts[0].teams) == sorted(moving + staying)
+    assert {t: _count(demo_db, Assessment, t) for t in moving} == assessments
+    assert demo_window.navigator.current() == Selection("cohort", newer.uuid)
+    # The emptied cohort is in Recently deleted; restoring it brings back no team.
+    services.cohorts.restore(older.uuid)
+    assert services.cohorts.get(older.uuid).team_count == 0
+
+
+def test_combining_a_cohort_with_itself_is_refused(demo_db: Database) -> None:
+    from qidesk.services.base import ServiceError
+    from qidesk.services.registry import Services
+
+    services = Services.create(demo_db)
+    cohort = services.cohorts.list_cohorts()[0]
+    with pytest.raises(ServiceError, match="another cohort"):
+        services.cohorts.combine_into(cohort.uuid, cohort.uuid)
+    assert services.cohorts.get(cohort.uuid).team_count == cohort.team_count
