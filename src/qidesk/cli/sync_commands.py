@@ -28,15 +28,30 @@ def register(subparsers: Any) -> None:
         "--cohort", action="append", default=[], metavar="NAME", help="a cohort (repeatable)"
     )
     export.add_argument(
-        "--team", action="append", default=[], metavar="NAME", help="a team (repeatable)"
+        "--team",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a team (repeatable): its name (every team of that name), COHORT/TEAM, or its uuid",
     )
     export.set_defaults(handler=run_export)
 
     pack = subparsers.add_parser(
-        "export-assessment", help="write a self-assessment pack for one team and stage"
+        "export-assessment",
+        help="write a self-assessment pack for one team and stage",
+        description="Write a self-assessment pack for one team and stage. When two cohorts "
+        "each have a team of that name, name the team as COHORT/TEAM (for example "
+        "'Cohort 9/Ward 7') or by its uuid; an ambiguous name is refused (exit status 2) "
+        "with the matching teams listed.",
     )
     add_db_argument(pack)
-    pack.add_argument("--team", required=True, metavar="NAME", help="the team's name")
+    pack.add_argument(
+        "--team",
+        required=True,
+        metavar="NAME",
+        help="the team: its name, COHORT/TEAM when two cohorts have a team of that name, or "
+        "its uuid",
+    )
     pack.add_argument("--stage", required=True, choices=("start", "mid", "end"))
     pack.add_argument("--out", required=True, metavar="FILE.xlsx", help="workbook to write")
     pack.set_defaults(handler=run_export_assessment)
@@ -106,7 +121,7 @@ def run_export_assessment(args: argparse.Namespace) -> int:
             )
         except ServiceError as exc:
             raise CommandError(str(exc)) from exc
-    print(f"Wrote the {args.stage} self-assessment pack of {args.team} to {summary.path}.")
+    print(f"Wrote the {args.stage} self-assessment pack of {summary.team} to {summary.path}.")
     return EXIT_OK
 
 

@@ -38,6 +38,8 @@ class ExportSummary:
     rows_by_sheet: tuple[tuple[str, int], ...]
     seconds: float
     kind: str = "full"
+    #: A pack's team, as people name it: "Ward 7 (Cohort 9)".
+    team: str = ""
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,76 @@ def _ensure_assessment(session: Session, team_uuid: str, stage: str) -> None:
     session.flush()
 
 
+def teams_named(session: Session, name: str) -> list[TeamChoice]:
+    """The live teams ``name`` designates: the teams of that exact name; else, when ``name`` is
+    ``COHORT/TEAM`` (split at any '/', since cohort and team names may hold one), the team of
+    that name in that cohort; else the team whose uuid it is. Sorted by cohort, then team."""
+    query = (
+        select(Team.uuid, Team.name, Cohort.uuid, Cohort.name)
+        .join(Cohort, Team.cohort_uuid == Cohort.uuid)
+        .where(Team.deleted_at.is_(None))
+        .order_by(Cohort.name, Team.name, Team.uuid)
+    )
+    found = list(session.execute(query.where(Team.name == name)).all())
+    if not found and "/" in name:
+        pairs = [
+            (name[:i].strip(), name[i + 1 :].strip()) for i, ch in enumerate(name) if ch == "/"
+        ]
+        for cohort, team in pairs:
+            found += session.execute(
+                query.where(Cohort.name == cohort, Team.name == team, Cohort.deleted_at.is_(None))
+            ).all()
+    if not found:
+        found = list(session.execute(query.where(Team.uuid == name.strip().lower())).all())
+    unique = dict.fromkeys(TeamChoice(u, n, cu, cn) for u, n, cu, cn in found)
+    return sorted(unique, key=lambda t: (t.cohort_name, t.name, t.uuid))
+
+
+def _resolve_scope(
+    session: Session, cohort_names: Sequence[str], team_names: Sequence[str]
+) -> tuple[list[str], list[str]]:
+    """The uuids of the named cohorts and teams (a team named as :func:`teams_named` reads it:
+    every team of an exact name, else COHORT/TEAM or a uuid); unknown names are refused
+    together."""
+    missing: list[str] = []
+    try:
+        cohorts, _ = resolve_scope(session, cohort_names, ())
+    except ExportError as exc:
+        cohorts = []
+        missing.append(str(exc))
+    teams: list[str] = []
+    for name in team_names:
+        found = teams_named(session, name)
+        if not found:
+            missing.append(f"no team named {name!r}")
+        teams.extend(t.uuid for t in found)
+    if missing:
+        raise ServiceError("; ".join(missing))
+    return cohorts, teams
+
+
+def find_one_team(session: Session, name: str) -> str:
+    """The uuid of the one live team ``name`` designates (see :func:`teams_named`); a name
+    that designates none, or several (two cohorts each with a team of that name), is refused
+    with the matches and how to name one of them."""
+    found = teams_named(session, name)
+    if not found:
+        hint = (
+            ""
+            if "/" in name
+            else " (name a team as it is spelt in QI Desk, or as COHORT/TEAM, or by its uuid)"
+        )
+        raise ServiceError(f"no team named {name!r}{hint}")
+    if len(found) > 1:
+        listed = "; ".join(f"{t.cohort_name}/{t.name} (uuid {t.uuid})" for t in found)
+        example = f"{found[0].cohort_name}/{found[0].name}"
+        raise ServiceError(
+            f"{len(found)} teams match {name!r}: {listed}. Name one as COHORT/TEAM "
+            f"(for example {example!r}) or by its uuid."
+        )
+    return found[0].uuid
+
+
 class ExportService:
     """Writes workbooks; every export reads in one transaction and writes the file atomically."""
 
@@ -159,7 +231,7 @@ class ExportService:
         target = Path(target)
         try:
             with self._unit_of_work() as session:
-                named_cohorts, named_teams = resolve_scope(session, cohort_names, team_names)
+                named_cohorts, named_teams = _resolve_scope(session, cohort_names, team_names)
                 data = collect_export(
                     session,
                     cohorts=[*cohort_uuids, *named_cohorts],
@@ -214,16 +286,7 @@ class ExportService:
         try:
             with self._unit_of_work() as session:
                 if team_uuid is None:
-                    found = session.scalars(
-                        select(Team.uuid).where(Team.name == team_name, Team.deleted_at.is_(None))
-                    ).all()
-                    if not found:
-                        raise ServiceError(f"no team named {team_name!r}")
-                    if len(found) > 1:
-                        raise ServiceError(
-                            f"{len(found)} teams are named {team_name!r}; choose one in the window"
-                        )
-                    team_uuid = found[0]
+                    team_uuid = find_one_team(session, team_name or "")
                 _ensure_assessment(session, team_uuid, stage)
                 pack = collect_pack(session, team_uuid, stage)
                 meta = ExportMeta(
@@ -245,4 +308,5 @@ class ExportService:
             rows_by_sheet=(("Assessment", len(pack.items)),),
             seconds=time.perf_counter() - started,
             kind="assessment-pack",
+            team=f"{pack.team_name} ({pack.cohort_name})" if pack.cohort_name else pack.team_name,
         )
