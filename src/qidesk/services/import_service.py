@@ -247,7 +247,13 @@ class ImportService:
                 prepared.preflight_problems[str(job.path)] = [
                     Problem(job.display_name, outcome.preflight_error)
                 ]
-            prepared.parsed.append(outcome.parsed)
+            parsed = outcome.parsed
+            if parsed.problems:
+                from qidesk.sync.pack import name_answer_columns  # (loads openpyxl)
+
+                # A pack's answer cells named by the header a coach sees, not a letter.
+                parsed.problems = name_answer_columns(parsed.path, parsed.problems)
+            prepared.parsed.append(parsed)
         if progress is not None:
             progress(total, total, "Checking references")
         return prepared
