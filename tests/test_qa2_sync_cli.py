@@ -3,6 +3,8 @@ database that can only be read (a read-only file, or a copy on a read-only mediu
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from pathlib import Path
 
 import openpyxl
@@ -128,3 +130,116 @@ def test_help_says_how_to_name_one_of_two_teams(capsys) -> None:
         main(["export-assessment", "--help"])
     text = capsys.readouterr().out
     assert "COHORT/TEAM" in text and "uuid" in text
+
+
+# ---- a database that can only be read ---------------------------------------------------------
+
+
+def read_only_database(tmp_path: Path) -> Path:
+    """A lead's database with a started self-assessment, then made read-only (as a copy on a
+    share the lead may only read, or a file marked read-only)."""
+    from qidesk.services.export_service import ExportService
+
+    path = tmp_path / "shared" / "lead.sqlite"
+    path.parent.mkdir()
+    two_ward_sevens(path)
+    with Database.open(path) as db:
+        ExportService(db.unit_of_work).export_pack(
+            tmp_path / "first.xlsx", team_name="Cohort 8/Ward 7", stage="start"
+        )
+    for leftover in path.parent.glob("lead.sqlite.lock"):
+        leftover.unlink()
+    path.chmod(0o444)
+    return path
+
+
+def folder_listing(path: Path) -> list[str]:
+    return sorted(p.name for p in path.parent.iterdir())
+
+
+def test_a_read_only_database_exports_quietly_and_stays_as_it_was(capsys, tmp_path: Path) -> None:
+    db = read_only_database(tmp_path)
+    before, files = db.read_bytes(), folder_listing(db)
+    full, pack = tmp_path / "full.xlsx", tmp_path / "pack.xlsx"
+
+    status, text, err = run(capsys, "export", "--db", str(db), "--out", str(full))
+    assert (status, err) == (0, ""), err
+    assert text.startswith("Wrote ") and full.exists()
+    status, text, err = export_assessment(capsys, db, "Cohort 8/Ward 7", pack)
+    assert (status, err) == (0, ""), err
+    assert pack_member(pack) == "Member of Cohort 8/Ward 7"
+
+    # Nothing written, nothing left beside it (no journal or lock files).
+    assert db.read_bytes() == before and folder_listing(db) == files
+    # What was exported is the database's content: it imports into a new database.
+    other = tmp_path / "other.sqlite"
+    status, text, err = run(capsys, "import", "--db", str(other), "--json", str(full))
+    assert status == 0, err
+    assert json.loads(text)["by_type"]["Team"]["created"] == 3
+
+
+def test_a_pack_needing_a_new_stage_from_a_read_only_database_says_why(
+    capsys, tmp_path: Path
+) -> None:
+    db = read_only_database(tmp_path)
+    before = db.read_bytes()
+
+    status, _, err = export_assessment(capsys, db, "Cohort 9/25/Ward 7", tmp_path / "p.xlsx")
+
+    assert status == 2 and not (tmp_path / "p.xlsx").exists()
+    assert "Ward 7 has no start self-assessment yet, and this database is read-only" in err
+    assert db.read_bytes() == before
+
+
+def test_importing_into_a_read_only_database_is_still_refused(capsys, tmp_path: Path) -> None:
+    db = read_only_database(tmp_path)
+    before = db.read_bytes()
+
+    status, _, err = run(capsys, "import", "--db", str(db), str(tmp_path / "first.xlsx"))
+
+    assert status == 2 and "is read-only" in err and "Traceback" not in err
+    assert db.read_bytes() == before
+
+
+def test_a_database_on_a_read_only_medium_exports(capsys, tmp_path: Path, monkeypatch) -> None:
+    """A read-only medium (a DVD, a share mounted read-only): its folder cannot be written,
+    so SQLite could make no journal or lock file there. Simulated: the tests may run as root,
+    who may write anywhere except on a real read-only medium."""
+    import os
+
+    db = read_only_database(tmp_path)
+    db.chmod(0o644)  # on such a medium the file's own mode says nothing
+    real_access = os.access
+
+    def access(path, mode, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if mode & os.W_OK and Path(path).resolve().is_relative_to(db.parent.resolve()):
+            return False
+        return real_access(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(os, "access", access)
+    files = folder_listing(db)
+    out = tmp_path / "full.xlsx"
+
+    status, _, err = run(capsys, "export", "--db", str(db), "--out", str(out))
+
+    assert (status, err) == (0, "") and out.exists()
+    assert folder_listing(db) == files
+    status, _, err = run(capsys, "import", "--db", str(db), str(out))
+    assert status == 2 and "read-only" in err
+
+
+def test_a_read_only_database_of_an_older_version_is_refused_in_words(
+    capsys, tmp_path: Path
+) -> None:
+    db = read_only_database(tmp_path)
+    db.chmod(0o644)
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE alembic_version SET version_num = '0005'")
+    conn.commit()
+    conn.close()
+    db.chmod(0o444)
+
+    status, _, err = run(capsys, "export", "--db", str(db), "--out", str(tmp_path / "x.xlsx"))
+
+    assert status == 2 and "saved by an older QI Desk" in err
+    assert not (tmp_path / "x.xlsx").exists()

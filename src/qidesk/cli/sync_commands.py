@@ -89,14 +89,31 @@ def _workbook_out(raw: str) -> Path:
     return out
 
 
+def _open_to_export(path: Path) -> Any:
+    """The database to export from: opened as usual (so the export is noted and "changes not
+    yet exported" counts from it), or, when the file or its folder cannot be written (a file
+    marked read-only, a read-only share or medium), opened only to read: an export reads, so
+    it works all the same. (A read-only lock or journal file beside a writable database is
+    still refused, naming it: that is for the user to put right.)"""
+    from qidesk.store.engine import Database
+    from qidesk.store.errors import DatabaseReadOnly
+    from qidesk.store.read_only import cannot_be_written, open_read_only
+
+    try:
+        return Database.open(path)
+    except DatabaseReadOnly:
+        if not cannot_be_written(path):
+            raise
+        return open_read_only(path)
+
+
 def run_export(args: argparse.Namespace) -> int:
     from qidesk.cli import CommandError
     from qidesk.services.base import ServiceError
     from qidesk.services.export_service import ExportService
-    from qidesk.store.engine import Database
 
     out = _workbook_out(args.out)
-    with Database.open(resolve_db(args, must_exist=True)) as db:
+    with _open_to_export(resolve_db(args, must_exist=True)) as db:
         try:
             summary = ExportService(db.unit_of_work).export_full(
                 out, cohort_names=args.cohort, team_names=args.team
@@ -111,10 +128,9 @@ def run_export_assessment(args: argparse.Namespace) -> int:
     from qidesk.cli import CommandError
     from qidesk.services.base import ServiceError
     from qidesk.services.export_service import ExportService
-    from qidesk.store.engine import Database
 
     out = _workbook_out(args.out)
-    with Database.open(resolve_db(args, must_exist=True)) as db:
+    with _open_to_export(resolve_db(args, must_exist=True)) as db:
         try:
             summary = ExportService(db.unit_of_work).export_pack(
                 out, team_name=args.team, stage=args.stage

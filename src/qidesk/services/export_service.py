@@ -16,6 +16,7 @@ from qidesk import __version__
 from qidesk.services.activity_service import remember_export
 from qidesk.services.base import ServiceError, UnitOfWork
 from qidesk.store.base import INSTALLATION_ID, utcnow
+from qidesk.store.engine import READ_ONLY
 from qidesk.store.errors import StoreError
 from qidesk.store.models.foundation import Cohort, Team
 from qidesk.store.models.history import RecordVersion
@@ -99,6 +100,13 @@ def _ensure_assessment(session: Session, team_uuid: str, stage: str) -> None:
     assessment = session.get(Assessment, uuid)
     if assessment is not None and assessment.deleted_at is None:
         return
+    if session.info.get(READ_ONLY):
+        stage_name = {"mid": "midpoint"}.get(stage, stage)
+        raise ServiceError(
+            f"{team.name} has no {stage_name} self-assessment yet, and this database is "
+            "read-only, so QI Desk cannot start one for the pack (a pack carries its "
+            "self-assessment). Export the pack from a copy you can write to."
+        )
     template = AssessmentService._template_for_new_stage(session, team_uuid)
     if assessment is None:
         session.add(
@@ -246,6 +254,9 @@ class ExportService:
                     else None
                 )
                 installation = str(session.info.get(INSTALLATION_ID, ""))
+                # Opened only to read: nothing can note the export (nor needs to: no change
+                # can be made in it that would wait to be exported).
+                read_only = bool(session.info.get(READ_ONLY))
             meta = ExportMeta(
                 export_id=str(uuid.uuid4()),
                 installation_id=installation,
@@ -256,7 +267,8 @@ class ExportService:
         except ExportError as exc:
             raise ServiceError(str(exc)) from exc
         try:
-            _remember_export(self._unit_of_work, version_id, exported)
+            if not read_only:
+                _remember_export(self._unit_of_work, version_id, exported)
         except StoreError as exc:
             raise ServiceError(
                 f"The workbook {target} was written, but QI Desk could not note that its records "
