@@ -10,7 +10,7 @@ import openpyxl
 from qidesk.services.import_service import ImportService
 from qidesk.store.engine import Database
 from qidesk.sync.pack import FILL_SHEET
-from test_qa_sync_pack import column_of, export_pack, make_team, row_of
+from test_qa_sync_pack import answers, column_of, export_pack, make_team, row_of
 
 
 def test_a_formula_in_a_pack_names_the_members_header_not_a_letter(
@@ -55,3 +55,240 @@ def test_a_formula_under_a_header_two_members_share_keeps_its_letter(
     (problem,) = ImportService(db.unit_of_work, db.path).apply([pack]).files[0].problems
 
     assert (problem.row, problem.column) == (5, "Aled Jones (F)")
+
+
+# ---- copies of one pack, and two packs for one stage, filled apart ----------------------------
+
+
+def filled_copy(source: Path, target: Path, cells: dict[tuple[str, str], object]) -> Path:
+    """A copy of the pack ``source`` with ``cells`` (header, item code) filled in."""
+    wb = openpyxl.load_workbook(source)
+    ws = wb[FILL_SHEET]
+    for (header, code), value in cells.items():
+        ws.cell(row_of(ws, code), column_of(ws, header)).value = value
+    wb.save(target)
+    return target
+
+
+MONDAY = {("Aled Jones", "MFI"): 2, ("Carys Price", "AIM"): 3, ("Comments", "DATA"): "Run charts"}
+THURSDAY = {("Aled Jones", "MFI"): 4, ("Carys Price", "AIM"): 3, ("Comments", "DATA"): "SPC"}
+
+
+def differing_warnings(report) -> list[str]:  # type: ignore[no-untyped-def]
+    return [w for w in report.warnings if "in this pack differ" in w]
+
+
+def test_a_second_copy_of_a_pack_names_the_first_and_keeps_both(
+    db: Database, tmp_path: Path
+) -> None:
+    """Two people filled copies of one pack; the coach imports them on different days. The
+    second import says which answers differ from which copy, and both are kept (a conflict
+    each), never one silently replacing the other."""
+    from qidesk.services.conflict_service import ConflictService
+
+    names = make_team(db)
+    pack = export_pack(db, tmp_path / "pack.xlsx")
+    monday = filled_copy(pack, tmp_path / "monday.xlsx", MONDAY)
+    thursday = filled_copy(pack, tmp_path / "thursday.xlsx", THURSDAY)
+    service = ImportService(db.unit_of_work, db.path)
+    first = service.apply([monday])
+    assert first.applied and not differing_warnings(first.files[0])
+
+    preview = service.preview([thursday])
+    result = service.apply([thursday])
+
+    for outcome in (preview, result):
+        (warning,) = differing_warnings(outcome.files[0])
+        assert warning.startswith(
+            "2 answers in this pack differ from the answers of monday.xlsx, another copy of "
+            "this pack, imported on "
+        ), warning
+        assert "(Aled Jones: MFI; Comments: DATA)" in warning
+        assert "keeps both, as conflicts" in warning and "Conflicts" in warning
+    assert result.totals.conflicts == 2
+    conflicts = ConflictService(db.unit_of_work).list_conflicts()
+    kept = {
+        (c.title.split(" · ")[1], tuple(sorted(f.values)))
+        for c in conflicts
+        for f in c.fields
+        if f.key in ("score", "comment") and f.differs
+    }
+    assert kept == {("Aled Jones", ("2", "4")), ("Team consensus", ("Run charts", "SPC"))}
+    # Each version names the copy it came from.
+    made = sorted(v.made_where for c in conflicts for v in c.versions)
+    assert (
+        made
+        == ["a spreadsheet edit (monday.xlsx)"] * 2 + ["a spreadsheet edit (thursday.xlsx)"] * 2
+    )
+    # The same copies again, in any order: nothing new, nothing said.
+    for again in (thursday, monday):
+        outcome = service.apply([again])
+        assert outcome.totals.changes == 0 and not differing_warnings(outcome.files[0])
+    assert answers(db, names)[("Carys Price", "AIM")] == (3, "")
+
+
+def test_copies_imported_in_either_order_give_the_same_answers_and_conflicts(
+    tmp_path: Path,
+) -> None:
+    import shutil
+
+    from test_merge_support import fresh_database, state
+
+    start = fresh_database(tmp_path, "start", "c0ac0000")
+    make_team(start)
+    pack = export_pack(start, tmp_path / "pack.xlsx")
+    start.close()
+    monday = filled_copy(pack, tmp_path / "monday.xlsx", MONDAY)
+    thursday = filled_copy(pack, tmp_path / "thursday.xlsx", THURSDAY)
+    states, said = [], []
+    for order in ((monday, thursday), (thursday, monday)):
+        copy = tmp_path / f"{order[0].stem}-first.sqlite"
+        shutil.copyfile(tmp_path / "start.sqlite", copy)
+        db = Database.open(copy)
+        service = ImportService(db.unit_of_work, db.path)
+        service.apply([order[0]])
+        (warning,) = differing_warnings(service.apply([order[1]]).files[0])
+        said.append(warning)
+        states.append(state(db).shown())
+        db.close()
+    assert states[0] == states[1]
+    assert "the answers of monday.xlsx, another copy" in said[0]
+    assert "the answers of thursday.xlsx, another copy" in said[1]
+
+
+def test_copies_merged_in_one_go_each_name_the_other(db: Database, tmp_path: Path) -> None:
+    make_team(db)
+    pack = export_pack(db, tmp_path / "pack.xlsx")
+    monday = filled_copy(pack, tmp_path / "monday.xlsx", MONDAY)
+    thursday = filled_copy(pack, tmp_path / "thursday.xlsx", THURSDAY)
+
+    result = ImportService(db.unit_of_work, db.path).apply([monday, thursday])
+
+    assert result.totals.conflicts == 2
+    by_file = {Path(f.path).name: differing_warnings(f) for f in result.files}
+    assert (
+        "from the answers of thursday.xlsx, another copy of this pack, imported with it"
+        in (by_file["monday.xlsx"][0])
+    )
+    assert "from the answers of monday.xlsx, another copy" in by_file["thursday.xlsx"][0]
+
+
+def test_a_second_pack_exported_for_the_same_stage_is_named_as_such(
+    db: Database, tmp_path: Path
+) -> None:
+    """The coach exported the pack twice (a lost e-mail): both came back filled."""
+    make_team(db)
+    first = export_pack(db, tmp_path / "first.xlsx")
+    second = export_pack(db, tmp_path / "second.xlsx")
+    filled_copy(first, first, {("Bethan Evans", "AIM"): 1})
+    filled_copy(second, second, {("Bethan Evans", "AIM"): 5, ("Team consensus", "AIM"): 4})
+    service = ImportService(db.unit_of_work, db.path)
+    service.apply([first])
+
+    result = service.apply([second])
+
+    (warning,) = differing_warnings(result.files[0])
+    assert warning.startswith(
+        "1 answer in this pack differs from the answers of first.xlsx, another pack for this "
+        "team and stage, imported on "
+    )
+    assert "(Bethan Evans: AIM)" in warning and "as a conflict" in warning
+    assert result.totals.conflicts == 1 and result.totals.created == 1
+
+
+def test_a_pack_corrected_and_sent_again_says_so(db: Database, tmp_path: Path) -> None:
+    make_team(db)
+    pack = export_pack(db, tmp_path / "pack.xlsx")
+    service = ImportService(db.unit_of_work, db.path)
+    filled_copy(pack, pack, {("Aled Jones", "MFI"): 2})
+    service.apply([pack])
+    filled_copy(pack, pack, {("Aled Jones", "MFI"): 3})
+
+    (warning,) = differing_warnings(service.apply([pack]).files[0])
+
+    assert "from the answers of pack.xlsx as it was imported on " in warning
+
+
+def test_an_answer_changed_in_qi_desk_since_export_is_named(db: Database, tmp_path: Path) -> None:
+    from sqlalchemy import select
+
+    from qidesk.store.models.assessment import AssessmentResponse
+
+    make_team(db)
+    service = ImportService(db.unit_of_work, db.path)
+    service.apply(
+        [
+            filled_copy(
+                export_pack(db, tmp_path / "a.xlsx"),
+                tmp_path / "a.xlsx",
+                {("Aled Jones", "MFI"): 2},
+            )
+        ]
+    )
+    pack = export_pack(db, tmp_path / "b.xlsx")  # carries Aled's 2
+    with db.unit_of_work() as session:
+        session.scalars(select(AssessmentResponse)).one().score = 3  # the coach corrects it
+    filled_copy(pack, pack, {("Aled Jones", "MFI"): 5})  # the team changes it too
+
+    (warning,) = differing_warnings(service.apply([pack]).files[0])
+
+    assert "from the answers changed in QI Desk on this computer since this pack was exported" in (
+        warning
+    )
+
+
+def test_copies_agreeing_or_answering_different_cells_say_nothing(
+    db: Database, tmp_path: Path
+) -> None:
+    names = make_team(db)
+    pack = export_pack(db, tmp_path / "pack.xlsx")
+    service = ImportService(db.unit_of_work, db.path)
+    service.apply([filled_copy(pack, tmp_path / "a.xlsx", {("Aled Jones", "MFI"): 2})])
+    cells = {("Aled Jones", "MFI"): 2, ("Bethan Evans", "MFI"): 4}
+
+    result = service.apply([filled_copy(pack, tmp_path / "b.xlsx", cells)])
+
+    assert not result.files[0].warnings and result.totals.conflicts == 0
+    assert answers(db, names) == {("Aled Jones", "MFI"): (2, ""), ("Bethan Evans", "MFI"): (4, "")}
+
+
+def test_the_import_log_lists_each_copys_own_answers(db: Database, tmp_path: Path) -> None:
+    """Copies share their export id, which was each single import's id: the log entry of each
+    copy listed the answers of both, and the history named the first copy for both."""
+    from qidesk.services.import_log_service import ImportLogService
+
+    make_team(db)
+    pack = export_pack(db, tmp_path / "pack.xlsx")
+    service = ImportService(db.unit_of_work, db.path)
+    service.apply([filled_copy(pack, tmp_path / "monday.xlsx", {("Aled Jones", "MFI"): 2})])
+    service.apply([filled_copy(pack, tmp_path / "thursday.xlsx", {("Carys Price", "AIM"): 3})])
+
+    log = ImportLogService(db.unit_of_work)
+    received = {
+        entry.file_name: [v.title for v in log.versions_received(entry.import_id)]
+        for entry in log.list_imports()
+    }
+
+    assert len(received["monday.xlsx"]) == 1 and "Aled Jones" in received["monday.xlsx"][0]
+    assert len(received["thursday.xlsx"]) == 1 and "Carys Price" in received["thursday.xlsx"][0]
+
+
+def test_the_command_line_prints_which_copy_differs(capsys, db: Database, tmp_path: Path) -> None:
+    import json
+
+    from qidesk.cli import main
+
+    make_team(db)
+    pack = export_pack(db, tmp_path / "pack.xlsx")
+    monday = filled_copy(pack, tmp_path / "monday.xlsx", MONDAY)
+    thursday = filled_copy(pack, tmp_path / "thursday.xlsx", THURSDAY)
+    ImportService(db.unit_of_work, db.path).apply([monday])
+    db.close()
+
+    status = main(["import", "--db", str(db.path), "--dry-run", str(thursday)])
+    text = capsys.readouterr().out
+    assert status == 3
+    assert "warning: 2 answers in this pack differ from the answers of monday.xlsx" in text
+    status = main(["import", "--db", str(db.path), "--json", str(thursday)])
+    (warning,) = json.loads(capsys.readouterr().out)["files"][0]["warnings"]
+    assert status == 3 and "monday.xlsx, another copy of this pack" in warning
