@@ -292,3 +292,47 @@ def test_the_command_line_prints_which_copy_differs(capsys, db: Database, tmp_pa
     status = main(["import", "--db", str(db.path), "--json", str(thursday)])
     (warning,) = json.loads(capsys.readouterr().out)["files"][0]["warnings"]
     assert status == 3 and "monday.xlsx, another copy of this pack" in warning
+
+
+# ---- the export dialog's pack page --------------------------------------------------------------
+
+
+def test_the_pack_dialog_offers_the_teams_next_stage_and_says_what_it_holds(
+    qtbot, db: Database, tmp_path: Path
+) -> None:
+    """The stage was always 'Start': a coach exporting the midpoint pack from the team page
+    sent the team its start pack again unless they noticed the stage."""
+    from qidesk.services.registry import Services
+    from qidesk.ui.context import UiContext
+    from qidesk.ui.dialogs.export_dialog import ExportDialog
+
+    names = make_team(db)
+    services = Services.create(db)
+    context = UiContext(services)
+    with db.unit_of_work() as session:
+        from sqlalchemy import select
+
+        from qidesk.store.models import Team
+
+        team_uuid = session.scalars(select(Team.uuid)).one()
+
+    def dialog_for_team() -> ExportDialog:
+        dialog = ExportDialog(context, team_uuid=team_uuid, pack=True)
+        qtbot.addWidget(dialog)
+        return dialog
+
+    dialog = dialog_for_team()
+    assert dialog.stage_combo.currentData() == "start"
+    assert dialog.stage_note.text() == "No start answers recorded for Stroke Unit Carmarthen yet."
+    assert dialog.team_combo.currentText() == "Stroke Unit Carmarthen · Cohort 9"
+
+    pack = export_pack(db, tmp_path / "start.xlsx")
+    ImportService(db.unit_of_work, db.path).apply(
+        [filled_copy(pack, pack, {("Aled Jones", "MFI"): 3})]
+    )
+    dialog = dialog_for_team()
+    assert dialog.stage_combo.currentData() == "mid"
+    assert dialog.path_edit.text().endswith("-mid.xlsx")
+    dialog.stage_combo.setCurrentIndex(dialog.stage_combo.findData("start"))
+    assert "already has start answers: the pack shows them" in dialog.stage_note.text()
+    assert answers(db, names) == {("Aled Jones", "MFI"): (3, "")}

@@ -55,6 +55,16 @@ class TeamChoice:
     name: str
     cohort_uuid: str
     cohort_name: str
+    #: The stages (start, mid, end) with answers recorded.
+    answered_stages: tuple[str, ...] = ()
+
+    @property
+    def next_stage(self) -> str:
+        """The stage a pack is most likely wanted for: the first without answers (the end once
+        every stage has some)."""
+        from qidesk.store.models.assessment import STAGES
+
+        return next((s for s in STAGES if s not in self.answered_stages), STAGES[-1])
 
 
 @dataclass(frozen=True)
@@ -123,6 +133,23 @@ def _ensure_assessment(session: Session, team_uuid: str, stage: str) -> None:
         assessment.deleted_at = None
         assessment.template_uuid = template.uuid
     session.flush()
+
+
+def _answered_stages() -> Any:
+    """(team uuid, stage) of every live self-assessment with a live answer (a level or a
+    comment)."""
+    from qidesk.store.models.assessment import Assessment, AssessmentResponse
+
+    return (
+        select(Assessment.team_uuid, Assessment.stage)
+        .join(AssessmentResponse, AssessmentResponse.assessment_uuid == Assessment.uuid)
+        .where(
+            Assessment.deleted_at.is_(None),
+            AssessmentResponse.deleted_at.is_(None),
+            (AssessmentResponse.score.is_not(None)) | (AssessmentResponse.comment != ""),
+        )
+        .distinct()
+    )
 
 
 def teams_named(session: Session, name: str) -> list[TeamChoice]:
@@ -211,8 +238,11 @@ class ExportService:
                     .order_by(Cohort.start_date.desc(), Cohort.name)
                 ).all()
             )
+            answered: dict[str, set[str]] = {}
+            for team_uuid, stage in session.execute(_answered_stages()):
+                answered.setdefault(team_uuid, set()).add(stage)
             teams = tuple(
-                TeamChoice(u, n, cu, cn)
+                TeamChoice(u, n, cu, cn, tuple(sorted(answered.get(u, ()))))
                 for u, n, cu, cn in session.execute(
                     select(Team.uuid, Team.name, Cohort.uuid, Cohort.name)
                     .join(Cohort, Team.cohort_uuid == Cohort.uuid)
