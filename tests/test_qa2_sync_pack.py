@@ -171,6 +171,9 @@ def test_copies_merged_in_one_go_each_name_the_other(db: Database, tmp_path: Pat
         in (by_file["monday.xlsx"][0])
     )
     assert "from the answers of monday.xlsx, another copy" in by_file["thursday.xlsx"][0]
+    # Merged again together (a lead re-running the same folder): nothing new, nothing said.
+    again = ImportService(db.unit_of_work, db.path).preview([monday, thursday])
+    assert again.totals.changes == 0 and not any(f.warnings for f in again.files)
 
 
 def test_a_second_pack_exported_for_the_same_stage_is_named_as_such(

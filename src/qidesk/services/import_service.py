@@ -756,18 +756,24 @@ def note_differing_answers(session: Any, packs: Sequence[ParsedWorkbook]) -> Non
             return False
         return VersionVector.parse(a_vv).concurrent_with(VersionVector.parse(b_vv))
 
+    def merged_before(uuid: str, vv: str) -> bool:
+        row = live.get(uuid)
+        return (row is not None and row.vv == vv) or (uuid, vv) in known
+
     for index, (parsed, mine) in enumerate(zip(packs, edits, strict=True)):
         for uuid, version in mine.items():
+            if merged_before(uuid, version.vv):
+                continue  # imported before: what it meets was said then
             answer = _answer(version.values, version.deleted_at is not None)
             row = live.get(uuid)
-            if row is not None and (uuid, version.vv) not in known:
+            if row is not None:
                 held = (row.score, row.comment or "", row.deleted_at is not None)
                 if concurrent_and_different(version.vv, answer, row.vv, held):
                     words = sources.describe(parsed, uuid, row.vv, row.updated_by)
                     met[index].setdefault(words, []).append((version.values, held))
             for other_index, (other, theirs) in enumerate(zip(packs, edits, strict=True)):
                 their = theirs.get(uuid)
-                if other_index == index or their is None:
+                if other_index == index or their is None or merged_before(uuid, their.vv):
                     continue
                 theirs_answer = _answer(their.values, their.deleted_at is not None)
                 if concurrent_and_different(version.vv, answer, their.vv, theirs_answer):
