@@ -339,3 +339,47 @@ def test_the_pack_dialog_offers_the_teams_next_stage_and_says_what_it_holds(
     dialog.stage_combo.setCurrentIndex(dialog.stage_combo.findData("start"))
     assert "already has start answers: the pack shows them" in dialog.stage_note.text()
     assert answers(db, names) == {("Aled Jones", "MFI"): (3, "")}
+
+
+def test_a_pack_saved_as_ods_and_dropped_on_the_window_says_how_to_save_it(
+    qtbot, db: Database, tmp_path: Path, monkeypatch
+) -> None:
+    """The team saved the pack in LibreOffice's own format; the coach drops it on the window.
+    The drop took only .xlsx and .xlsm, so nothing happened and nothing was said."""
+    import zipfile
+
+    from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    from qidesk.services.registry import Services
+    from qidesk.ui.context import UiContext
+    from qidesk.ui.dialogs import import_dialog
+    from qidesk.ui.main_window import MainWindow
+
+    ods = tmp_path / "pack.ods"
+    with zipfile.ZipFile(ods, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", "<office:document-content/>")
+    window = MainWindow(UiContext(Services.create(db)))
+    qtbot.addWidget(window)
+    import_dialog.register(window)
+    opened: list[list[str]] = []
+    monkeypatch.setattr(
+        import_dialog, "open_import_dialog", lambda _w, paths=(): opened.append(list(paths))
+    )
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(ods)), QUrl.fromLocalFile(str(tmp_path / "notes.txt"))])
+    drop = QDropEvent(
+        QPoint(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+
+    assert window._workbook_drop_filter.eventFilter(window, drop)
+
+    assert opened == [[str(ods)]]
+    (report,) = ImportService(db.unit_of_work, db.path).preview(opened[0]).files
+    (problem,) = report.problems
+    assert "OpenDocument spreadsheet (.ods). Save it as an Excel Workbook" in problem.message

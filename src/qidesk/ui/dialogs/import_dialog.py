@@ -471,13 +471,19 @@ class ImportDialog(QDialog):
 # ---- window integration -------------------------------------------------------------------------
 
 
+#: Files a drop onto the window takes for workbooks. Besides .xlsx and .xlsm, spreadsheets a
+#: team may send back saved the wrong way (.ods, .xls, .csv, ...): the import says how to save
+#: them as .xlsx, where ignoring the drop said nothing at all.
+DROPPED_SPREADSHEETS = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xlsb", ".xls", ".ods", ".csv")
+
+
 def workbook_paths(urls: Sequence[Any]) -> list[str]:
-    """Local .xlsx/.xlsm files among dropped URLs."""
+    """Local spreadsheet files among dropped URLs."""
     out = []
     for url in urls:
         if url.isLocalFile():
             path = url.toLocalFile()
-            if path.lower().endswith((".xlsx", ".xlsm")):
+            if path.lower().endswith(DROPPED_SPREADSHEETS):
                 out.append(path)
     return out
 
