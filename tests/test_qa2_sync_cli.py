@@ -243,3 +243,25 @@ def test_a_read_only_database_of_an_older_version_is_refused_in_words(
 
     assert status == 2 and "saved by an older QI Desk" in err
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_a_rejected_import_leaves_no_new_database_behind(capsys, tmp_path: Path) -> None:
+    """A mistyped --db: the import said 'Rejected files changed nothing' yet left a new empty
+    database (and its lock file and folder) at the typo."""
+    from test_qa_sync_pack import export_pack, make_team
+
+    with Database.open(tmp_path / "coach.sqlite") as db:
+        make_team(db)
+        pack = export_pack(db, tmp_path / "pack.xlsx")
+    typo = tmp_path / "leda" / "lead.sqlite"
+
+    status, text, err = run(capsys, "import", "--db", str(typo), str(pack))
+
+    assert status == 2 and "not in this database" in text
+    assert f"The new database at {typo} was removed again." in err
+    assert not typo.parent.exists()
+    # A new database that takes the workbook stays, of course.
+    coach, full = str(tmp_path / "coach.sqlite"), str(tmp_path / "full.xlsx")
+    assert run(capsys, "export", "--db", coach, "--out", full)[0] == 0
+    status, _, err = run(capsys, "import", "--db", str(typo), full)
+    assert status == 0 and typo.exists()

@@ -200,6 +200,18 @@ def _print_human(result: Any, *, dry_run: bool, applied: bool) -> None:
     )
 
 
+def _remove_new_database(path: Path, new_folders: list[Path]) -> None:
+    """Remove the database this run created when nothing went into it (every file rejected):
+    a mistyped ``--db`` must not leave an empty database, its lock file and the folders made
+    for it behind (``new_folders``, deepest first, each only if it is empty)."""
+    for leftover in (path, *(Path(f"{path}{end}") for end in ("-wal", "-shm", ".lock"))):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
+    for folder in new_folders:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
 def _run(files: list[str], args: argparse.Namespace) -> int:
     import tempfile
 
@@ -211,6 +223,9 @@ def _run(files: list[str], args: argparse.Namespace) -> int:
 
     path = resolve_db(args)
     scratch = None
+    created = not path.exists() and not args.dry_run
+    #: Folders the new database's path needs that do not exist yet (made when it is opened).
+    new_folders = [f for f in path.parents if not f.exists()] if created else []
     if not path.exists():
         if args.dry_run:
             # A dry run changes nothing, not even by creating the database: it plans against a
@@ -241,10 +256,17 @@ def _run(files: list[str], args: argparse.Namespace) -> int:
     else:
         _print_human(result, dry_run=args.dry_run, applied=applied)
     if result.rejected:
+        if created and not applied:
+            _remove_new_database(path, new_folders)
         if not args.json:
             print(
                 "Rejected files changed nothing"
-                + ("; the valid files were applied." if args.skip_invalid and applied else "."),
+                + ("; the valid files were applied." if args.skip_invalid and applied else ".")
+                + (
+                    f" The new database at {path} was removed again."
+                    if created and not applied
+                    else ""
+                ),
                 file=sys.stderr,
             )
         return EXIT_REJECTED
