@@ -383,3 +383,30 @@ def test_a_pack_saved_as_ods_and_dropped_on_the_window_says_how_to_save_it(
     (report,) = ImportService(db.unit_of_work, db.path).preview(opened[0]).files
     (problem,) = report.problems
     assert "OpenDocument spreadsheet (.ods). Save it as an Excel Workbook" in problem.message
+
+
+def test_one_rejected_pack_is_not_told_to_tick_skip_files_with_problems(
+    qtbot, db: Database, tmp_path: Path
+) -> None:
+    from qidesk.services.registry import Services
+    from qidesk.ui.context import UiContext
+    from qidesk.ui.dialogs.import_dialog import ImportDialog
+
+    make_team(db)
+    pack = export_pack(db, tmp_path / "pack.xlsx")
+    bad = filled_copy(pack, tmp_path / "bad.xlsx", {("Aled Jones", "MFI"): 9})
+    good = filled_copy(pack, tmp_path / "good.xlsx", {("Aled Jones", "AIM"): 2})
+    dialog = ImportDialog(UiContext(Services.create(db)), [bad])
+    qtbot.addWidget(dialog)
+    service = ImportService(db.unit_of_work, db.path)
+
+    dialog._show_preview(service.preview([bad]))
+    assert dialog.summary.text().startswith(
+        "This file has problems (listed below): nothing can be applied until they are put right."
+    )
+    assert "Skip files" not in dialog.summary.text()
+    assert dialog.problems.item(0, 3).text() == "Aled Jones"
+
+    dialog.add_files([good])
+    dialog._show_preview(service.preview([bad, good]))
+    assert "tick “Skip files with problems”" in dialog.summary.text()

@@ -387,6 +387,13 @@ class ImportDialog(QDialog):
             )
             if t.conflicts:
                 head += " Open Conflicts (below the teams) to see both versions and keep one."
+        elif preview.rejected and len(preview.rejected) == n_files:
+            # "tick Skip files with problems" would apply nothing: there is nothing else.
+            head = (
+                "This file has problems (listed below)"
+                if n_files == 1
+                else f"All {n_files} files have problems (listed below)"
+            ) + ": nothing can be applied until they are put right."
         elif preview.rejected and not self.skip_invalid.isChecked():
             head = (
                 "Some files have problems (listed below). Nothing will be applied unless you "
