@@ -410,3 +410,35 @@ def test_one_rejected_pack_is_not_told_to_tick_skip_files_with_problems(
     dialog.add_files([good])
     dialog._show_preview(service.preview([bad, good]))
     assert "tick “Skip files with problems”" in dialog.summary.text()
+
+
+def test_a_copy_met_at_the_lead_after_the_other_came_in_a_coachs_workbook(
+    tmp_path: Path,
+) -> None:
+    """The coach imported Monday's copy and sent the lead a full export; the team sent
+    Thursday's copy to the lead directly. The lead is told the other copy's answers came in
+    the coach's workbook (not that the coach's workbook is a copy of the pack)."""
+    from qidesk.services.export_service import ExportService
+    from test_merge_support import fresh_database
+
+    coach = fresh_database(tmp_path, "coach", "c0ac0000")
+    make_team(coach)
+    pack = export_pack(coach, tmp_path / "pack.xlsx")
+    start = tmp_path / "start.xlsx"
+    ExportService(coach.unit_of_work).export_full(start)
+    lead = fresh_database(tmp_path, "lead", "1ead0000")
+    assert ImportService(lead.unit_of_work, lead.path).apply([start]).applied
+    monday = filled_copy(pack, tmp_path / "monday.xlsx", MONDAY)
+    thursday = filled_copy(pack, tmp_path / "thursday.xlsx", THURSDAY)
+    ImportService(coach.unit_of_work, coach.path).apply([monday])
+    book = tmp_path / "coach-book.xlsx"
+    ExportService(coach.unit_of_work).export_full(book)
+    service = ImportService(lead.unit_of_work, lead.path)
+    service.apply([book])
+
+    (warning,) = differing_warnings(service.apply([thursday]).files[0])
+
+    assert warning.startswith(
+        "2 answers in this pack differ from the answers of another copy of this pack, received "
+        "in coach-book.xlsx, imported on "
+    ), warning

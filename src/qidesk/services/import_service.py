@@ -659,8 +659,10 @@ class _AnswerSources:
             self._pack_exports[export_id] = kind == KIND_PACK
         return self._pack_exports[export_id]
 
-    def _files(self, record_uuid: str, vv: str, made_by: str) -> tuple[str, str]:
-        """(file names, day imported) of the import that first brought this version."""
+    def _files(self, record_uuid: str, vv: str, made_by: str) -> tuple[str, str, bool]:
+        """(file names, day imported, whether the version was made in that file) of the import
+        that first brought this version (not made there: it came inside a full export from a
+        database that imported the file)."""
         from qidesk.store.models.history import RecordVersion
         from qidesk.store.models.sync import ImportLog
 
@@ -679,18 +681,21 @@ class _AnswerSources:
             .where(ImportLog.import_id == (origin or ""))
             .order_by(ImportLog.id)
         ).all()
-        own = [r for r in rows if r.export_id == made_by] or rows
-        names = list(dict.fromkeys(r.file_name for r in own))
-        return " or ".join(names), _day(own[0].imported_at) if own else ""
+        own = [r for r in rows if r.export_id == made_by]
+        found = own or rows
+        names = list(dict.fromkeys(r.file_name for r in found))
+        return " or ".join(names), _day(found[0].imported_at) if found else "", bool(own)
 
     def describe(self, parsed: ParsedWorkbook, record_uuid: str, vv: str, made_by: str) -> str:
         if made_by == self._installation_id:
             return "the answers changed in QI Desk on this computer since this pack was exported"
-        names, day = self._files(record_uuid, vv, made_by)
+        names, day, made_there = self._files(record_uuid, vv, made_by)
         when = f", imported on {day}" if day else ""
         if not names:
             return "the answers QI Desk already holds"
         if made_by == parsed.meta.export_id:
+            if not made_there:
+                return f"the answers of another copy of this pack, received in {names}{when}"
             if names == parsed.path.name:
                 # The same file sent again, corrected (or another copy with the same name).
                 return f"the answers of {names} as it was imported " + (
