@@ -787,7 +787,7 @@ def note_differing_answers(session: Any, packs: Sequence[ParsedWorkbook]) -> Non
                         if other.meta.export_id == parsed.meta.export_id
                         else "another pack for this team and stage"
                     )
-                    words = f"the answers of {other.path.name}, {kind}, imported with it"
+                    words = f"the answers of {other.display_name}, {kind}, imported with it"
                     met[index].setdefault(words, []).append((version.values, theirs_answer))
     respondents = {
         str(v.get("respondent"))
