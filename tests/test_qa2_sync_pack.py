@@ -442,3 +442,16 @@ def test_a_copy_met_at_the_lead_after_the_other_came_in_a_coachs_workbook(
         "2 answers in this pack differ from the answers of another copy of this pack, received "
         "in coach-book.xlsx, imported on "
     ), warning
+
+
+def test_the_next_stage_follows_the_latest_stage_with_answers() -> None:
+    from qidesk.services.export_service import TeamChoice
+
+    def next_after(*answered: str) -> str:
+        return TeamChoice("t", "Ward 7", "c", "Cohort 9", answered).next_stage
+
+    assert next_after() == "start"
+    assert next_after("start") == "mid"
+    assert next_after("start", "mid") == "end"
+    assert next_after("end", "start") == "end"  # mid skipped: not offered after the end
+    assert next_after("mid") == "end"

@@ -60,11 +60,12 @@ class TeamChoice:
 
     @property
     def next_stage(self) -> str:
-        """The stage a pack is most likely wanted for: the first without answers (the end once
-        every stage has some)."""
+        """The stage a pack is most likely wanted for: the one after the latest stage with
+        answers (the start when none has any; the end once the end has some)."""
         from qidesk.store.models.assessment import STAGES
 
-        return next((s for s in STAGES if s not in self.answered_stages), STAGES[-1])
+        answered = [STAGES.index(s) for s in self.answered_stages if s in STAGES]
+        return STAGES[min(max(answered) + 1, len(STAGES) - 1)] if answered else STAGES[0]
 
 
 @dataclass(frozen=True)
