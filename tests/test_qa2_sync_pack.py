@@ -455,3 +455,31 @@ def test_the_next_stage_follows_the_latest_stage_with_answers() -> None:
     assert next_after("start", "mid") == "end"
     assert next_after("end", "start") == "end"  # mid skipped: not offered after the end
     assert next_after("mid") == "end"
+
+
+def test_the_import_log_keeps_what_the_import_said_of_a_pack(
+    qtbot, db: Database, tmp_path: Path
+) -> None:
+    """The warnings (copies that differ, answers kept but hidden) were shown only in the import
+    dialog: once it was closed, nothing said them again."""
+    from qidesk.services.registry import Services
+    from qidesk.ui.context import UiContext
+    from qidesk.ui.pages.import_log_page import ImportLogPage
+
+    make_team(db)
+    pack = export_pack(db, tmp_path / "pack.xlsx")
+    service = ImportService(db.unit_of_work, db.path)
+    service.apply([filled_copy(pack, tmp_path / "monday.xlsx", MONDAY)])
+    service.apply([filled_copy(pack, tmp_path / "thursday.xlsx", THURSDAY)])
+    page = ImportLogPage(UiContext(Services.create(db)))
+    qtbot.addWidget(page)
+    page.resize(1046, 680)
+    page.show()
+
+    page.refresh()  # the newest first: thursday.xlsx
+
+    text = page.detail_title.text()
+    assert text.startswith("<b>thursday.xlsx</b> imported")
+    assert "<br>⚠ 2 answers in this pack differ from the answers of monday.xlsx" in text
+    page.imports.selectRow(1)
+    assert "⚠" not in page.detail_title.text()

@@ -39,6 +39,9 @@ IMPORT_CACHE_KIB = -131072
 #: before migrations all stay. Every version of every record stays in the database's history.
 IMPORT_BACKUPS_KEPT = 10
 
+#: Warnings kept in a file's import-log entry, at most, and their length.
+MAX_LOGGED, MAX_LOGGED_WARNING = 50, 2000
+
 Progress = Callable[[int, int, str], None]
 Cancelled = Callable[[], bool]
 
@@ -521,6 +524,9 @@ class ImportService:
                 "files_in_merge": len(to_apply),
                 # Which installation wrote the file: names "another installation" for people.
                 "installation_id": parsed.meta.installation_id,
+                # What the import said of the file (answers kept but hidden, copies that
+                # differ): the import log shows it again once the dialog is closed.
+                "warnings": [w[:MAX_LOGGED_WARNING] for w in parsed.warnings[:MAX_LOGGED]],
             }
             merge.log_import(
                 session,
