@@ -483,3 +483,41 @@ def test_the_import_log_keeps_what_the_import_said_of_a_pack(
     assert "<br>⚠ 2 answers in this pack differ from the answers of monday.xlsx" in text
     page.imports.selectRow(1)
     assert "⚠" not in page.detail_title.text()
+
+
+def test_a_lead_finds_a_team_for_a_pack_by_typing_part_of_its_name(
+    qtbot, demo_db: Database, tmp_path: Path
+) -> None:
+    """A lead's list holds hundreds of teams: typing part of a name (any case, anywhere in it)
+    offers the matches; typed text that is not a team never exports the team chosen before."""
+    from PySide6.QtCore import Qt
+
+    from qidesk.services.registry import Services
+    from qidesk.ui.context import UiContext
+    from qidesk.ui.dialogs.export_dialog import ExportDialog
+
+    dialog = ExportDialog(UiContext(Services.create(demo_db)), pack=True)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    combo = dialog.team_combo
+    assert combo.isEditable()
+    completer = combo.completer()
+    completer.setCompletionPrefix("tenby")
+    offered = [completer.completionModel().index(r, 0).data() for r in range(10)]
+    offered = [text for text in offered if text]
+    assert offered and all("tenby" in text.lower() for text in offered)
+    wanted = offered[-1]
+    out = tmp_path / "out"
+    out.mkdir()
+    dialog.path_edit.setText(str(out / "pack.xlsx"))
+    combo.lineEdit().setText("no such team")
+    dialog.export()
+    assert "Choose a team from the list" in dialog.status.text()
+    assert not list(out.iterdir())
+    # The whole name typed, then Enter: that team is chosen and its pack written.
+    combo.lineEdit().setText(wanted)
+    qtbot.keyClick(combo.lineEdit(), Qt.Key.Key_Return)
+    assert combo.currentText() == wanted == combo.itemText(combo.currentIndex())
+    qtbot.waitUntil(lambda: dialog.status.text().startswith("Wrote"), timeout=30_000)
+    (written,) = out.iterdir()
+    assert "tenby" in written.name.lower() and wanted.split(" · ")[0] in dialog.status.text()

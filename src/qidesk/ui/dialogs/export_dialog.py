@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
+    QCompleter,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -118,6 +119,14 @@ class ExportDialog(QDialog):
         for team in self.choices.teams:
             # (not "Ward 7 (Cohort 8 (December 2025))": cohort names often end in brackets)
             self.team_combo.addItem(f"{team.name} · {team.cohort_name}", team.uuid)
+        # A lead has hundreds of teams: type part of a team's (or cohort's) name to find it.
+        self.team_combo.setEditable(True)
+        self.team_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.team_combo.lineEdit().setPlaceholderText("Type part of a team's name")
+        completer = self.team_combo.completer()
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.stage_combo = QComboBox()
         self.stage_combo.setAccessibleName("Stage")
         for key, label in STAGES:
@@ -251,6 +260,12 @@ class ExportDialog(QDialog):
 
     # exporting -----------------------------------------------------------------------------
     def export(self) -> None:
+        if self.pack_radio.isChecked() and self.team_combo.currentText() != (
+            self.team_combo.itemText(self.team_combo.currentIndex())
+        ):  # typed, but not one of the teams: never the one chosen before
+            self.status.setText("Choose a team from the list (type part of its name).")
+            self.team_combo.setFocus()
+            return
         target = Path(self.path_edit.text().strip()).expanduser()
         if target.exists():
             from PySide6.QtWidgets import QMessageBox
