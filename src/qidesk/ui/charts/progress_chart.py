@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QFontMetrics, QPalette
 from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
 from qidesk.core.progress_scale import MAX_SCORE, MIN_SCORE, RATER_LABELS, RATERS
@@ -28,6 +28,8 @@ SERIES_STYLE = {
     "team": ("#0072B2", Qt.PenStyle.SolidLine, "o"),
     "coach": ("#CC79A7", Qt.PenStyle.DashLine, "s"),
 }
+#: The widest a team's name is drawn beside the latest-scores chart (longer ones are elided).
+LABEL_WIDTH = 190
 
 
 def export_scene(
@@ -240,7 +242,11 @@ class LatestScoresChart(QWidget):
         self.points: dict[str, pg.ScatterPlotItem] = {}
         for rater in RATERS:
             colour, _style, symbol = SERIES_STYLE[rater]
-            item = pg.ScatterPlotItem(symbol=symbol, size=10, brush=colour, pen=colour)
+            # The team's circle sits on the coach's (larger) square: when both gave the same
+            # score the square shows around the circle, so neither mark hides the other.
+            size = 10 if rater == "team" else 13
+            item = pg.ScatterPlotItem(symbol=symbol, size=size, brush=colour, pen=colour)
+            item.setZValue(2 if rater == "team" else 1)
             self.plot_item.addItem(item)
             self.points[rater] = item
         bottom = self.plot_item.getAxis("bottom")
@@ -272,8 +278,17 @@ class LatestScoresChart(QWidget):
             self.gap_lines.setData(np.array(xs, dtype=float), np.array(ys, dtype=float))
         else:
             self.gap_lines.setData([], [])
+        # A long name is cut in the middle so the scores keep their room; the table beside the
+        # chart has it in full.
+        metrics = QFontMetrics(self.font())
         self.plot_item.getAxis("left").setTicks(
-            [[(i, name) for i, (name, _t, _c) in enumerate(self._rows)], []]
+            [
+                [
+                    (i, metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, LABEL_WIDTH))
+                    for i, (name, _t, _c) in enumerate(self._rows)
+                ],
+                [],
+            ]
         )
         self.plot_item.setXRange(MIN_SCORE - 0.25, MAX_SCORE + 0.25, padding=0)
         self.plot_item.setYRange(-0.7, max(len(self._rows), 1) - 0.3, padding=0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtCore import QEvent, QObject, QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -26,6 +26,8 @@ from qidesk.ui.pages.team_progress_tab import (
 from qidesk.ui.table_model import Index, RowsTableModel
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+#: The table's most of the tab's width when it is given the room its team names need.
+TABLE_SHARE = 0.6
 
 
 class LatestScoresModel(RowsTableModel[TeamLatest]):
@@ -53,6 +55,8 @@ class LatestScoresModel(RowsTableModel[TeamLatest]):
         return score_text(score) if score is not None else "–"
 
     def tooltip(self, row: TeamLatest, column: int) -> str | None:
+        if column == self.TEAM:
+            return row.team_name  # in full, when the column is too narrow for it
         score = {self.TEAM_SCORE: row.team_score, self.COACH_SCORE: row.coach_score}.get(column)
         if column in (self.TEAM_SCORE, self.COACH_SCORE):
             if score is None:
@@ -119,15 +123,22 @@ class CohortProgressTab(QWidget):
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
+        # "Diabetes Specialist…Haverfordwest": the service and the site both stay readable.
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(LatestScoresModel.TEAM, QHeaderView.ResizeMode.Stretch)
         self.table.doubleClicked.connect(self._open_team)
-        self.chart = LatestScoresChart(title="Latest progress scores: team and coach")
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        # The legend says which mark is whose: a short title leaves the table room for names.
+        self.chart = LatestScoresChart(title="Latest progress scores")
+        self.splitter = splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.chart)
         splitter.addWidget(self.table)
         splitter.setSizes([560, 480])
+        # The table gets the width its team names need until the user moves the divider.
+        self._user_sized = False
+        splitter.splitterMoved.connect(self._divider_moved)
+        splitter.installEventFilter(self)
         layout.addWidget(splitter, 1)
         # The chart lists the teams in the table's order: sort the table, the chart follows.
         self.proxy.layoutChanged.connect(self._update_chart)
@@ -143,6 +154,7 @@ class CohortProgressTab(QWidget):
             self.table.horizontalHeader().sortIndicatorOrder(),
         )
         self._update_chart()
+        self._fit_table()
         gaps = [r.gap for r in rows if r.gap is not None]
         scored = sum(1 for r in rows if r.team_score is not None or r.coach_score is not None)
         if not rows:
@@ -161,6 +173,41 @@ class CohortProgressTab(QWidget):
                 )
             text += " Double-click a team to open it."
         self.summary.setText(text)
+
+    def table_width_wanted(self) -> int:
+        """The table's width with every column, the longest team name included, in full."""
+        header = self.table.horizontalHeader()
+        names = [row.team_name for row in self.model.rows()]
+        metrics = self.table.fontMetrics()
+        widest = max((metrics.horizontalAdvance(n) for n in names), default=0)
+        width = 0
+        for column in range(self.model.columnCount()):
+            wanted = max(header.sectionSizeHint(column), self.table.sizeHintForColumn(column))
+            if column == LatestScoresModel.TEAM:
+                wanted = max(wanted, widest + 2 * metrics.horizontalAdvance("M"))
+            width += wanted
+        scroll = self.table.verticalScrollBar().sizeHint().width()
+        return width + scroll + 2 * self.table.frameWidth()
+
+    def _fit_table(self) -> None:
+        """Give the table the room its team names need, up to ``TABLE_SHARE`` of the tab; the
+        chart takes the rest. Names still too long are elided in the middle, with the full name
+        as the cell's tooltip."""
+        if self._user_sized:
+            return
+        total = self.splitter.width() - self.splitter.handleWidth()
+        if total <= 0:
+            return
+        table = min(self.table_width_wanted(), int(total * TABLE_SHARE))
+        self.splitter.setSizes([total - table, table])
+
+    def _divider_moved(self, _pos: int, _index: int) -> None:
+        self._user_sized = True
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.splitter and event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
+            self._fit_table()
+        return super().eventFilter(watched, event)
 
     def _update_chart(self) -> None:
         rows = []

@@ -1,0 +1,97 @@
+"""QA (second pass) of the cohort page as a lead reads it: the Progress tab at 1366 × 768."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QApplication
+
+from qidesk.services.registry import Services
+from qidesk.store.engine import Database
+from qidesk.ui.context import UiContext
+from qidesk.ui.main_window import MainWindow
+from qidesk.ui.navigator import Selection
+from qidesk.ui.pages.cohort_progress_tab import LatestScoresModel
+
+#: The longest team name of the lead's database (600 teams merged from 40 coaches' workbooks).
+LONGEST_LEAD_NAME = "Diabetes Specialist Nursing Haverfordwest"
+
+
+@pytest.fixture
+def demo_window(qtbot, demo_db: Database) -> Iterator[MainWindow]:
+    win = MainWindow(UiContext(Services.create(demo_db)))
+    qtbot.addWidget(win)
+    win.resize(1366, 768)
+    win.show()
+    yield win
+    win.close()
+
+
+def open_cohort_tab(window: MainWindow, cohort_uuid: str, title: str):  # type: ignore[no-untyped-def]
+    window.select(Selection("cohort", cohort_uuid))
+    page = window.current_page()
+    page.tabs.setCurrentIndex(
+        next(i for i in range(page.tabs.count()) if page.tabs.tabText(i) == title)
+    )
+    QApplication.processEvents()  # a tab built just now is shown by a queued call
+    return page.tabs.extra_widget(title)
+
+
+def test_team_names_are_readable_in_the_cohort_progress_table(
+    qtbot, demo_window: MainWindow
+) -> None:
+    """At 1366 × 768 the table of latest scores cut every longer team name to "Acute Medical
+    Unit Ll…", "Community Nursing …": a lead could not tell Tenby's team from Cardigan's."""
+    services = demo_window.context.services
+    cohort = services.teams.navigator()[0]
+    services.teams.update(cohort.teams[0].uuid, name=LONGEST_LEAD_NAME)
+    tab = open_cohort_tab(demo_window, cohort.uuid, "Progress")
+    qtbot.wait(20)
+    QApplication.processEvents()
+    metrics = QFontMetrics(tab.table.font())
+    names = [row.team_name for row in tab.model.rows()]
+    assert LONGEST_LEAD_NAME in names
+    widest = max(metrics.horizontalAdvance(n) for n in names)
+    assert tab.table.columnWidth(LatestScoresModel.TEAM) >= widest
+    # Every other column is still in full view beside it, and the chart keeps a usable width.
+    assert tab.table.horizontalScrollBar().maximum() == 0
+    assert tab.chart.width() >= 360
+    # If the user narrows the table, names are cut in the middle and the tooltip has them whole.
+    assert tab.table.textElideMode() == Qt.TextElideMode.ElideMiddle
+    index = tab.proxy.index(0, LatestScoresModel.TEAM)
+    assert tab.proxy.data(index, Qt.ItemDataRole.ToolTipRole) == index.data()
+
+
+def test_a_team_and_coach_agreeing_both_show_on_the_latest_scores_chart(qtbot) -> None:
+    """When team and coach gave the same score, the coach's square was drawn over the team's
+    circle of the same size: the chart looked as if the team had not scored itself."""
+    from qidesk.ui.charts.progress_chart import LatestScoresChart
+
+    chart = LatestScoresChart()
+    qtbot.addWidget(chart)
+    chart.set_rows([("Pharmacy Llanelli", 2.0, 2.0)])
+    team, coach = chart.points["team"], chart.points["coach"]
+    assert chart.team_points("team") == chart.team_points("coach") == [(2.0, 0.0)]
+    assert team.zValue() > coach.zValue()  # the circle on top ...
+    assert coach.opts["size"] > team.opts["size"]  # ... inside a square that shows around it
+
+
+def test_long_team_names_beside_the_latest_scores_chart_are_cut_in_the_middle(qtbot) -> None:
+    """The chart's names took half its width at 1366 × 768 once the table beside it had room for
+    whole names; the chart now cuts long names in the middle (the table has them whole)."""
+    from qidesk.ui.charts.progress_chart import LABEL_WIDTH, LatestScoresChart
+
+    chart = LatestScoresChart()
+    qtbot.addWidget(chart)
+    chart.set_rows([(LONGEST_LEAD_NAME, 2.0, None), ("Pharmacy Llanelli", None, 1.5)])
+    ticks = chart.plot_item.getAxis("left")._tickLevels[0]
+    labels = [text for _pos, text in ticks]
+    metrics = QFontMetrics(chart.font())
+    assert labels[1] == "Pharmacy Llanelli"
+    assert labels[0] != LONGEST_LEAD_NAME and "…" in labels[0]
+    assert labels[0].startswith("Diabetes") and labels[0].endswith("Haverfordwest")
+    assert metrics.horizontalAdvance(labels[0]) <= LABEL_WIDTH
+    assert chart.row_names() == [LONGEST_LEAD_NAME, "Pharmacy Llanelli"]
