@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -19,6 +20,7 @@ from qidesk.services.progress_service import TeamLatest
 from qidesk.ui.charts.progress_chart import LatestScoresChart
 from qidesk.ui.pages.tabs import services_and_context
 from qidesk.ui.pages.team_progress_tab import (
+    PROBLEM_COLOUR,
     gap_text,
     month_text,
     score_text,
@@ -26,6 +28,12 @@ from qidesk.ui.pages.team_progress_tab import (
 from qidesk.ui.table_model import Index, RowsTableModel
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def _scores_outside(count: int) -> str:
+    return f"{count} score{'s' if count > 1 else ''} for months outside the cohort's"
+
+
 #: The table's most of the tab's width when it is given the room its team names need.
 TABLE_SHARE = 0.6
 
@@ -38,7 +46,7 @@ class LatestScoresModel(RowsTableModel[TeamLatest]):
         super().__init__(parent)
         self.labels: dict[float, str] = {}
 
-    def display(self, row: TeamLatest, column: int) -> str:
+    def _display(self, row: TeamLatest, column: int) -> str:
         if column == self.TEAM:
             return row.team_name
         if column == self.TEAM_SCORE:
@@ -56,6 +64,11 @@ class LatestScoresModel(RowsTableModel[TeamLatest]):
 
     def tooltip(self, row: TeamLatest, column: int) -> str | None:
         if column == self.TEAM:
+            if row.outside_window:
+                return (
+                    f"{row.team_name}\n{_scores_outside(row.outside_window)}: "
+                    "open the team to check them"
+                )
             return row.team_name  # in full, when the column is too narrow for it
         score = {self.TEAM_SCORE: row.team_score, self.COACH_SCORE: row.coach_score}.get(column)
         if column in (self.TEAM_SCORE, self.COACH_SCORE):
@@ -64,6 +77,15 @@ class LatestScoresModel(RowsTableModel[TeamLatest]):
             return f"{score_text(score)} {self.labels.get(score, '')}".strip()
         if column == self.GAP:
             return "Coach's latest score minus the team's latest score"
+        return None
+
+    def display(self, row: TeamLatest, column: int) -> str:
+        text = self._display(row, column)
+        return f"{text} ⚠" if column == self.TEAM and row.outside_window else text
+
+    def foreground(self, row: TeamLatest, column: int) -> Any:
+        if column == self.TEAM and row.outside_window:
+            return QColor(PROBLEM_COLOUR)
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
@@ -171,13 +193,20 @@ class CohortProgressTab(QWidget):
                     f" Coaches score {sum(1 for g in gaps if g < 0)} teams lower than the teams "
                     f"score themselves, {sum(1 for g in gaps if g > 0)} higher."
                 )
+            outside = sum(1 for r in rows if r.outside_window)
+            if outside:
+                text += (
+                    f" {outside} team{'s have' if outside > 1 else ' has'} scores for months "
+                    "outside the cohort's (three months before it starts to a year after it "
+                    "ends), marked ⚠: probably a slip of the year."
+                )
             text += " Double-click a team to open it."
         self.summary.setText(text)
 
     def table_width_wanted(self) -> int:
         """The table's width with every column, the longest team name included, in full."""
         header = self.table.horizontalHeader()
-        names = [row.team_name for row in self.model.rows()]
+        names = [self.model.display(row, LatestScoresModel.TEAM) for row in self.model.rows()]
         metrics = self.table.fontMetrics()
         widest = max((metrics.horizontalAdvance(n) for n in names), default=0)
         width = 0

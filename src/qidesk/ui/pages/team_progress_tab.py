@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from qidesk.core.progress_scale import RATER_LABELS, RATERS
+from qidesk.core.progress_scale import RATER_LABELS, RATERS, ScoreWindow
 from qidesk.services.base import ServiceError
 from qidesk.services.progress_service import ProgressScoreInfo, ScaleLevel
 from qidesk.ui.charts.progress_chart import ProgressChart
@@ -71,9 +71,19 @@ class MonthScoresModel(RowsTableModel[MonthRow]):
     def __init__(self, parent: Any = None):
         super().__init__(parent)
         self.scale: dict[float, str] = {}
+        #: The months the team's cohort is scored for: a row outside them is marked.
+        self.window: ScoreWindow | None = None
+
+    def outside(self, row: MonthRow) -> bool:
+        return self.window is not None and not self.window.contains(row.month)
+
+    def foreground(self, row: MonthRow, column: int) -> Any:
+        return QColor(PROBLEM_COLOUR) if column == self.MONTH and self.outside(row) else None
 
     def display(self, row: MonthRow, column: int) -> str:
         if column == self.MONTH:
+            if self.outside(row):
+                return f"{month_text(row.month)} ⚠"
             return month_text(row.month)
         if column == self.TEAM:
             return score_text(row.team)
@@ -86,6 +96,12 @@ class MonthScoresModel(RowsTableModel[MonthRow]):
         return row.coach_note
 
     def tooltip(self, row: MonthRow, column: int) -> str | None:
+        if column == self.MONTH and self.outside(row):
+            assert self.window is not None
+            return (
+                f"Outside the months this team's cohort is scored for ({self.window.text()}): "
+                "probably a slip of the year. It cannot be changed; delete it if it is wrong."
+            )
         score = {self.TEAM: row.team, self.COACH: row.coach}.get(column)
         return self.scale.get(score) if score is not None else None
 
@@ -196,15 +212,25 @@ class TeamProgressTab(QWidget):
                 self.score_combo.setItemData(
                     self.score_combo.count() - 1, level.description, Qt.ItemDataRole.ToolTipRole
                 )
-        this_month = QDate(self.today.year, self.today.month, 1)
-        self.month_edit.setMaximumDate(this_month.addMonths(1).addDays(-1))  # none to come
-        self.month_edit.setDate(this_month)
         self._reload()
-        self._say("")
+        self.month_edit.setDate(QDate(self.today.year, self.today.month, 1))  # clamped to range
+        outside = sum(1 for row in self.model.rows() if self.model.outside(row))
+        if outside and self.model.window is not None:
+            self._say(
+                f"{outside} month{'s' if outside > 1 else ''} (marked ⚠) "
+                f"{'are' if outside > 1 else 'is'} outside the months this team's cohort is "
+                f"scored for ({self.model.window.text()}): check the year, and delete a score "
+                "recorded by mistake.",
+                problem=True,
+            )
+        else:
+            self._say("")
 
     def _reload(self) -> None:
         assert self.team_uuid is not None
         self._scores = self.services.progress.team_scores(self.team_uuid)
+        self.model.window = self.services.progress.window(self.team_uuid)
+        self._set_month_range()
         self.model.set_rows(month_rows(self._scores))
         self.chart.set_data(
             [(s.score, s.title) for s in self.scale],
@@ -212,6 +238,21 @@ class TeamProgressTab(QWidget):
             self.today,
         )
         self._load_form_score()
+
+    def _set_month_range(self) -> None:
+        """The month box offers the months the cohort is scored for (none to come), widened to
+        take in any score already outside them, so a row of the table can still be chosen."""
+        window = self.model.window
+        this_month = date(self.today.year, self.today.month, 1)
+        months = [s.month for s in self._scores]
+        first = min([window.first, *months]) if window else min([this_month, *months])
+        last = this_month
+        if window is not None and window.last is not None and window.last < this_month:
+            last = max([window.last, *months])
+        self.month_edit.setDateRange(
+            QDate(first.year, first.month, 1),
+            QDate(last.year, last.month, 1).addMonths(1).addDays(-1),
+        )
 
     def _form_month(self) -> date:
         q = self.month_edit.date()
