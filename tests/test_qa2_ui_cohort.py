@@ -95,3 +95,21 @@ def test_long_team_names_beside_the_latest_scores_chart_are_cut_in_the_middle(qt
     assert labels[0].startswith("Diabetes") and labels[0].endswith("Haverfordwest")
     assert metrics.horizontalAdvance(labels[0]) <= LABEL_WIDTH
     assert chart.row_names() == [LONGEST_LEAD_NAME, "Pharmacy Llanelli"]
+
+
+def test_a_month_both_scored_alike_shows_both_marks_on_the_team_chart(qtbot) -> None:
+    """On a team's Progress chart the coach's square covered the team's circle in every month
+    both gave the same score, as if the team had not scored itself."""
+    from datetime import date
+
+    from qidesk.ui.charts.progress_chart import ProgressChart
+
+    chart = ProgressChart()
+    qtbot.addWidget(chart)
+    chart.set_data(
+        [(1.5, "Planning begun")], [(date(2026, 9, 1), r, 1.5) for r in ("team", "coach")]
+    )
+    team, coach = chart.curves["team"], chart.curves["coach"]
+    assert chart.curve_points("team") == chart.curve_points("coach")
+    assert team.zValue() > coach.zValue()
+    assert coach.opts["symbolSize"] > team.opts["symbolSize"]

@@ -20,6 +20,7 @@ from qidesk.ui.charts.timeline_chart import (
     chart_title_bar,
     export_png,
     export_svg,
+    print_palette,
 )
 
 #: Team: blue solid line with circles; coach: reddish purple dashed line with squares
@@ -91,11 +92,14 @@ class ProgressChart(QWidget):
             curve = pg.PlotDataItem(
                 pen=pg.mkPen(colour, width=2.2, style=style),
                 symbol=symbol,
-                symbolSize=8,
+                symbolSize=8 if rater == "team" else 11,
                 symbolBrush=colour,
                 symbolPen=colour,
                 name=f"{RATER_LABELS[rater]} score",
             )
+            # The team's series on top, its circles on the coach's larger squares: a month where
+            # both gave the same score shows both marks (the coach's hid the team's).
+            curve.setZValue(2 if rater == "team" else 1)
             self.plot_item.addItem(curve)
             self.curves[rater] = curve
             self.legend.addItem(curve, f"{RATER_LABELS[rater]} score")
@@ -180,8 +184,8 @@ class ProgressChart(QWidget):
 
     # --- look and export --------------------------------------------------------------------
 
-    def _apply_palette(self) -> None:
-        palette = self.palette()
+    def _apply_palette(self, palette: QPalette | None = None) -> None:
+        palette = palette or self.palette()
         self.graphics.setBackground(palette.color(QPalette.ColorRole.Base))
         text = palette.color(QPalette.ColorRole.Text)
         for name in ("left", "bottom"):
@@ -195,11 +199,14 @@ class ProgressChart(QWidget):
     def export(self, path: Path | str) -> Path:
         """Save the chart (with its legend) as PNG or SVG, chosen by the file's suffix."""
         self.graphics.addItem(self.legend, row=0, col=0)
+        palette = print_palette()  # a picture for documents: light, whatever the screen
+        self._apply_palette(palette)
         self.graphics.ci.layout.activate()
         try:
-            return export_scene(self.graphics, path, self.accessibleName(), self.palette())
+            return export_scene(self.graphics, path, self.accessibleName(), palette)
         finally:
             self.graphics.removeItem(self.legend)
+            self._apply_palette()
             self.graphics.ci.layout.activate()
 
     def _export_clicked(self) -> None:
@@ -251,14 +258,17 @@ class LatestScoresChart(QWidget):
             self.points[rater] = item
         bottom = self.plot_item.getAxis("bottom")
         bottom.setTicks([[(s, f"{s:.1f}") for s in (1.0, 2.0, 3.0, 4.0, 5.0)], []])
-        palette = self.palette()
+        self._apply_palette()
+        outer.addWidget(self.graphics, 1)
+
+    def _apply_palette(self, palette: QPalette | None = None) -> None:
+        palette = palette or self.palette()
         self.graphics.setBackground(palette.color(QPalette.ColorRole.Base))
         text = palette.color(QPalette.ColorRole.Text)
         for name in ("left", "bottom"):
             axis = self.plot_item.getAxis(name)
             axis.setPen(pg.mkPen(text))
             axis.setTextPen(pg.mkPen(text))
-        outer.addWidget(self.graphics, 1)
 
     def set_rows(self, rows: Sequence[tuple[str, float | None, float | None]]) -> None:
         """(team name, team's latest score, coach's latest score), top to bottom."""
@@ -301,8 +311,13 @@ class LatestScoresChart(QWidget):
         return [name for name, _t, _c in self._rows]
 
     def export(self, path: Path | str) -> Path:
-        """Save the chart as PNG or SVG, chosen by the file's suffix."""
-        return export_scene(self.graphics, path, self.accessibleName(), self.palette())
+        """Save the chart as PNG or SVG, chosen by the file's suffix (in light colours)."""
+        palette = print_palette()
+        self._apply_palette(palette)
+        try:
+            return export_scene(self.graphics, path, self.accessibleName(), palette)
+        finally:
+            self._apply_palette()
 
     def _export_clicked(self) -> None:
         name = ask_picture_path(self, "Export chart", "latest-scores.png")

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QStyleFactory,
     QStyleOptionGraphicsItem,
     QToolTip,
     QVBoxLayout,
@@ -84,6 +85,13 @@ def export_svg(scene: QGraphicsScene, rect: QRectF, path: Path, title: str) -> N
         scene.render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
     finally:
         painter.end()
+
+
+def print_palette() -> QPalette:
+    """The light palette a chart is exported in, whatever the screen's: a picture goes into
+    documents, slides and print (a dark one, or light text on an SVG's clear background, would
+    not read there). The spider chart's own export is drawn light too."""
+    return QStyleFactory.create("Fusion").standardPalette()
 
 
 def chart_title_bar(chart: QWidget, title: str) -> tuple[QVBoxLayout, QHBoxLayout, QLabel]:
@@ -530,8 +538,8 @@ class TimelineChart(QWidget):
     def legend_labels(self) -> list[str]:
         return [label.text for _, label in self.legend.items]
 
-    def _apply_palette(self) -> None:
-        palette = self.palette()
+    def _apply_palette(self, palette: QPalette | None = None) -> None:
+        palette = palette or self.palette()
         self.empty_text.setColor(palette.color(QPalette.ColorRole.PlaceholderText))
         self.items.text_colour = palette.color(QPalette.ColorRole.Text)
         self.items.highlight_colour = palette.color(QPalette.ColorRole.Highlight)
@@ -549,6 +557,8 @@ class TimelineChart(QWidget):
         path = Path(path)
         scene = self.graphics.scene()
         self._show_picture_legend(True)
+        palette = print_palette()
+        self._apply_palette(palette)
         try:
             rect = self.graphics.ci.sceneBoundingRect()
             if path.suffix.lower() == ".svg":
@@ -556,9 +566,10 @@ class TimelineChart(QWidget):
             else:
                 if path.suffix.lower() != ".png":
                     path = path.with_suffix(".png")
-                export_png(scene, rect, path, self.palette().color(QPalette.ColorRole.Base))
+                export_png(scene, rect, path, palette.color(QPalette.ColorRole.Base))
         finally:
             self._show_picture_legend(False)
+            self._apply_palette()
         return path
 
     def _export_clicked(self) -> None:

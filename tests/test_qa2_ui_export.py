@@ -1,0 +1,61 @@
+"""QA (second pass) of chart exports: a picture for a document reads on white paper, whatever
+the screen's palette."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QColor, QImage, QPalette
+from PySide6.QtWidgets import QWidget
+
+from qidesk.ui.charts.progress_chart import LatestScoresChart, ProgressChart
+from qidesk.ui.charts.timeline_chart import TimelineChart
+
+LIGHT_TEXT = "#e6e6e6"
+
+
+@pytest.fixture
+def dark_parent(qtbot) -> QWidget:
+    """A widget in a dark palette (as on a laptop set to dark mode): charts made in it take it."""
+    parent = QWidget()
+    palette = parent.palette()
+    for role, colour in (
+        (QPalette.ColorRole.Window, "#2b2b2b"),
+        (QPalette.ColorRole.Base, "#1e1e1e"),
+        (QPalette.ColorRole.Text, LIGHT_TEXT),
+        (QPalette.ColorRole.WindowText, LIGHT_TEXT),
+    ):
+        palette.setColor(role, QColor(colour))
+    parent.setPalette(palette)
+    qtbot.addWidget(parent)
+    return parent
+
+
+def _charts(parent: QWidget) -> list[tuple[str, QWidget]]:
+    progress = ProgressChart(parent)
+    progress.set_data(
+        [(1.5, "Planning begun"), (2.0, "Activity, but no changes")],
+        [(date(2026, 9, 1), "team", 1.5), (date(2026, 10, 1), "coach", 2.0)],
+        date(2026, 11, 26),
+    )
+    latest = LatestScoresChart(parent)
+    latest.set_rows([("Pharmacy Llanelli", 2.0, 1.5)])
+    timeline = TimelineChart(parent)
+    return [("progress", progress), ("latest", latest), ("timeline", timeline)]
+
+
+def test_exported_charts_are_light_in_a_dark_palette(dark_parent: QWidget, tmp_path: Path):
+    """In dark mode the Progress charts and the PDSA timeline exported a dark PNG, and an SVG
+    with light grey text on a clear background: pasted into a report, its text vanished. (The
+    spider chart's export was always drawn for print.)"""
+    for name, chart in _charts(dark_parent):
+        assert chart.palette().color(QPalette.ColorRole.Base) == QColor("#1e1e1e")
+        png = chart.export(tmp_path / f"{name}.png")  # type: ignore[attr-defined]
+        image = QImage(str(png))
+        assert image.pixelColor(2, image.height() - 2).lightness() > 200, name
+        svg = chart.export(tmp_path / f"{name}.svg")  # type: ignore[attr-defined]
+        assert LIGHT_TEXT not in svg.read_text(encoding="utf-8").lower(), name
+        # The chart on screen keeps the screen's palette.
+        assert chart.graphics.backgroundBrush().color() == QColor("#1e1e1e"), name  # type: ignore[attr-defined]
