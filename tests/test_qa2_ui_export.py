@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtWidgets import QWidget
 
@@ -59,3 +60,28 @@ def test_exported_charts_are_light_in_a_dark_palette(dark_parent: QWidget, tmp_p
         assert LIGHT_TEXT not in svg.read_text(encoding="utf-8").lower(), name
         # The chart on screen keeps the screen's palette.
         assert chart.graphics.backgroundBrush().color() == QColor("#1e1e1e"), name  # type: ignore[attr-defined]
+
+
+def test_export_to_a_folder_that_is_gone_says_why(qtbot, tmp_path: Path, monkeypatch) -> None:
+    """Export… on the Progress charts and the timeline raised the unexpected-error dialog when
+    the file could not be written (a folder gone, a file open elsewhere), and an SVG "saved"
+    to such a place wrote nothing and said nothing."""
+    import qidesk.ui.charts.timeline_chart as timeline_module
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    said: list[str] = []
+    monkeypatch.setattr(
+        timeline_module.QMessageBox, "warning", lambda _p, _c, text: said.append(text)
+    )
+    for suffix in ("png", "svg"):
+        target = tmp_path / "gone" / f"chart.{suffix}"
+        monkeypatch.setattr(timeline_module, "ask_picture_path", lambda *_a, t=target: str(t))
+        for name, chart in _charts(parent):
+            said.clear()
+            qtbot.mouseClick(chart.export_button, Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
+            assert said == [
+                "The chart could not be saved. The folder does not exist any more. Choose "
+                "another one."
+            ], (name, suffix)
+            assert not target.exists()

@@ -16,11 +16,11 @@ from qidesk.core.progress_scale import MAX_SCORE, MIN_SCORE, RATER_LABELS, RATER
 from qidesk.core.timeline_layout import DAY, date_x
 from qidesk.ui.charts.timeline_chart import (
     MonthAxis,
-    ask_picture_path,
     chart_title_bar,
     export_png,
     export_svg,
     print_palette,
+    save_chart_picture,
 )
 
 #: Team: blue solid line with circles; coach: reddish purple dashed line with squares
@@ -210,9 +210,7 @@ class ProgressChart(QWidget):
             self.graphics.ci.layout.activate()
 
     def _export_clicked(self) -> None:
-        name = ask_picture_path(self, "Export progress chart", "progress.png")
-        if name:
-            self.export(name)
+        save_chart_picture(self, "Export progress chart", "progress.png", self.export)
 
 
 class LatestScoresChart(QWidget):
@@ -320,6 +318,4 @@ class LatestScoresChart(QWidget):
             self._apply_palette()
 
     def _export_clicked(self) -> None:
-        name = ask_picture_path(self, "Export chart", "latest-scores.png")
-        if name:
-            self.export(name)
+        save_chart_picture(self, "Export chart", "latest-scores.png", self.export)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QGraphicsScene,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QStyleFactory,
     QStyleOptionGraphicsItem,
@@ -47,7 +48,7 @@ from qidesk.core.timeline_layout import (
     cycle_tooltip,
     month_ticks,
 )
-from qidesk.ui.widgets import bold_label
+from qidesk.ui.widgets import bold_label, file_error_text
 
 TODAY_COLOUR = "#0072B2"
 STALLED_BAND = "#E69F00"
@@ -80,11 +81,42 @@ def export_svg(scene: QGraphicsScene, rect: QRectF, path: Path, title: str) -> N
     generator.setTitle(title)
     generator.setSize(rect.size().toSize())
     generator.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
-    painter = QPainter(generator)
+    painter = QPainter()
+    if not painter.begin(generator):  # the generator cannot open the file: it writes nothing
+        raise _write_error(path)
     try:
         scene.render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
     finally:
         painter.end()
+
+
+def _write_error(path: Path) -> OSError:
+    """Why ``path`` could not be written (the operating system's reason when it gives one):
+    Qt's writers only say that they failed."""
+    try:
+        with open(path, "ab"):
+            pass
+    except OSError as exc:
+        return exc
+    return OSError(f"Could not write {path}")
+
+
+def save_chart_picture(
+    parent: QWidget, caption: str, default_name: str, export: Callable[[str], Path]
+) -> Path | None:
+    """Ask where to save a chart (PNG or SVG) and save it with ``export``; a file that cannot
+    be written gets a message saying why, not the unexpected-error dialog. Returns the file
+    saved, or None."""
+    name = ask_picture_path(parent, caption, default_name)
+    if not name:
+        return None
+    try:
+        return export(name)
+    except OSError as exc:
+        QMessageBox.warning(
+            parent, caption, f"The chart could not be saved. {file_error_text(exc)}"
+        )
+        return None
 
 
 def print_palette() -> QPalette:
@@ -138,7 +170,7 @@ def export_png(
     finally:
         painter.end()
     if not image.save(str(path), "PNG"):
-        raise OSError(f"Could not write {path}")
+        raise _write_error(path)
 
 
 class MonthAxis(pg.AxisItem):
@@ -573,9 +605,7 @@ class TimelineChart(QWidget):
         return path
 
     def _export_clicked(self) -> None:
-        name = ask_picture_path(self, "Export timeline", "pdsa-timeline.png")
-        if name:
-            self.export(name)
+        save_chart_picture(self, "Export timeline", "pdsa-timeline.png", self.export)
 
     # --- mouse ------------------------------------------------------------------------------
 
