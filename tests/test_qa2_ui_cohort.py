@@ -113,3 +113,43 @@ def test_a_month_both_scored_alike_shows_both_marks_on_the_team_chart(qtbot) -> 
     assert chart.curve_points("team") == chart.curve_points("coach")
     assert team.zValue() > coach.zValue()
     assert coach.opts["symbolSize"] > team.opts["symbolSize"]
+
+
+def test_the_cohort_gap_compares_the_same_month(qtbot, db: Database) -> None:
+    """The cohort's Gap column took the team's latest score minus... the coach's latest, even
+    of another month: a team that scored April while its coach had scored only March (both 2.0
+    in March) showed "−1.0", and the summary counted it among teams their coach scores lower."""
+    from datetime import date
+
+    from qidesk.ui.pages.cohort_progress_tab import CohortProgressTab
+
+    services = Services.create(db)
+    cohort = services.cohorts.create(name="Cohort 9", start_date=date(2026, 1, 1))
+    team = services.teams.create(cohort.uuid, "Stroke Unit Carmarthen").uuid
+    today = date(2026, 5, 2)
+    services.progress.set_score(team, date(2026, 3, 1), "team", 2.0, today=today)
+    services.progress.set_score(team, date(2026, 3, 1), "coach", 2.0, today=today)
+    services.progress.set_score(team, date(2026, 4, 1), "team", 3.0, today=today)
+    tab = CohortProgressTab(services)
+    qtbot.addWidget(tab)
+    tab.show_cohort(cohort.uuid)
+    row = tab.model.rows()[0]
+    assert (row.team_score, row.coach_score, row.gap, row.gap_month) == (
+        3.0,
+        2.0,
+        0.0,
+        date(2026, 3, 1),
+    )
+    gap = tab.proxy.index(0, LatestScoresModel.GAP)
+    assert gap.data() == "same (Mar)"
+    assert gap.data(Qt.ItemDataRole.ToolTipRole) == (
+        "Coach minus team in March 2026, the latest month both scored"
+    )
+    assert "coaches score 0 teams lower than the teams score themselves, 0 higher" in (
+        tab.summary.text()
+    )
+    # Once the coach scores April too, the gap is April's, without the month.
+    services.progress.set_score(team, date(2026, 4, 1), "coach", 2.5, today=today)
+    tab.show_cohort(cohort.uuid)
+    assert tab.proxy.index(0, LatestScoresModel.GAP).data() == "−0.5"
+    assert "coaches score 1 team lower" in tab.summary.text()

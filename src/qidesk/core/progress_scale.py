@@ -119,30 +119,38 @@ class ScorePoint:
 
 @dataclass(frozen=True)
 class LatestScores:
-    """The latest score from each rater, and the gap between them (coach minus team)."""
+    """The latest score from each rater, and the gap between them (coach minus team) in
+    ``gap_month``, the latest month both scored: scores of different months are not a gap
+    (a coach who has not yet scored this month does not disagree with the team)."""
 
     team_month: date | None
     team_score: float | None
     coach_month: date | None
     coach_score: float | None
-
-    @property
-    def gap(self) -> float | None:
-        if self.team_score is None or self.coach_score is None:
-            return None
-        return self.coach_score - self.team_score
+    gap_month: date | None = None
+    gap: float | None = None
 
 
 def latest_scores(points: Iterable[ScorePoint]) -> LatestScores:
-    """The most recent month's score of each rater."""
+    """The most recent month's score of each rater, and the gap of the latest month both
+    scored."""
     latest: dict[str, ScorePoint] = {}
+    by_month: dict[date, dict[str, float]] = {}
     for p in points:
         if p.rater not in latest or p.month > latest[p.rater].month:
             latest[p.rater] = p
+        by_month.setdefault(p.month, {})[p.rater] = p.score
     team, coach = latest.get("team"), latest.get("coach")
+    both = [m for m, raters in by_month.items() if "team" in raters and "coach" in raters]
+    gap_month = max(both) if both else None
+    gap = None
+    if gap_month is not None:
+        gap = by_month[gap_month]["coach"] - by_month[gap_month]["team"]
     return LatestScores(
         team.month if team else None,
         team.score if team else None,
         coach.month if coach else None,
         coach.score if coach else None,
+        gap_month,
+        gap,
     )

@@ -46,7 +46,8 @@ class ProgressScoreInfo:
 
 @dataclass(frozen=True)
 class TeamLatest:
-    """A team's latest score from each rater; ``gap`` is coach minus team."""
+    """A team's latest score from each rater; ``gap`` is coach minus team in ``gap_month``,
+    the latest month both scored."""
 
     team_uuid: str
     team_name: str
@@ -58,6 +59,7 @@ class TeamLatest:
     #: How many of the team's scores are for months outside its cohort's (see
     #: :func:`qidesk.core.progress_scale.score_window`): made before that rule, or imported.
     outside_window: int = 0
+    gap_month: date | None = None
 
 
 class ProgressService:
@@ -166,6 +168,7 @@ class ProgressService:
                         latest.coach_score,
                         latest.gap,
                         sum(1 for p in points[t.uuid] if not window.contains(p.month)),
+                        latest.gap_month,
                     )
                 )
             return tuple(out)

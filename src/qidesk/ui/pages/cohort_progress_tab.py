@@ -30,6 +30,10 @@ from qidesk.ui.table_model import Index, RowsTableModel
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
+def _teams(count: int) -> str:
+    return f"{count} team{'' if count == 1 else 's'}"
+
+
 def _scores_outside(count: int) -> str:
     return f"{count} score{'s' if count > 1 else ''} for months outside the cohort's"
 
@@ -57,7 +61,10 @@ class LatestScoresModel(RowsTableModel[TeamLatest]):
             return self._score(row.coach_score)
         if column == self.COACH_MONTH:
             return month_text(row.coach_month)
-        return gap_text(row.gap)
+        text = gap_text(row.gap)
+        if row.gap_month is not None and not row.team_month == row.coach_month == row.gap_month:
+            text += f" ({row.gap_month:%b})"  # not the latest scores' month: say whose it is
+        return text
 
     def _score(self, score: float | None) -> str:
         return score_text(score) if score is not None else "–"
@@ -76,7 +83,9 @@ class LatestScoresModel(RowsTableModel[TeamLatest]):
                 return "Not scored yet"
             return f"{score_text(score)} {self.labels.get(score, '')}".strip()
         if column == self.GAP:
-            return "Coach's latest score minus the team's latest score"
+            if row.gap_month is None:
+                return "Team and coach have not yet scored the same month"
+            return f"Coach minus team in {row.gap_month:%B %Y}, the latest month both scored"
         return None
 
     def display(self, row: TeamLatest, column: int) -> str:
@@ -96,7 +105,7 @@ class LatestScoresModel(RowsTableModel[TeamLatest]):
                 "Month of the team's latest score",
                 "The coach's latest score of the team",
                 "Month of the coach's latest score",
-                "Coach minus team",
+                "Coach minus team, in the latest month both scored",
             )[section]
         return super().headerData(section, orientation, role)
 
@@ -190,8 +199,9 @@ class CohortProgressTab(QWidget):
             text = f"{scored} of {len(rows)} teams have a progress score."
             if gaps:
                 text += (
-                    f" Coaches score {sum(1 for g in gaps if g < 0)} teams lower than the teams "
-                    f"score themselves, {sum(1 for g in gaps if g > 0)} higher."
+                    " In the latest month both scored, coaches score "
+                    f"{_teams(sum(1 for g in gaps if g < 0))} lower than the teams score "
+                    f"themselves, {sum(1 for g in gaps if g > 0)} higher."
                 )
             outside = sum(1 for r in rows if r.outside_window)
             if outside:
