@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QApplication
 
@@ -153,3 +153,44 @@ def test_the_cohort_gap_compares_the_same_month(qtbot, db: Database) -> None:
     tab.show_cohort(cohort.uuid)
     assert tab.proxy.index(0, LatestScoresModel.GAP).data() == "−0.5"
     assert "coaches score 1 team lower" in tab.summary.text()
+
+
+def test_the_cohort_capability_table_sorts_to_show_the_weakest_items(
+    qtbot, demo_db: Database
+) -> None:
+    """A programme lead reading the cohort's capability to tailor the teaching could not sort
+    the table: finding the weakest items at the latest stage meant reading twelve rows."""
+    from qidesk.ui.pages.cohort_capability_tab import CohortCapabilityTab
+
+    services = Services.create(demo_db)
+    tab = CohortCapabilityTab(services)
+    qtbot.addWidget(tab)
+    cohort = services.teams.navigator()[-1]  # the completed cohort: start, mid and end
+    tab.show_cohort(cohort.uuid)
+    table = tab.table
+    titles = [title for _code, title in tab.capability.items]  # type: ignore[union-attr]
+
+    def column(c: int) -> list[str]:
+        return [table.item(r, c).text() for r in range(table.rowCount())]
+
+    assert column(0) == titles  # the template's order at first
+    end = 3
+    assert table.horizontalHeaderItem(end).text().startswith("End")
+    header = table.horizontalHeader()
+    tab.resize(1000, 600)
+    tab.show()
+    qtbot.mouseClick(
+        header.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=QPoint(header.sectionViewportPosition(end) + 8, header.height() // 2),
+    )
+    means = [float(text.split("\n")[0]) for text in column(end)]
+    if header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder:
+        means.reverse()
+    assert means == sorted(means) and len(set(means)) > 1
+    # Sorting by number: the lowest mean first, whatever the text; the order stays on reload.
+    shown = column(end)
+    tab.show_cohort(cohort.uuid)
+    assert column(end) == shown
+    table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    assert column(0) == titles

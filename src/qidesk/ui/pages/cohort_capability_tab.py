@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,24 @@ from qidesk.ui.widgets import firm_splitter
 
 def _fmt(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}"
+
+
+SORT_KEY_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class _SortedItem(QTableWidgetItem):
+    """A cell that sorts by its number (an item by its place in the template, a stage by its
+    mean, an empty one last), not by its text."""
+
+    def __init__(self, text: str, key: float):
+        super().__init__(text)
+        self.setData(SORT_KEY_ROLE, key)
+
+    def __lt__(self, other: QTableWidgetItem) -> bool:
+        mine, theirs = self.data(SORT_KEY_ROLE), other.data(SORT_KEY_ROLE)
+        if mine is None or theirs is None:
+            return super().__lt__(other)
+        return bool(mine < theirs)
 
 
 class CohortCapabilityTab(QWidget):
@@ -68,6 +87,13 @@ class CohortCapabilityTab(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.setWordWrap(True)
         self.table.setAccessibleName("Cohort capability per item and stage")
+        # Click a stage's header to find the cohort's weakest items (where to tailor teaching);
+        # the Item header brings back the template's order.
+        self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setToolTip(
+            "Click a column to sort by it (Item: the template's order)"
+        )
         self.note_label = QLabel()
         self.note_label.setWordWrap(True)
         self.empty_label = QLabel()
@@ -158,28 +184,35 @@ class CohortCapabilityTab(QWidget):
         stages = [s for s in STAGES if capability.teams_per_stage.get(s)]
         short = {"start": "Start", "mid": "Mid", "end": "End"}
         headers = ["Item", *(f"{short[s]} mean\n(range)" for s in stages)]
+        header = self.table.horizontalHeader()
+        sorted_by = (header.sortIndicatorSection(), header.sortIndicatorOrder())
+        self.table.setSortingEnabled(False)  # while filling: rows must not move under us
         self.table.clear()
         self.table.setColumnCount(len(headers))
         self.table.setHorizontalHeaderLabels(headers)
         self.table.setRowCount(len(capability.items))
         for row, (code, title) in enumerate(capability.items):
-            self.table.setItem(row, 0, QTableWidgetItem(title))
+            self.table.setItem(row, 0, _SortedItem(title, row))
             for index, stage in enumerate(stages):
                 cell = capability.cells[(code, stage)]
                 text = _fmt(cell.mean)
                 if cell.min is not None:
                     text += f"\n({_fmt(cell.min)}–{_fmt(cell.max)})"
-                value = QTableWidgetItem(text)
+                value = _SortedItem(text, math.inf if cell.mean is None else cell.mean)
                 value.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 value.setToolTip(
                     f"{STAGE_LABELS[stage]}: mean of {cell.n_teams} team scores, "
                     f"lowest {_fmt(cell.min)}, highest {_fmt(cell.max)}"
                 )
                 self.table.setItem(row, 1 + index, value)
-        header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in range(1, len(headers)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setSortingEnabled(True)
+        column, order = sorted_by
+        if not 0 <= column < len(headers):
+            column, order = 0, Qt.SortOrder.AscendingOrder  # the template's order
+        self.table.sortByColumn(column, order)
         self.table.resizeRowsToContents()
 
     def _export_clicked(self) -> None:
