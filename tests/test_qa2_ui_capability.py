@@ -115,3 +115,32 @@ def test_a_tie_that_fits_is_still_listed_whole() -> None:
     dev = areas_for_development(team_summaries(answers), list("ABCDEF"))
     assert [e.item_code for e in dev] == ["A", "B", "C", "D"]
     assert dev.tied_out == 0
+
+
+def test_areas_rank_scores_as_the_team_reads_them() -> None:
+    """Two items both shown as 1.7 (5/3 and 12/7, members skipped some) were split: one listed
+    as an area for development, the other not, and a rise shown as "+0.0" was listed as an
+    area of progress."""
+    from qidesk.core.assessment_stats import areas_of_progress
+
+    def answers(stage: str, code: str, scores: list[int]) -> list[Answer]:
+        return [Answer(stage, f"m{i}", code, s) for i, s in enumerate(scores)]
+
+    start = (
+        answers("start", "A", [2, 2, 1])  # 1.67
+        + answers("start", "B", [2, 2, 1, 2, 2, 2, 1])  # 1.71
+        + answers("start", "C", [1])
+        + answers("start", "D", [1, 2])
+        + answers("start", "E", [2] * 25)
+    )
+    summaries = team_summaries(start)
+    development = areas_for_development(summaries, list("ABCDE"), count=3)
+    assert [e.item_code for e in development] == ["C", "D", "A", "B"]  # A and B tie at 1.7
+
+    end = (
+        answers("end", "E", [2] * 24 + [3])  # 2.04: reads "+0.0"
+        + answers("end", "C", [2])
+        + answers("end", "A", [2, 2, 1])
+    )
+    summaries = team_summaries(start + end)
+    assert [e.item_code for e in areas_of_progress(summaries, list("ABCDE"))] == ["C"]

@@ -33,6 +33,8 @@ DEFAULT_AREA_COUNT = 3
 DEFAULT_MIN_RESPONDENTS = 1
 #: Scores closer than this are equal when ranking (so float noise never breaks a tie).
 TIE_TOLERANCE = 1e-9
+#: Scores and gains are shown to this many decimals; ranked as shown (see ``_rank_key``).
+SHOWN_DECIMALS = 1
 #: A tie at the cut is listed whole only while the list stays within this many times the count.
 MAX_AREA_FACTOR = 2
 #: A stage ranks areas once at least this share of the items have answers there.
@@ -213,7 +215,9 @@ def _take_with_ties(
 
 
 def _rank_key(value: float) -> float:
-    return round(value / TIE_TOLERANCE) * TIE_TOLERANCE
+    """``value`` as the team sees it: scores and gains are shown to ``SHOWN_DECIMALS``
+    (1.67 and 1.71 both read 1.7), so they rank so, and two that read the same tie."""
+    return round(value, SHOWN_DECIMALS)
 
 
 def areas_of_progress(
@@ -233,8 +237,9 @@ def areas_of_progress(
     - An item is eligible when it has at least ``min_respondents`` answers at both the start and
       the latest stage, and its team score rose (gain > 0). Items that stayed level or fell are
       never "progress".
-    - Eligible items are ranked by gain, largest first; equal gains keep the template's order
-      (``item_codes``).
+    - Eligible items are ranked by gain as shown (to one decimal: +0.97 and +1.04 both read
+      +1.0 and tie; a gain that reads +0.0 is not a rise), largest first; equal gains keep the
+      template's order (``item_codes``).
     - The first ``count`` items are listed, plus every further item whose gain ties with the last
       one listed (so a tie never hides an item arbitrarily); but when that tie would make the
       list longer than ``MAX_AREA_FACTOR * count``, the tied items are left out together and
@@ -252,7 +257,7 @@ def areas_of_progress(
             continue
         assert start.mean is not None and last.mean is not None
         gain = last.mean - start.mean
-        if gain <= TIE_TOLERANCE:
+        if _rank_key(gain) <= 0:  # a rise that reads "+0.0" is no progress
             continue
         ranked.append((-_rank_key(gain), position, AreaEntry(code, last.mean, start.mean, gain)))
     ranked.sort(key=lambda r: (r[0], r[1]))
@@ -273,8 +278,8 @@ def areas_for_development(
       have ``min_respondents`` answers (:func:`areas_stage`); with no such stage, the last where
       any item has; with none at all the list is empty.
     - An item is eligible when it has at least ``min_respondents`` answers at that stage.
-    - Eligible items are ranked by team score, lowest first; equal scores keep the template's
-      order (``item_codes``).
+    - Eligible items are ranked by team score as shown (to one decimal: 1.67 and 1.71 both
+      read 1.7 and tie), lowest first; equal scores keep the template's order (``item_codes``).
     - The first ``count`` items are listed, plus every further item whose score ties with the
       last one listed, unless that tie would make the list longer than
       ``MAX_AREA_FACTOR * count``: then the tied items are left out together and counted in
