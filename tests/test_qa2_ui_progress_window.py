@@ -158,3 +158,25 @@ def test_a_workbook_holding_such_a_score_imports_and_the_lead_sees_it(
         assert "1 score for months outside" in index.data(Qt.ItemDataRole.ToolTipRole)
     finally:
         lead.close()
+
+
+def test_a_month_not_yet_scored_shows_no_score_and_asks_for_one(qtbot, setup) -> None:  # type: ignore[no-untyped-def]
+    """The score box kept what it last showed (at first "0.5 Intent to participate") for a
+    month not yet scored: a coach who chose the month and pressed Save stored 0.5."""
+    services, _cohort, team = setup
+    services.progress.set_score(team, date(2026, 10, 1), "team", 3.0, today=TODAY)
+    tab = TeamProgressTab(services)
+    tab.today = TODAY
+    qtbot.addWidget(tab)
+    tab.show_team(team)
+    assert tab.month_edit.date() == QDate(2026, 11, 1)
+    assert tab.score_combo.currentIndex() == -1
+    assert tab.score_combo.placeholderText() == "Choose a score"
+    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    assert tab.message.text() == "Choose the team's score for Nov 2026 first."
+    assert [s.month for s in services.progress.team_scores(team)] == [date(2026, 10, 1)]
+    # A month already scored shows its score; back to a new month, the box is empty again.
+    tab.month_edit.setDate(QDate(2026, 10, 1))
+    assert tab.score_combo.currentData() == 3.0
+    tab.month_edit.setDate(QDate(2026, 9, 1))
+    assert tab.score_combo.currentIndex() == -1

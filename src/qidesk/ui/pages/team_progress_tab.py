@@ -178,6 +178,9 @@ class TeamProgressTab(QWidget):
         form.addRow("Scored by", self.rater_combo)
         self.score_combo = QComboBox()
         self.score_combo.setMinimumContentsLength(28)
+        # A month not yet scored shows no score: saving then asks for one, rather than storing
+        # whatever the box last showed (at first "0.5 Intent to participate").
+        self.score_combo.setPlaceholderText("Choose a score")
         form.addRow("Score", self.score_combo)
         self.note_edit = QLineEdit()
         self.note_edit.setPlaceholderText("Optional: why this score")
@@ -270,6 +273,7 @@ class TeamProgressTab(QWidget):
             self.score_combo.setCurrentIndex(max(index, 0))
             self.note_edit.setText(existing.note)
         else:
+            self.score_combo.setCurrentIndex(-1)
             self.note_edit.clear()
 
     def _row_selected(self, current: Any, _previous: Any) -> None:
@@ -288,6 +292,13 @@ class TeamProgressTab(QWidget):
         if self.team_uuid is None:
             return
         month, rater = self._form_month(), self.rater_combo.currentData()
+        if self.score_combo.currentData() is None:
+            self._say(
+                f"Choose the {RATER_LABELS[rater].lower()}'s score for {month_text(month)} first.",
+                problem=True,
+            )
+            self.score_combo.setFocus()
+            return
         try:
             self.services.progress.set_score(
                 self.team_uuid,
