@@ -107,7 +107,8 @@ def test_the_month_box_offers_the_cohorts_months_and_marks_a_score_outside_them(
     assert tab.model.display(tab.model.rows()[0], 0) == "Nov 2015 ⚠"
     tooltip = tab.model.data(tab.model.index(0, 0), Qt.ItemDataRole.ToolTipRole)
     assert "September 2025 to September 2027" in tooltip
-    assert "1 month (marked ⚠) is outside" in tab.message.text()
+    assert tab.message.text() == "⚠ Nov 2015 is outside the cohort's months."
+    assert "September 2025 to September 2027" in tab.message.toolTip()
 
     # Changing it is refused, with the reason, where the coach is looking ...
     tab.table.selectRow(0)

@@ -217,14 +217,19 @@ class TeamProgressTab(QWidget):
                 )
         self._reload()
         self.month_edit.setDate(QDate(self.today.year, self.today.month, 1))  # clamped to range
-        outside = sum(1 for row in self.model.rows() if self.model.outside(row))
+        outside = [row.month for row in self.model.rows() if self.model.outside(row)]
         if outside and self.model.window is not None:
-            self._say(
-                f"{outside} month{'s' if outside > 1 else ''} (marked ⚠) "
-                f"{'are' if outside > 1 else 'is'} outside the months this team's cohort is "
-                f"scored for ({self.model.window.text()}): check the year, and delete a score "
-                "recorded by mistake.",
-                problem=True,
+            # Short, to fit beside the form; the tooltip (and each marked row's) says more.
+            what = (
+                f"{month_text(outside[0])} is"
+                if len(outside) == 1
+                else f"{len(outside)} months are"
+            )
+            self._say(f"⚠ {what} outside the cohort's months.", problem=True)
+            self.message.setToolTip(
+                f"The months this team's cohort is scored for: {self.model.window.text()}. "
+                "A score outside them is probably a slip of the year: check it, and delete it "
+                "if it was recorded by mistake."
             )
         else:
             self._say("")
@@ -351,3 +356,4 @@ class TeamProgressTab(QWidget):
         palette.setColor(QPalette.ColorRole.WindowText, colour)
         self.message.setPalette(palette)
         self.message.setText(text)
+        self.message.setToolTip("")
