@@ -86,6 +86,7 @@ def test_a_stage_just_begun_does_not_take_over_the_areas(qtbot, team) -> None:  
     assert results.latest_stage == "mid"  # the chart and table show the midpoint as it is
     assert results.development == before.development  # the areas still rank the start
     assert results.progress == ()
+    assert results.progress_note == "Shown once more of the Midpoint stage is entered."
     assert results.areas_note == (
         "The areas are from the Start stage: the Midpoint stage has answers to only 1 of 12 "
         "items so far."
@@ -95,6 +96,7 @@ def test_a_stage_just_begun_does_not_take_over_the_areas(qtbot, team) -> None:  
     tab.show_team(team_uuid)
     tab.refresh_results()
     assert results.areas_note in tab.development_label.text()
+    assert tab.progress_label.text() == "Shown once more of the Midpoint stage is entered."
 
     # Once half the items have a midpoint answer, the midpoint ranks.
     services.assessments.set_answers(

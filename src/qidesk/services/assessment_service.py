@@ -371,7 +371,8 @@ def _results(
         development=tuple(development),
         latest_stage=latest,
         note=note,
-        progress_note=_tie_note(progress, "rose by", signed=True),
+        progress_note=_tie_note(progress, "rose by", signed=True)
+        or _waiting_note(development.stage, latest),
         development_note=_tie_note(development, "score", signed=False),
         areas_note=_areas_note(summaries, codes, development.stage, latest),
     )
@@ -387,6 +388,14 @@ def _tie_note(areas: stats.AreaList, verb: str, *, signed: bool) -> str:
     if areas:
         return f"{areas.tied_out} more items {verb} {shown}."
     return f"{areas.tied_out} items {verb} {shown}: none stands out."
+
+
+def _waiting_note(ranked: str | None, latest: str | None) -> str:
+    """Why there are no areas of progress while a later stage is only begun."""
+    if ranked == "start" and latest not in (None, "start"):
+        assert latest is not None
+        return f"Shown once more of the {STAGE_LABELS[latest]} stage is entered."
+    return ""
 
 
 def _areas_note(
