@@ -57,8 +57,10 @@ def test_team_names_are_readable_in_the_cohort_progress_table(
     widest = max(metrics.horizontalAdvance(n) for n in names)
     assert tab.table.columnWidth(LatestScoresModel.TEAM) >= widest
     # Every other column is still in full view beside it, and the chart keeps a usable width.
+    assert not any(tab.table.isColumnHidden(c) for c in range(tab.model.columnCount()))
     assert tab.table.horizontalScrollBar().maximum() == 0
     assert tab.chart.width() >= 360
+    assert tab.chart.caption.width() >= tab.chart.caption.sizeHint().width()  # title in full
     # If the user narrows the table, names are cut in the middle and the tooltip has them whole.
     assert tab.table.textElideMode() == Qt.TextElideMode.ElideMiddle
     index = tab.proxy.index(0, LatestScoresModel.TEAM)
@@ -194,3 +196,28 @@ def test_the_cohort_capability_table_sorts_to_show_the_weakest_items(
     assert column(end) == shown
     table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
     assert column(0) == titles
+
+
+def test_in_a_small_window_the_month_columns_give_way_to_the_names(
+    qtbot, demo_window: MainWindow
+) -> None:
+    """At 1024 × 640 the table had room for the names or the scores, not both."""
+    from qidesk.ui.pages.cohort_progress_tab import MONTH_COLUMNS
+
+    demo_window.resize(1024, 640)
+    cohort = demo_window.context.services.teams.navigator()[0]
+    tab = open_cohort_tab(demo_window, cohort.uuid, "Progress")
+    qtbot.wait(20)
+    QApplication.processEvents()
+    metrics = QFontMetrics(tab.table.font())
+    widest = max(metrics.horizontalAdvance(row.team_name) for row in tab.model.rows())
+    assert tab.table.columnWidth(LatestScoresModel.TEAM) >= widest
+    assert all(tab.table.isColumnHidden(c) for c in MONTH_COLUMNS)
+    assert tab.table.horizontalScrollBar().maximum() == 0
+    index = tab.proxy.index(0, LatestScoresModel.TEAM_SCORE)
+    assert index.data(Qt.ItemDataRole.ToolTipRole).endswith("(November 2026)")
+    # Back to a laptop's full screen, the months come back.
+    demo_window.resize(1366, 768)
+    qtbot.wait(20)
+    QApplication.processEvents()
+    assert not any(tab.table.isColumnHidden(c) for c in MONTH_COLUMNS)

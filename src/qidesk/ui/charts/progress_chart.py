@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontMetrics, QPalette
+from PySide6.QtGui import QFontMetrics, QPalette, QResizeEvent
 from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
 from qidesk.core.progress_scale import MAX_SCORE, MIN_SCORE, RATER_LABELS, RATERS
@@ -31,6 +31,7 @@ SERIES_STYLE = {
 }
 #: The widest a team's name is drawn beside the latest-scores chart (longer ones are elided).
 LABEL_WIDTH = 190
+LABEL_MIN_WIDTH = 80
 
 
 def export_scene(
@@ -286,20 +287,34 @@ class LatestScoresChart(QWidget):
             self.gap_lines.setData(np.array(xs, dtype=float), np.array(ys, dtype=float))
         else:
             self.gap_lines.setData([], [])
-        # A long name is cut in the middle so the scores keep their room; the table beside the
-        # chart has it in full.
+        self._set_labels()
+        self.plot_item.setXRange(MIN_SCORE - 0.25, MAX_SCORE + 0.25, padding=0)
+        self.plot_item.setYRange(-0.7, max(len(self._rows), 1) - 0.3, padding=0)
+
+    def label_width(self) -> int:
+        """The widest a name is drawn: ``LABEL_WIDTH``, or less in a narrow chart (at most
+        two fifths of it) so the scores keep their room."""
+        return max(LABEL_MIN_WIDTH, min(LABEL_WIDTH, int(self.width() * 0.4)))
+
+    def _set_labels(self) -> None:
+        # A long name is cut in the middle; the table beside the chart has it in full.
         metrics = QFontMetrics(self.font())
+        width = self.label_width()
+        self._label_width_drawn = width
         self.plot_item.getAxis("left").setTicks(
             [
                 [
-                    (i, metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, LABEL_WIDTH))
+                    (i, metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, width))
                     for i, (name, _t, _c) in enumerate(self._rows)
                 ],
                 [],
             ]
         )
-        self.plot_item.setXRange(MIN_SCORE - 0.25, MAX_SCORE + 0.25, padding=0)
-        self.plot_item.setYRange(-0.7, max(len(self._rows), 1) - 0.3, padding=0)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.label_width() != getattr(self, "_label_width_drawn", None):
+            self._set_labels()
 
     def team_points(self, rater: str) -> list[tuple[float, float]]:
         """(score, row) of every drawn point of ``rater`` (what tests check)."""

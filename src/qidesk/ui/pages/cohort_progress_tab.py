@@ -38,8 +38,10 @@ def _scores_outside(count: int) -> str:
     return f"{count} score{'s' if count > 1 else ''} for months outside the cohort's"
 
 
-#: The table's most of the tab's width when it is given the room its team names need.
+#: The table's most of the tab's width when it is given the room its team names need ...
 TABLE_SHARE = 0.6
+#: ... or more in a narrow window, down to this width left for the chart.
+CHART_MIN_WIDTH = 300
 
 
 class LatestScoresModel(RowsTableModel[TeamLatest]):
@@ -49,6 +51,8 @@ class LatestScoresModel(RowsTableModel[TeamLatest]):
     def __init__(self, parent: Any = None):
         super().__init__(parent)
         self.labels: dict[float, str] = {}
+        #: The Month columns are hidden (a narrow window): the scores' tooltips name the month.
+        self.months_in_tooltips = False
 
     def _display(self, row: TeamLatest, column: int) -> str:
         if column == self.TEAM:
@@ -81,7 +85,11 @@ class LatestScoresModel(RowsTableModel[TeamLatest]):
         if column in (self.TEAM_SCORE, self.COACH_SCORE):
             if score is None:
                 return "Not scored yet"
-            return f"{score_text(score)} {self.labels.get(score, '')}".strip()
+            text = f"{score_text(score)} {self.labels.get(score, '')}".strip()
+            month = row.team_month if column == self.TEAM_SCORE else row.coach_month
+            if self.months_in_tooltips and month is not None:
+                text += f" ({month:%B %Y})"  # the Month columns are hidden
+            return text
         if column == self.GAP:
             if row.gap_month is None:
                 return "Team and coach have not yet scored the same month"
@@ -127,6 +135,9 @@ class LatestScoresModel(RowsTableModel[TeamLatest]):
         return super().data(index, role)
 
 
+MONTH_COLUMNS = (LatestScoresModel.TEAM_MONTH, LatestScoresModel.COACH_MONTH)
+
+
 class CohortProgressTab(QWidget):
     """The latest progress score of each team of a cohort, from the team and from its coach."""
 
@@ -162,6 +173,8 @@ class CohortProgressTab(QWidget):
         self.table.doubleClicked.connect(self._open_team)
         # The legend says which mark is whose: a short title leaves the table room for names.
         self.chart = LatestScoresChart(title="Latest progress scores")
+        # In a narrow window the title may be cut rather than take the table's room.
+        self.chart.caption.setMinimumWidth(1)
         self.splitter = splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.chart)
         splitter.addWidget(self.table)
@@ -213,14 +226,17 @@ class CohortProgressTab(QWidget):
             text += " Double-click a team to open it."
         self.summary.setText(text)
 
-    def table_width_wanted(self) -> int:
-        """The table's width with every column, the longest team name included, in full."""
+    def table_width_wanted(self, *, months: bool = True) -> int:
+        """The table's width with every column (without the Month columns: ``months`` False),
+        the longest team name included, in full."""
         header = self.table.horizontalHeader()
         names = [self.model.display(row, LatestScoresModel.TEAM) for row in self.model.rows()]
         metrics = self.table.fontMetrics()
         widest = max((metrics.horizontalAdvance(n) for n in names), default=0)
         width = 0
         for column in range(self.model.columnCount()):
+            if not months and column in MONTH_COLUMNS:
+                continue
             wanted = max(header.sectionSizeHint(column), self.table.sizeHintForColumn(column))
             if column == LatestScoresModel.TEAM:
                 wanted = max(wanted, widest + 2 * metrics.horizontalAdvance("M"))
@@ -232,12 +248,22 @@ class CohortProgressTab(QWidget):
         """Give the table the room its team names need, up to ``TABLE_SHARE`` of the tab; the
         chart takes the rest. Names still too long are elided in the middle, with the full name
         as the cell's tooltip."""
-        if self._user_sized:
-            return
+        if self._user_sized or not self.splitter.isVisible():
+            return  # (not on view: its size means nothing yet)
         total = self.splitter.width() - self.splitter.handleWidth()
         if total <= 0:
             return
-        table = min(self.table_width_wanted(), int(total * TABLE_SHARE))
+        room = max(int(total * TABLE_SHARE), total - CHART_MIN_WIDTH)
+        wanted = self.table_width_wanted()
+        # Too narrow for it all (a small window): the Month columns give way to the names, and
+        # the scores' tooltips name their month instead.
+        narrow = wanted > room
+        for column in MONTH_COLUMNS:
+            self.table.setColumnHidden(column, narrow)
+        self.model.months_in_tooltips = narrow
+        if narrow:
+            wanted = self.table_width_wanted(months=False)
+        table = min(wanted, room)
         self.splitter.setSizes([total - table, table])
 
     def _divider_moved(self, _pos: int, _index: int) -> None:
