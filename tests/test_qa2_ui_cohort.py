@@ -221,3 +221,33 @@ def test_in_a_small_window_the_month_columns_give_way_to_the_names(
     qtbot.wait(20)
     QApplication.processEvents()
     assert not any(tab.table.isColumnHidden(c) for c in MONTH_COLUMNS)
+
+
+def test_the_capability_tab_keeps_the_chosen_stages_when_data_changes(
+    qtbot, demo_db: Database
+) -> None:
+    """A lead comparing the midpoint with the end (Start unticked, range of the midpoint) lost
+    both choices whenever the tab re-read the cohort after a save on any page."""
+    from qidesk.ui.pages.cohort_capability_tab import CohortCapabilityTab
+
+    services = Services.create(demo_db)
+    tab = CohortCapabilityTab(services)
+    qtbot.addWidget(tab)
+    completed, running = services.teams.navigator()[-1], services.teams.navigator()[0]
+    tab.show_cohort(completed.uuid)
+    assert tab.selected_stages() == ["start", "mid", "end"]
+    assert tab.band_combo.currentData() == "end"
+    tab.stage_checks["start"].setChecked(False)
+    tab.band_combo.setCurrentIndex(tab.band_combo.findData("mid"))
+    tab.show_cohort(completed.uuid)  # what the window does after a save elsewhere
+    assert tab.selected_stages() == ["mid", "end"]
+    assert tab.band_combo.currentData() == "mid"
+    assert [s.label for s in tab.chart.data().series] == [  # type: ignore[union-attr]
+        s.label
+        for s in tab.chart.data().series  # type: ignore[union-attr]
+        if not s.label.startswith("Start")
+    ]
+    # Another cohort starts afresh.
+    tab.show_cohort(running.uuid)
+    assert tab.selected_stages() == ["start", "mid"]
+    assert tab.band_combo.currentData() == "mid"

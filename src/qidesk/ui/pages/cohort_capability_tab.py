@@ -131,6 +131,12 @@ class CohortCapabilityTab(QWidget):
             self.empty_label.setText(str(exc))
             self.empty_label.setVisible(True)
             return
+        # The same cohort again (data changed elsewhere): keep the stages and range the user
+        # chose; another cohort starts from all its stages and the latest one's range.
+        same = self.capability is not None and self.capability.cohort_uuid == cohort_uuid
+        hidden = {s for s, c in self.stage_checks.items() if c.isEnabled() and not c.isChecked()}
+        band_index = self.band_combo.currentIndex()
+        band = self.band_combo.currentData()
         self.capability = capability
         with_data = [s for s in STAGES if capability.teams_per_stage.get(s)]
         self.band_combo.blockSignals(True)
@@ -138,16 +144,20 @@ class CohortCapabilityTab(QWidget):
         self.band_combo.addItem("None", None)
         for stage in with_data:
             self.band_combo.addItem(STAGE_LABELS[stage], stage)
-        self.band_combo.setCurrentIndex(len(with_data))  # the latest stage with data
+        if same and band_index >= 0 and (band is None or band in with_data):
+            self.band_combo.setCurrentIndex(self.band_combo.findData(band))
+        else:
+            self.band_combo.setCurrentIndex(len(with_data))  # the latest stage with data
         self.band_combo.blockSignals(False)
         for stage, check in self.stage_checks.items():
             check.blockSignals(True)
             check.setEnabled(stage in with_data)
-            check.setChecked(stage in with_data)
+            check.setChecked(stage in with_data and not (same and stage in hidden))
             check.blockSignals(False)
         self._fill_table(capability)
         self.summary_label.setText(
-            f"{capability.team_count} teams in the cohort. Teams assessed: "
+            f"{capability.team_count} team{'' if capability.team_count == 1 else 's'} in the "
+            "cohort. Teams assessed: "
             + ", ".join(f"{STAGE_LABELS[s]} {capability.teams_per_stage.get(s, 0)}" for s in STAGES)
             + ". Each team's score is the mean of its members' answers; the cohort figure is "
             "the mean of the team scores."
