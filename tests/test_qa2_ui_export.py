@@ -85,3 +85,38 @@ def test_export_to_a_folder_that_is_gone_says_why(qtbot, tmp_path: Path, monkeyp
                 "another one."
             ], (name, suffix)
             assert not target.exists()
+
+
+def test_export_offers_a_file_name_naming_the_team_or_cohort(qtbot, demo_db, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Export… on a team's Progress or PDSA tab offered "progress.png" or "pdsa-timeline.png"
+    for every team: a coach saving the charts of several teams overwrote one with the next."""
+    import qidesk.ui.charts.timeline_chart as timeline_module
+    from qidesk.services.registry import Services
+    from qidesk.ui.pages.cohort_progress_tab import CohortProgressTab
+    from qidesk.ui.pages.cohort_timeline_tab import CohortTimelineTab
+    from qidesk.ui.pages.team_pdsa_tab import TeamPdsaTab
+    from qidesk.ui.pages.team_progress_tab import TeamProgressTab
+
+    offered: list[str] = []
+    monkeypatch.setattr(
+        timeline_module, "ask_picture_path", lambda _p, _c, name: offered.append(name)
+    )
+    services = Services.create(demo_db)
+    cohort = services.teams.navigator()[0]
+    team = cohort.teams[0]
+    for tab_type, show, uuid, chart in (
+        (TeamProgressTab, "show_team", team.uuid, "chart"),
+        (TeamPdsaTab, "show_team", team.uuid, "timeline"),
+        (CohortProgressTab, "show_cohort", cohort.uuid, "chart"),
+        (CohortTimelineTab, "show_cohort", cohort.uuid, "timeline"),
+    ):
+        tab = tab_type(services)
+        qtbot.addWidget(tab)
+        getattr(tab, show)(uuid)
+        qtbot.mouseClick(getattr(tab, chart).export_button, Qt.MouseButton.LeftButton)
+    assert offered == [
+        f"{team.name} progress.png",
+        f"{team.name} PDSA timeline.png",
+        f"{cohort.name} latest progress scores.png",
+        f"{cohort.name} PDSA timeline.png",
+    ]

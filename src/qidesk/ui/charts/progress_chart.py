@@ -55,6 +55,8 @@ class ProgressChart(QWidget):
     def __init__(self, parent: QWidget | None = None, *, title: str = "IHI progress score"):
         super().__init__(parent)
         self.setAccessibleName(title)
+        #: The file name Export… offers (the page sets one naming its team).
+        self.export_name = "progress.png"
         self._series: dict[str, list[tuple[date, float]]] = {r: [] for r in RATERS}
         self._labels: list[tuple[float, str]] = []
         outer, bar, self.caption = chart_title_bar(self, title)
@@ -211,7 +213,7 @@ class ProgressChart(QWidget):
             self.graphics.ci.layout.activate()
 
     def _export_clicked(self) -> None:
-        save_chart_picture(self, "Export progress chart", "progress.png", self.export)
+        save_chart_picture(self, "Export progress chart", self.export_name, self.export)
 
 
 class LatestScoresChart(QWidget):
@@ -221,6 +223,8 @@ class LatestScoresChart(QWidget):
     def __init__(self, parent: QWidget | None = None, *, title: str = "Latest progress scores"):
         super().__init__(parent)
         self.setAccessibleName(title)
+        #: The file name Export… offers (the page sets one naming its cohort).
+        self.export_name = "latest-scores.png"
         self._rows: list[tuple[str, float | None, float | None]] = []
         outer, bar, self.caption = chart_title_bar(self, title)
         legend = "&nbsp;&nbsp; ".join(
@@ -333,4 +337,4 @@ class LatestScoresChart(QWidget):
             self._apply_palette()
 
     def _export_clicked(self) -> None:
-        save_chart_picture(self, "Export chart", "latest-scores.png", self.export)
+        save_chart_picture(self, "Export chart", self.export_name, self.export)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -137,6 +138,13 @@ def chart_title_bar(chart: QWidget, title: str) -> tuple[QVBoxLayout, QHBoxLayou
     bar.addWidget(caption)
     bar.addStretch(1)
     return outer, bar, caption
+
+
+def picture_name(*words: str) -> str:
+    """A picture's file name from ``words`` ("Ward 7", "progress" -> "Ward 7 progress.png"),
+    without the characters a file name cannot hold."""
+    text = " ".join(w.strip() for w in words if w.strip())
+    return re.sub(r'[\\/:*?"<>|]+', "-", text) + ".png"
 
 
 def ask_picture_path(parent: QWidget, caption: str, default_name: str) -> str | None:
@@ -395,6 +403,8 @@ class TimelineChart(QWidget):
     def __init__(self, parent: QWidget | None = None, *, title: str = "PDSA timeline"):
         super().__init__(parent)
         self.setAccessibleName(title)
+        #: The file name Export… offers (the page sets one naming its team or cohort).
+        self.export_name = "pdsa-timeline.png"
         self._timeline = IncrementalTimeline([], [], date.today())
         self.chart_layout: TimelineLayout = self._timeline.layout
         self._ticks: list[tuple[float, str]] | None = None
@@ -605,7 +615,7 @@ class TimelineChart(QWidget):
         return path
 
     def _export_clicked(self) -> None:
-        save_chart_picture(self, "Export timeline", "pdsa-timeline.png", self.export)
+        save_chart_picture(self, "Export timeline", self.export_name, self.export)
 
     # --- mouse ------------------------------------------------------------------------------
 

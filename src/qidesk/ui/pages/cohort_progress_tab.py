@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from qidesk.services.progress_service import TeamLatest
 from qidesk.ui.charts.progress_chart import LatestScoresChart
+from qidesk.ui.charts.timeline_chart import picture_name
 from qidesk.ui.pages.tabs import services_and_context
 from qidesk.ui.pages.team_progress_tab import (
     PROBLEM_COLOUR,
@@ -192,6 +193,8 @@ class CohortProgressTab(QWidget):
         if not self.model.labels:
             self.model.labels = {s.score: s.title for s in self.services.progress.scale()}
         rows = self.services.progress.cohort_latest(cohort_uuid)
+        name = self.services.cohorts.get(cohort_uuid).name
+        self.chart.export_name = picture_name(name, "latest progress scores")
         self.model.set_rows(rows)
         self.table.sortByColumn(
             self.table.horizontalHeader().sortIndicatorSection(),

@@ -29,6 +29,7 @@ from qidesk.core.progress_scale import RATER_LABELS, RATERS, ScoreWindow
 from qidesk.services.base import ServiceError
 from qidesk.services.progress_service import ProgressScoreInfo, ScaleLevel
 from qidesk.ui.charts.progress_chart import ProgressChart
+from qidesk.ui.charts.timeline_chart import picture_name
 from qidesk.ui.pages.tabs import services_and_context
 from qidesk.ui.table_model import RowsTableModel
 from qidesk.ui.widgets import button_row
@@ -206,6 +207,7 @@ class TeamProgressTab(QWidget):
             self._reload()  # the same team again (data changed elsewhere): keep the form
             return
         self.team_uuid = team_uuid
+        self.chart.export_name = picture_name(self.services.teams.get(team_uuid).name, "progress")
         if not self.scale:
             self.scale = self.services.progress.scale()
             self.model.scale = {s.score: s.label for s in self.scale}
