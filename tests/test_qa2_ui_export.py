@@ -120,3 +120,29 @@ def test_export_offers_a_file_name_naming_the_team_or_cohort(qtbot, demo_db, mon
         f"{cohort.name} latest progress scores.png",
         f"{cohort.name} PDSA timeline.png",
     ]
+
+
+def test_spider_export_as_svg_without_the_suffix_is_an_svg(
+    qtbot, demo_db, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Choosing "SVG drawing" and typing a name without ".svg" saved a PNG (the progress and
+    timeline exports already added the suffix)."""
+    import qidesk.ui.charts.spider_chart as spider_module
+    from qidesk.services.registry import Services
+    from qidesk.ui.pages.team_assessment_tab import TeamAssessmentTab
+
+    services = Services.create(demo_db)
+    team = services.teams.navigator()[0].teams[0]
+    tab = TeamAssessmentTab(services)
+    qtbot.addWidget(tab)
+    tab.show_team(team.uuid)
+    tab.refresh_results()
+    monkeypatch.setattr(
+        spider_module.QFileDialog,
+        "getSaveFileName",
+        lambda *_a: (str(tmp_path / "out" / "ward"), "SVG drawing (*.svg)"),
+    )
+    (tmp_path / "out").mkdir()
+    qtbot.mouseClick(tab.export_button, Qt.MouseButton.LeftButton)
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["ward.svg"]
+    assert (tmp_path / "out" / "ward.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
