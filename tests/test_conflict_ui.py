@@ -136,3 +136,51 @@ def test_import_log_page_says_what_to_do_when_empty(qtbot, pair) -> None:
     page.refresh()
     assert page.empty.isVisible()
     assert "Import" in page.empty.text()
+
+
+def test_import_log_reads_what_an_import_brought_once_per_refresh(qtbot, pair) -> None:
+    """Opening the page read the newest import's versions twice (the row's selection showed it,
+    then refresh showed it again): on a lead's database that doubled the wait."""
+    a, b = pair
+    team_tree(a)
+    with b.unit_of_work() as session:
+        plan = plan_merge(session, export(a))
+        apply_plan(session, plan, import_id="imp-1")
+        log_import(
+            session,
+            export_id="exp-1",
+            file_name="coach-rhian.xlsx",
+            file_hash="ab" * 32,
+            summary={"merge": plan.summary(), "kind": "full", "files_in_merge": 1},
+            import_id="imp-1",
+        )
+    page = ImportLogPage(UiContext(Services.create(b)))
+    qtbot.addWidget(page)
+    page.show()
+    log = page.context.services.import_log
+    real = log.versions_received
+    reads: list[str] = []
+
+    def counted(import_id: str) -> list:
+        reads.append(import_id)
+        return real(import_id)
+
+    log.versions_received = counted  # type: ignore[method-assign]
+    page.refresh()
+    assert reads == ["imp-1"]
+    assert page.received_model.rowCount() == 3
+    page.refresh()  # a refresh reads again (once)
+    assert reads == ["imp-1", "imp-1"]
+
+
+def test_the_history_is_indexed_by_origin_for_the_import_log(db: Database) -> None:
+    """Listing what one import brought must not read the whole history."""
+    with db.unit_of_work() as session:
+        plan = session.connection().exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT record_type, record_uuid, data FROM record_version "
+            "WHERE origin = ? ORDER BY id LIMIT 2000",
+            ("imp-1",),
+        )
+        details = " ".join(str(row[-1]) for row in plan)
+    assert "ix_record_version_origin" in details
+    assert "SCAN record_version" not in details.replace("USING INDEX", "")

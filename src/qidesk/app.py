@@ -151,8 +151,8 @@ class Application:
         With ``must_exist`` (a recent database), a file no longer there is not made anew.
         Returns False when the user gave up (nothing open for ``initial``)."""
         while True:
-            if self.db is not None and path.expanduser().resolve() == self.db.path:
-                return True  # already open here
+            if self.db is not None and self.db.is_file(path):
+                return True  # already open here (perhaps by another spelling of its path)
             try:
                 if must_exist and not path.exists():
                     raise DatabaseUnreadable(

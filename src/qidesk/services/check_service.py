@@ -14,7 +14,7 @@ from sqlalchemy import Table
 from qidesk import __version__
 from qidesk.services.record_names import record_noun
 from qidesk.store.backup import sqlite_uri
-from qidesk.store.errors import restore_advice
+from qidesk.store.errors import disk_is_full, restore_advice
 from qidesk.store.migrate import HEAD_REVISION, KNOWN_REVISIONS
 
 #: Problems of one kind listed in full before the rest are only counted.
@@ -147,6 +147,12 @@ def check_database(path: Path) -> CheckReport:
                 f"cannot check {path} where it is: it is read-only and its journal "
                 f"({path.name}-wal) holds changes not yet in the file. Copy the database "
                 "together with its -wal file to a folder you can write, and check the copy"
+            )
+        elif "disk i/o error" in str(exc).lower() and disk_is_full(path):
+            report.problem(
+                f"cannot check {path}: the disk holding it is full (SQLite could not write "
+                "the small files it keeps beside a database). Free some space on that disk "
+                "and check again; this says nothing about the file itself"
             )
         else:
             report.problem(f"the file is damaged: {exc}")

@@ -1,4 +1,4 @@
-"""Cohorts: list, read, create (nine months long by default), change, delete, restore."""
+"""Cohorts: list, read, create (nine months long by default), change, combine, delete, restore."""
 
 from __future__ import annotations
 
@@ -131,6 +131,25 @@ class CohortService:
             _validate(cohort)
             session.flush()
             return _info(session, cohort)
+
+    def combine_into(self, uuid: str, target_uuid: str) -> int:
+        """Move the cohort's teams into the cohort ``target_uuid`` and delete this one, now
+        empty (restorable, without its teams), in one unit of work. Returns the teams moved.
+
+        For a lead whose coaches each made the same cohort: after a merge it is there twice."""
+        if uuid == target_uuid:
+            raise ServiceError("Choose another cohort to combine this one with.")
+        with self._unit_of_work() as session:
+            cohort = get_live(session, Cohort, uuid)
+            get_live(session, Cohort, target_uuid)
+            teams = session.scalars(
+                select(Team).where(Team.cohort_uuid == uuid, Team.deleted_at.is_(None))
+            ).all()
+            for team in teams:
+                team.cohort_uuid = target_uuid
+            session.flush()
+            tombstone_with_children(session, cohort)
+            return len(teams)
 
     def delete(self, uuid: str) -> None:
         """Tombstone the cohort, its teams and their members (one time stamp for all)."""

@@ -109,6 +109,11 @@ class _Describer:
     def __init__(self, session: Session):
         self._session = session
         self._labels: dict[tuple[str, str], str] = {}
+        #: Read by prefetch(): each self-assessment's template, and the wording of the items
+        #: of the templates read so far.
+        self._templates: dict[str, str] = {}
+        self._item_titles: dict[tuple[str, str], str] = {}
+        self._items_read: set[str] = set()
         self.installation_id = str(session.info.get(INSTALLATION_ID) or "")
         #: Every file imported here with each export id (copies of one workbook share it).
         self._exports: dict[str, list[str]] = {}
@@ -128,6 +133,85 @@ class _Describer:
                 continue
             if written_by:
                 self._installation_files[str(written_by)] = file_name
+
+    def prefetch(self, record_type: str, heads: list[KnownVersion]) -> None:
+        """Read in bulk what describing these versions of ``record_type`` records will ask for
+        (the names of the records they refer to, the respondents, self-assessments and item
+        wordings of answers), instead of one query per value: a lead's Conflicts page lists
+        hundreds of records."""
+        from qidesk.store.models.assessment import CONSENSUS_RESPONDENT, Assessment, TemplateItem
+        from qidesk.store.models.foundation import Member, Team
+
+        spec = merge.record_spec(record_type)
+        references: dict[str, set[str]] = {}
+        for head in heads:
+            for column in spec.columns:
+                value = head.canon.get(column.key)
+                if value is None or value == "":
+                    continue
+                if column.key == "respondent":
+                    if value != CONSENSUS_RESPONDENT:
+                        references.setdefault("respondent", set()).add(str(value))
+                elif column.references:
+                    references.setdefault(column.references, set()).add(str(value))
+        session = self._session
+        for table_name, uuids in references.items():
+            wanted = sorted(u for u in uuids if (table_name, u) not in self._labels)
+            for chunk in _chunks(wanted):
+                if table_name == "respondent":
+                    names = {
+                        uuid: name
+                        for uuid, name in session.execute(
+                            select(Member.uuid, Member.name).where(Member.uuid.in_(chunk))
+                        )
+                    }
+                    for uuid in chunk:
+                        self._labels[("respondent", uuid)] = names.get(uuid, uuid[:8])
+                elif table_name == "assessment":
+                    self._prefetch_assessments(chunk, Assessment, Team, TemplateItem)
+                else:
+                    for uuid in chunk:
+                        self._labels[(table_name, uuid)] = uuid[:8]
+                    for ref_spec in merge.record_specs():
+                        if ref_spec.table.name != table_name:
+                            continue
+                        table = ref_spec.table
+                        for row in session.execute(select(table).where(table.c.uuid.in_(chunk))):
+                            values = dict(row._mapping)
+                            label = _title_of(values, ref_spec.record_type, values["uuid"])
+                            if values["deleted_at"] is not None:
+                                label += " (deleted)"
+                            self._labels[(table_name, values["uuid"])] = label
+
+    def _prefetch_assessments(
+        self, uuids: list[str], assessment: Any, team: Any, item: Any
+    ) -> None:
+        from qidesk.core.assessment_stats import STAGE_LABELS
+
+        rows = self._session.execute(
+            select(assessment.uuid, assessment.stage, assessment.template_uuid, team.name)
+            .outerjoin(team, team.uuid == assessment.team_uuid)
+            .where(assessment.uuid.in_(uuids))
+        ).all()
+        for uuid in uuids:
+            self._labels[("assessment", uuid)] = uuid[:8]
+        templates = set()
+        for uuid, stage, template_uuid, team_name in rows:
+            stage_label = STAGE_LABELS.get(stage, stage)
+            self._labels[("assessment", uuid)] = (
+                f"{team_name} · {stage_label}" if team_name is not None else stage_label
+            )
+            self._templates[uuid] = template_uuid
+            templates.add(template_uuid)
+        wanted = sorted(t for t in templates if t not in self._items_read)
+        if wanted:
+            for template_uuid, code, title in self._session.execute(
+                select(item.template_uuid, item.code, item.title).where(
+                    item.template_uuid.in_(wanted)
+                )
+            ):
+                self._item_titles[(template_uuid, code)] = title
+            self._items_read.update(wanted)
 
     def reference(self, table_name: str, uuid: str) -> str:
         key = (table_name, uuid)
@@ -184,6 +268,9 @@ class _Describer:
         from qidesk.store.models.assessment import Assessment, TemplateItem
 
         key = ("item", f"{assessment_uuid}/{code}")
+        template_uuid = self._templates.get(assessment_uuid)
+        if key not in self._labels and template_uuid in self._items_read:
+            self._labels[key] = self._item_titles.get((template_uuid, code)) or code
         if key not in self._labels:
             found = self._session.get(Assessment, assessment_uuid)
             wording = None
@@ -250,10 +337,19 @@ class _Describer:
         return self._installation_files.get(version.updated_by, "")
 
 
+def _chunks(items: list[str]) -> list[list[str]]:
+    return [items[start : start + 500] for start in range(0, len(items), 500)]
+
+
 def _describe(
-    session: Session, describer: _Describer, record_type: str, uuid: str
+    session: Session,
+    describer: _Describer,
+    record_type: str,
+    uuid: str,
+    heads: list[KnownVersion] | None = None,
 ) -> ConflictSummary | None:
-    heads = merge.conflict_heads(session, record_type, uuid)
+    if heads is None:
+        heads = merge.conflict_heads(session, record_type, uuid)
     if len(heads) < 2:
         return None
     spec = merge.record_spec(record_type)
@@ -344,14 +440,22 @@ class ConflictService:
         """Every record in conflict, by kind and title."""
         with self._unit_of_work() as session:
             describer = _Describer(session)
-            result = []
+            by_type: dict[str, list[str]] = {}
             for record_type, uuid in merge.open_conflicts(session):
+                by_type.setdefault(record_type, []).append(uuid)
+            result = []
+            for record_type, uuids in by_type.items():
                 try:
-                    described = _describe(session, describer, record_type, uuid)
+                    heads = merge.conflict_heads_of(session, record_type, uuids)
                 except KeyError:
                     continue  # a record type this version of QI Desk does not know
-                if described is not None:
-                    result.append(described)
+                describer.prefetch(record_type, [h for hs in heads.values() for h in hs])
+                for uuid in uuids:
+                    described = _describe(
+                        session, describer, record_type, uuid, heads.get(uuid, [])
+                    )
+                    if described is not None:
+                        result.append(described)
         result.sort(key=lambda c: (c.record_type, c.title.lower(), c.uuid))
         return result
 

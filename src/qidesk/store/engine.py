@@ -134,6 +134,29 @@ def check_writable(path: Path) -> None:
         )
 
 
+def check_one_name(path: Path) -> None:
+    """Refuse a database file with more than one name on its disk (hard links).
+
+    The process lock (``NAME.lock``) and SQLite's own journal (``NAME-wal``, ``NAME-shm``)
+    are named after the name a database is opened by. Every other way of reaching one file by
+    several spellings (a symbolic link, a relative path, a mapped drive or a mount of the same
+    folder) ends in the same folder and the same name, so they share both; two hard links do
+    not. Two windows, one on each name, would each take their own lock and write their own
+    journal into the one file, which damages it; and changes left in one name's journal after
+    a crash would be missing when the file is opened by the other name."""
+    try:
+        links = path.stat().st_nlink
+    except OSError:
+        return
+    if links > 1:
+        raise StoreError(
+            f"{path} is one file with {links} names on its disk (hard links). QI Desk keeps "
+            "its lock and journal beside the name it opens, so two windows opening the file "
+            "by different names could both write to it and damage it. Make a copy of it (a "
+            "copy is a separate file), open the copy, and keep this file as a backup."
+        )
+
+
 class Database:
     """One open QI Desk database: engine, session factory and the process lock.
 
@@ -170,6 +193,7 @@ class Database:
         path = Path(path).expanduser().resolve()
         check_writable(path)
         check_sqlite_file(path)
+        check_one_name(path)
         file_lock: FileLock | None = None
         if lock:
             file_lock = FileLock(str(path) + ".lock", timeout=0)
@@ -210,6 +234,16 @@ class Database:
                 file_lock.release()
             raise
         return cls(path, engine, file_lock, inst)
+
+    def is_file(self, path: Path | str) -> bool:
+        """Whether ``path`` names this database's file, however it is spelled: through a
+        symbolic link, a relative path, or another mount of the same folder (a mapped drive
+        and its network path)."""
+        other = Path(path).expanduser()
+        try:
+            return os.path.samefile(other, self.path)
+        except OSError:  # not there (a new file), or not reachable
+            return other.resolve() == self.path
 
     def session(self) -> Session:
         """A new session (prefer :meth:`unit_of_work`)."""

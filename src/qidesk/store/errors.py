@@ -48,12 +48,31 @@ def restore_advice(path: object) -> str:
     )
 
 
+#: Free bytes below which the disk holding a database counts as full: SQLite needs room for
+#: its journal (``-wal``) and shared-memory file (``-shm``, 32 KB) beside the database.
+FULL_DISK_BYTES = 4 * 1024 * 1024
+
+
+def disk_is_full(path: object) -> bool:
+    """Whether the disk holding ``path`` (a database file) has next to no room left. A full
+    disk often reaches SQLite as a 'disk I/O error' (it cannot extend its -shm file), which
+    on its own reads like a failing disk or a damaged file."""
+    import shutil
+    from pathlib import Path
+
+    folder = Path(str(path)).parent
+    try:
+        return shutil.disk_usage(folder).free < FULL_DISK_BYTES
+    except OSError:
+        return False
+
+
 def from_sqlite_error(message: str, path: object) -> StoreError | None:
     """A user-facing error for an SQLite failure met while writing ``path`` (its message as
     the driver gives it), or None when it is not one a user can act on. The transaction it
     happened in was rolled back: nothing was saved."""
     text = message.lower()
-    if "database or disk is full" in text:
+    if "database or disk is full" in text or ("disk i/o error" in text and disk_is_full(path)):
         return DatabaseFull(
             f"The disk holding {path} is full, so nothing was saved (the change was undone "
             "completely). Free some space on that disk and try again."

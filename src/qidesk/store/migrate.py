@@ -24,7 +24,7 @@ from qidesk.store.errors import (
 log = logging.getLogger(__name__)
 
 #: Every schema revision this app knows, oldest first. A test checks it against Alembic's graph.
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006")
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
 HEAD_REVISION = KNOWN_REVISIONS[-1]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"

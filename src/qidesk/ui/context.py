@@ -94,6 +94,18 @@ class UiContext(QObject):
         """Tell the user why something was not done (nothing was changed)."""
         QMessageBox.warning(parent, "QI Desk", message)
 
+    def confirm_action(
+        self, parent: QWidget | None, title: str, question: str, info: str, action: str
+    ) -> bool:
+        """Ask before a change that is easy to make by mistake; the default answer is Cancel."""
+        box = QMessageBox(QMessageBox.Icon.Question, title, question, parent=parent)
+        box.setInformativeText(info)
+        go = box.addButton(action, QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is go
+
     def confirm_delete(self, parent: QWidget | None, what: str, consequence: str = "") -> bool:
         """Ask before deleting ``what``; the default answer is Cancel."""
         info = (consequence + " " if consequence else "") + (

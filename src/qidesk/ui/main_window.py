@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import logging
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
@@ -37,6 +39,8 @@ if TYPE_CHECKING:  # the pages are imported when first shown
 #: Modules that add fixed pages, menu entries or toolbar actions: each has
 #: ``register(window: MainWindow)``, called once per window. Keep them light to import
 #: (import heavy things inside the factories), start-up time depends on it.
+log = logging.getLogger(__name__)
+
 WINDOW_EXTENSIONS: tuple[str, ...] = (
     "qidesk.ui.pages.conflicts_page",
     "qidesk.ui.pages.import_log_page",
@@ -44,6 +48,21 @@ WINDOW_EXTENSIONS: tuple[str, ...] = (
 )
 
 WidgetFactory = Callable[[UiContext], QWidget]
+
+#: Milliseconds after the window is built before :meth:`MainWindow.warm_up` imports what the
+#: chart tabs need (pyqtgraph alone takes about 0.35 s to import, once per process).
+WARM_UP_DELAY_MS = 600
+
+
+def warm_up_modules() -> list[str]:
+    """Modules the first chart tab would otherwise import on a click: pyqtgraph and the
+    modules of the team and cohort pages' extra tabs."""
+    from qidesk.ui.pages.cohort_page import COHORT_TABS
+    from qidesk.ui.pages.team_page import TEAM_TABS
+
+    tabs = [factory for _title, factory in (*TEAM_TABS, *COHORT_TABS)]
+    modules = [f.partition(":")[0] for f in tabs if isinstance(f, str)]
+    return ["pyqtgraph", *dict.fromkeys(modules)]
 
 
 class DatabaseHost(Protocol):
@@ -158,6 +177,19 @@ class MainWindow(QMainWindow):
             self.navigator.tree.setFocus()
         else:
             self.welcome.new_button.setFocus()
+        QTimer.singleShot(WARM_UP_DELAY_MS, self, self.warm_up)
+
+    def warm_up(self) -> None:
+        """Import the chart tabs' modules while the window waits for the user, so that the
+        first Self-assessment, PDSA or Progress tab opens without a half-second freeze (they
+        are not imported before the first paint: start-up time depends on it)."""
+        for name in warm_up_modules():
+            if name in sys.modules:
+                continue
+            try:
+                importlib.import_module(name)
+            except Exception:  # the tab will say what is wrong when it is opened
+                log.exception("could not import %s ahead of time", name)
 
     # extension points -----------------------------------------------------------------------
     def add_fixed_page(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer, Signal
@@ -31,7 +32,7 @@ from PySide6.QtWidgets import (
 from qidesk.services.reference_service import COHORT_STATUS_LABELS, TEAM_STATUS_LABELS
 from qidesk.services.team_service import NavigatorCohort
 from qidesk.ui.context import UiContext
-from qidesk.ui.widgets import EmptyState, muted_colour, status_colour
+from qidesk.ui.widgets import EmptyState, format_date, muted_colour, status_colour
 
 #: Item data roles of the tree.
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1  # "cohort" or "team"
@@ -232,6 +233,7 @@ class Navigator(QWidget):
         try:
             self.model.clear()
             root = self.model.invisibleRootItem()
+            names = Counter(c.name for c in cohorts)
             for cohort in cohorts:
                 item = QStandardItem(cohort.name)
                 item.setData("cohort", KIND_ROLE)
@@ -240,7 +242,11 @@ class Navigator(QWidget):
                 n, total = len(cohort.teams), max(cohort.team_count, len(cohort.teams))
                 status = COHORT_STATUS_LABELS.get(cohort.status, cohort.status)
                 count = f"{n} of {total}" if n != total else f"{n}"
-                item.setData(f"{status} · {count} team{'s' if total != 1 else ''}", DETAIL_ROLE)
+                detail = f"{status} · {count} team{'s' if total != 1 else ''}"
+                if names[cohort.name] > 1:  # two cohorts of one name: tell them apart
+                    start = format_date(cohort.start_date) or "no start date"
+                    detail = f"from {start} · {detail}"
+                item.setData(detail, DETAIL_ROLE)
                 item.setToolTip(f"{cohort.name}: {status}")
                 for team in cohort.teams:
                     child = QStandardItem(team.name)

@@ -20,6 +20,8 @@ class RecordVersion(Base):
         Index("ix_record_version_record", "record_type", "record_uuid"),
         # The local edits alone, in order: "changes not yet exported" reads only these.
         Index("ix_record_version_local", "id", sqlite_where=text("origin = 'local'")),
+        # What one import brought (the Import log), in the order it was written.
+        Index("ix_record_version_origin", "origin"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

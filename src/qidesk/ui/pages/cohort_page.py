@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -168,6 +169,16 @@ class CohortPage(Page):
         title_row = QHBoxLayout()
         layout.removeWidget(self.title)
         title_row.addWidget(self.title, 1)
+        # A cohort made twice (two coaches each made "Cohort 9"): its teams go into the other.
+        self.combine_button = QPushButton("Combine with…")
+        self.combine_button.setToolTip(
+            "Move this cohort's teams into another cohort and delete this one (for a cohort "
+            "that was made twice)"
+        )
+        self.combine_menu = QMenu(self.combine_button)
+        self.combine_menu.aboutToShow.connect(self._fill_combine_menu)
+        self.combine_button.setMenu(self.combine_menu)
+        title_row.addWidget(self.combine_button, 0, Qt.AlignmentFlag.AlignVCenter)
         title_row.addWidget(self.history_button, 0, Qt.AlignmentFlag.AlignVCenter)
         layout.insertLayout(0, title_row)
 
@@ -306,6 +317,54 @@ class CohortPage(Page):
 
         if cohort is not None and show_history(self.context, "Cohort", cohort.uuid, self):
             self.refresh()
+
+    def _fill_combine_menu(self) -> None:
+        menu = self.combine_menu
+        menu.clear()
+        cohort = self.cohort
+        others = [
+            c
+            for c in self.context.services.cohorts.list_cohorts()
+            if cohort and c.uuid != cohort.uuid
+        ]
+        names = [c.name for c in others] + ([cohort.name] if cohort else [])
+        for other in others:
+            label = other.name
+            if names.count(other.name) > 1:
+                label += f" · from {format_date(other.start_date) or 'no start date'}"
+            n = other.team_count
+            action = menu.addAction(f"{label}  ({n} team{'s' if n != 1 else ''})")
+            action.triggered.connect(
+                lambda _checked=False, uuid=other.uuid, text=label: self.combine_into(uuid, text)
+            )
+        if not others:
+            menu.addAction("No other cohort").setEnabled(False)
+
+    def combine_into(self, target_uuid: str, target_label: str) -> None:
+        """Move this cohort's teams into ``target_uuid`` and delete this one (asked first)."""
+        cohort = self.cohort
+        if cohort is None:
+            return
+        n = cohort.team_count
+        if not self.context.confirm_action(
+            self,
+            "Combine cohorts",
+            f"Move the {n} team{'s' if n != 1 else ''} of “{cohort.name}” into {target_label}, "
+            f"and delete “{cohort.name}”?",
+            "Everything recorded for the teams goes with them. The emptied cohort can be "
+            "restored from Recently deleted, without its teams; a team moves back from the "
+            "Cohort choice on its Overview.",
+            "Combine",
+        ):
+            return
+        moved = self.context.call(
+            self, lambda: self.context.services.cohorts.combine_into(cohort.uuid, target_uuid)
+        )
+        if moved is None:
+            return
+        self.cohort = None
+        self.context.notify_data_replaced()
+        self.context.open_cohort_requested.emit(target_uuid)
 
     def delete_cohort(self) -> None:
         cohort = self.cohort

@@ -74,6 +74,7 @@ class ImportLogPage(Page):
 
     def __init__(self, context: UiContext, parent: QWidget | None = None):
         super().__init__(context, parent)
+        self._shown: ImportEntry | None = None
         layout, _title, _subtitle = page_header(
             self,
             "Import log",
@@ -134,13 +135,14 @@ class ImportLogPage(Page):
         layout.addWidget(self.empty, 1)
 
     def refresh(self) -> None:
+        self._shown = None  # read again, once
         rows = self.context.services.import_log.list_imports()
         self.imports_model.set_rows(rows)
         self.splitter.setVisible(bool(rows))
         self.empty.setVisible(not rows)
         if rows:
-            self.imports.selectRow(0)
-            self._show(rows[0])
+            self.imports.selectRow(0)  # shows it, through the selection's signal
+            self._show(rows[0])  # (if that row was selected already: then this is a no-op)
         else:
             self._show(None)
 
@@ -148,6 +150,11 @@ class ImportLogPage(Page):
         self._show(selected_row(self.imports, self.imports_model))
 
     def _show(self, entry: ImportEntry | None) -> None:
+        # Selecting the first row on refresh shows it already: read each entry once (a lead's
+        # merge brings 150,000 versions; reading its list takes a moment).
+        if entry is not None and entry == self._shown:
+            return
+        self._shown = entry
         if entry is None:
             self.detail_title.setText("")
             self.counts_model.set_rows([])

@@ -32,6 +32,7 @@ from qidesk.ui.widgets import (
     EmptyState,
     bold_label,
     button_row,
+    format_date,
     muted_label,
     read_only_table,
     selected_row,
@@ -134,6 +135,12 @@ class TeamOverviewTab(QWidget):
             return edit
 
         self.name_edit = line("name", "&Team name")
+        # A team that defers to a later cohort, or was entered under a duplicate cohort, moves
+        # here; everything recorded for it goes with it.
+        self.cohort_combo = QComboBox()
+        self.cohort_combo.setToolTip("The cohort this team belongs to")
+        self.cohort_combo.activated.connect(lambda _i: self._move_to_cohort())
+        form.addRow("C&ohort", self.cohort_combo)
         line("service", "&Service", "For example Emergency Department")
         line("directorate", "&Directorate")
         line("site", "S&ite", "Hospital or community base")
@@ -284,6 +291,7 @@ class TeamOverviewTab(QWidget):
         self.objective_checks.set_codes(detail.strategic_objectives)
         self.domain_checks.set_codes(detail.quality_domains)
         self._fill_coaches(detail)
+        self._fill_cohorts(detail)
         self.status_combo.setCurrentIndex(max(0, self.status_combo.findData(detail.status)))
         self._show_members(detail.members)
 
@@ -299,6 +307,40 @@ class TeamOverviewTab(QWidget):
                 if coach.active or coach.uuid == current:
                     combo.addItem(coach.name, coach.uuid)
             combo.setCurrentIndex(max(0, combo.findData(current)))
+
+    def _fill_cohorts(self, detail: TeamDetail) -> None:
+        cohorts = self.context.services.cohorts.list_cohorts()
+        names = [c.name for c in cohorts]
+        combo = self.cohort_combo
+        combo.clear()
+        for cohort in cohorts:
+            label = cohort.name
+            if names.count(cohort.name) > 1:  # two cohorts of one name: tell them apart
+                label += f" · from {format_date(cohort.start_date) or 'no start date'}"
+            combo.addItem(label, cohort.uuid)
+            teams = f"{cohort.team_count} team{'s' if cohort.team_count != 1 else ''}"
+            combo.setItemData(combo.count() - 1, f"{label}: {teams}", Qt.ItemDataRole.ToolTipRole)
+        combo.setCurrentIndex(max(0, combo.findData(detail.cohort_uuid)))
+
+    def _move_to_cohort(self) -> None:
+        detail = self.detail
+        target = self.cohort_combo.currentData()
+        if detail is None or target is None or target == detail.cohort_uuid:
+            return
+        label = self.cohort_combo.currentText()
+        if not self.context.confirm_action(
+            self,
+            "Move team",
+            f"Move “{detail.name}” from {detail.cohort_name} to {label}?",
+            "Its members, self-assessments, PDSA cycles and progress scores go with it, and "
+            "both cohorts' summaries change. You can move it back the same way.",
+            "Move",
+        ):
+            self.cohort_combo.setCurrentIndex(
+                max(0, self.cohort_combo.findData(detail.cohort_uuid))
+            )
+            return
+        self._save("cohort_uuid", target)
 
     def _show_members(self, members: tuple[MemberInfo, ...]) -> None:
         selected = self.selected_member()

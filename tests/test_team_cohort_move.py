@@ -1,0 +1,151 @@
+"""Moving a team to another cohort from its Overview (a team that defers to a later cohort, or
+was entered under a duplicate cohort), and telling same-named cohorts apart."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from qidesk.store.engine import Database
+from qidesk.store.models import Assessment, Member, Team
+from qidesk.ui.main_window import MainWindow
+from qidesk.ui.navigator import DETAIL_ROLE, Selection
+from test_qa_ui_window import demo_window  # noqa: F401  (the fixture)
+
+
+def _count(db: Database, model, team_uuid: str) -> int:
+    with db.unit_of_work() as session:
+        return session.query(model).filter_by(team_uuid=team_uuid, deleted_at=None).count()
+
+
+def _open_team(window: MainWindow, team_uuid: str):
+    window.select(Selection("team", team_uuid))
+    QApplication.processEvents()
+    return window.current_page()
+
+
+def _choose(combo, data) -> None:
+    index = combo.findData(data)
+    assert index >= 0
+    combo.setCurrentIndex(index)
+    combo.activated.emit(index)
+
+
+def test_a_team_moves_to_another_cohort_with_everything_recorded_for_it(
+    demo_window: MainWindow,  # noqa: F811
+    demo_db: Database,
+    monkeypatch,
+) -> None:
+    services = demo_window.context.services
+    newer, older = services.teams.navigator()[:2]
+    team = newer.teams[0]
+    members = _count(demo_db, Member, team.uuid)
+    assessments = _count(demo_db, Assessment, team.uuid)
+    assert members and assessments
+    page = _open_team(demo_window, team.uuid)
+    combo = page.overview.cohort_combo
+    assert combo.currentData() == newer.uuid
+    assert [combo.itemData(i) for i in range(combo.count())] == [
+        c.uuid for c in services.cohorts.list_cohorts()
+    ]
+    asked: list[str] = []
+
+    def confirm(_parent, _title, question, _info, _action) -> bool:
+        asked.append(question)
+        return True
+
+    monkeypatch.setattr(demo_window.context, "confirm_action", confirm)
+    _choose(combo, older.uuid)
+    assert asked == [f"Move “{team.name}” from {newer.name} to {older.name}?"]
+    with demo_db.unit_of_work() as session:
+        assert session.get(Team, team.uuid).cohort_uuid == older.uuid
+    # Everything recorded for the team went with it.
+    assert _count(demo_db, Member, team.uuid) == members
+    assert _count(demo_db, Assessment, team.uuid) == assessments
+    # The page and the navigator say where it is now; the team stays selected.
+    assert page.subtitle.text().startswith(older.name)
+    moved = {c.uuid: [t.uuid for t in c.teams] for c in services.teams.navigator()}
+    assert team.uuid in moved[older.uuid] and team.uuid not in moved[newer.uuid]
+    assert demo_window.navigator.current() == Selection("team", team.uuid)
+
+
+def test_cancelling_the_move_changes_nothing(
+    demo_window: MainWindow,  # noqa: F811
+    demo_db: Database,
+    monkeypatch,
+) -> None:
+    newer, older = demo_window.context.services.teams.navigator()[:2]
+    team = newer.teams[0]
+    page = _open_team(demo_window, team.uuid)
+    monkeypatch.setattr(demo_window.context, "confirm_action", lambda *_a: False)
+    _choose(page.overview.cohort_combo, older.uuid)
+    with demo_db.unit_of_work() as session:
+        assert session.get(Team, team.uuid).cohort_uuid == newer.uuid
+    assert page.overview.cohort_combo.currentData() == newer.uuid
+
+
+def test_cohorts_of_one_name_are_told_apart(
+    demo_window: MainWindow,  # noqa: F811
+) -> None:
+    """Two coaches who each made "Cohort 9" give a lead two cohorts of one name after a merge:
+    the navigator and the team's Cohort choice show when each starts."""
+    services = demo_window.context.services
+    newer, older = services.teams.navigator()[:2]
+    services.cohorts.update(older.uuid, name=newer.name)
+    demo_window.navigator.reload()
+    model = demo_window.navigator.model
+    details = [model.item(r).data(DETAIL_ROLE) for r in range(model.rowCount())]
+    starts = [c.start_date for c in services.cohorts.list_cohorts()]
+    assert all(f"from {d.day} {d:%b %Y}" in text for d, text in zip(starts, details, strict=True))
+    page = _open_team(demo_window, newer.teams[0].uuid)
+    labels = [page.overview.cohort_combo.itemText(i) for i in range(2)]
+    assert labels[0] != labels[1]
+    assert all(label.startswith(newer.name + " · from ") for label in labels)
+
+
+def test_a_cohort_made_twice_is_combined_into_the_other(
+    demo_window: MainWindow,  # noqa: F811
+    demo_db: Database,
+    monkeypatch,
+) -> None:
+    """A lead combines the duplicate: its teams (with everything recorded for them) move into
+    the other cohort, the emptied one is deleted, and the window shows the combined cohort."""
+    services = demo_window.context.services
+    newer, older = services.teams.navigator()[:2]
+    services.cohorts.update(older.uuid, name=newer.name)
+    moving = [t.uuid for t in older.teams]
+    staying = [t.uuid for t in newer.teams]
+    assessments = {t: _count(demo_db, Assessment, t) for t in moving}
+    demo_window.select(Selection("cohort", older.uuid))
+    QApplication.processEvents()
+    page = demo_window.current_page()
+    page._fill_combine_menu()
+    actions = [a.text() for a in page.combine_menu.actions()]
+    start = newer.start_date
+    assert actions == [f"{newer.name} · from {start.day} {start:%b %Y}  ({len(staying)} teams)"]
+    asked: list[str] = []
+    monkeypatch.setattr(
+        demo_window.context, "confirm_action", lambda _p, _t, q, _i, _a: asked.append(q) or True
+    )
+    page.combine_menu.actions()[0].trigger()
+    QApplication.processEvents()
+    assert asked and asked[0].startswith(f"Move the {len(moving)} teams of “{newer.name}” into")
+    cohorts = services.teams.navigator()
+    assert [c.uuid for c in cohorts] == [newer.uuid]
+    assert sorted(t.uuid for t in cohorts[0].teams) == sorted(moving + staying)
+    assert {t: _count(demo_db, Assessment, t) for t in moving} == assessments
+    assert demo_window.navigator.current() == Selection("cohort", newer.uuid)
+    # The emptied cohort is in Recently deleted; restoring it brings back no team.
+    services.cohorts.restore(older.uuid)
+    assert services.cohorts.get(older.uuid).team_count == 0
+
+
+def test_combining_a_cohort_with_itself_is_refused(demo_db: Database) -> None:
+    from qidesk.services.base import ServiceError
+    from qidesk.services.registry import Services
+
+    services = Services.create(demo_db)
+    cohort = services.cohorts.list_cohorts()[0]
+    with pytest.raises(ServiceError, match="another cohort"):
+        services.cohorts.combine_into(cohort.uuid, cohort.uuid)
+    assert services.cohorts.get(cohort.uuid).team_count == cohort.team_count
