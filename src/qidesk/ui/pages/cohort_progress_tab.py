@@ -224,7 +224,8 @@ class CohortProgressTab(QWidget):
                 text += (
                     f" {outside} team{'s have' if outside > 1 else ' has'} scores for months "
                     "outside the cohort's (three months before it starts to a year after it "
-                    "ends), marked ⚠: probably a slip of the year."
+                    "ends), marked ⚠: a slip of the year, or scores from before a team moved "
+                    "here."
                 )
             text += " Double-click a team to open it."
         self.summary.setText(text)

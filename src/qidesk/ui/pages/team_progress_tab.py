@@ -101,7 +101,8 @@ class MonthScoresModel(RowsTableModel[MonthRow]):
             assert self.window is not None
             return (
                 f"Outside the months this team's cohort is scored for ({self.window.text()}): "
-                "probably a slip of the year. It cannot be changed; delete it if it is wrong."
+                "a slip of the year, or a score from before the team moved to this cohort. It "
+                "cannot be changed; delete it if it is wrong."
             )
         score = {self.TEAM: row.team, self.COACH: row.coach}.get(column)
         return self.scale.get(score) if score is not None else None
@@ -230,8 +231,8 @@ class TeamProgressTab(QWidget):
             self._say(f"⚠ {what} outside the cohort's months.", problem=True)
             self.message.setToolTip(
                 f"The months this team's cohort is scored for: {self.model.window.text()}. "
-                "A score outside them is probably a slip of the year: check it, and delete it "
-                "if it was recorded by mistake."
+                "A score outside them is a slip of the year, or from before the team moved to "
+                "this cohort: check it, and delete it if it was recorded by mistake."
             )
         else:
             self._say("")
