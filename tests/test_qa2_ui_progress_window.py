@@ -110,14 +110,24 @@ def test_the_month_box_offers_the_cohorts_months_and_marks_a_score_outside_them(
     assert tab.message.text() == "⚠ Nov 2015 is outside the cohort's months."
     assert "September 2025 to September 2027" in tab.message.toolTip()
 
-    # Changing it is refused, with the reason, where the coach is looking ...
+    # A new score for another month out there is refused, with the reason, where the coach is
+    # looking ...
     tab.table.selectRow(0)
     assert tab.month_edit.date() == QDate(2015, 11, 1)
-    tab.rater_combo.setCurrentIndex(tab.rater_combo.findData("coach"))
+    tab.rater_combo.setCurrentIndex(tab.rater_combo.findData("team"))
     tab.score_combo.setCurrentIndex(tab.score_combo.findData(3.0))
     qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
     assert "November 2015 is outside the months" in tab.message.text()
-    # ... and deleting it works.
+    # ... the one already there can be corrected (it may be from before the team moved to
+    # this cohort) ...
+    tab.rater_combo.setCurrentIndex(tab.rater_combo.findData("coach"))
+    tab.score_combo.setCurrentIndex(tab.score_combo.findData(3.0))
+    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    assert tab.message.text() == "Saved the coach's score for Nov 2015."
+    assert [(s.month, s.score) for s in services.progress.team_scores(team)] == [
+        (date(2015, 11, 1), 3.0)
+    ]
+    # ... and deleted.
     assert tab.delete_button.isEnabled()
     tab.context = None  # no confirmation dialog in this bare tab
     tab.delete_score()

@@ -108,8 +108,9 @@ class ProgressService:
         A month after ``today``'s (default: the computer's date) is refused: it has not begun,
         and its score would show as the team's latest. So is a month outside the team's
         cohort's (:func:`~qidesk.core.progress_scale.score_window`: three months before it
-        starts to a year after it ends), which is a slip of the year: such a score already
-        here (made before this rule, or imported) can be deleted, not changed."""
+        starts to a year after it ends), which is a slip of the year; but a score already here
+        for such a month (made before this rule, imported, or from before the team moved to
+        this cohort) can still be corrected, and deleted."""
         if rater not in RATERS:
             raise ServiceError("A progress score is rated by the team or by the coach.")
         problem = score_problem(score)
@@ -119,10 +120,13 @@ class ProgressService:
         uuid = progress_uuid(team_uuid, month, rater)
         with self._uow() as session:
             team = get_live(session, Team, team_uuid)
-            problem = month_problem(month, _team_window(session, team), today or date.today())
+            row = session.get(ProgressScore, uuid)
+            window = _team_window(session, team)
+            if row is not None and row.deleted_at is None and row.month == month:
+                window = score_window(None, None)  # a score already here may be corrected
+            problem = month_problem(month, window, today or date.today())
             if problem:
                 raise ServiceError(problem)
-            row = session.get(ProgressScore, uuid)
             if row is None:
                 row = ProgressScore(
                     uuid=uuid, team_uuid=team_uuid, month=month, rater=rater, score=score

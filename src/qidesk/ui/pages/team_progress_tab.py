@@ -101,8 +101,8 @@ class MonthScoresModel(RowsTableModel[MonthRow]):
             assert self.window is not None
             return (
                 f"Outside the months this team's cohort is scored for ({self.window.text()}): "
-                "a slip of the year, or a score from before the team moved to this cohort. It "
-                "cannot be changed; delete it if it is wrong."
+                "a slip of the year, or a score from before the team moved to this cohort. "
+                "Delete it if it is wrong."
             )
         score = {self.TEAM: row.team, self.COACH: row.coach}.get(column)
         return self.scale.get(score) if score is not None else None
