@@ -343,7 +343,7 @@ def test_a_comment_typed_with_a_leading_equals_sign_is_refused_with_the_way_out(
     result = ImportService(db.unit_of_work, db.path).apply([pack])
 
     (problem,) = result.files[0].problems
-    assert (problem.sheet, problem.row, problem.column) == ("Assessment", 5, "I")
+    assert (problem.sheet, problem.row, problem.column) == ("Assessment", 5, "Comments")
     assert "apostrophe" in problem.message and "('=…)" in problem.message
 
 

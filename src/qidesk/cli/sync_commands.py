@@ -28,15 +28,30 @@ def register(subparsers: Any) -> None:
         "--cohort", action="append", default=[], metavar="NAME", help="a cohort (repeatable)"
     )
     export.add_argument(
-        "--team", action="append", default=[], metavar="NAME", help="a team (repeatable)"
+        "--team",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a team (repeatable): its name (every team of that name), COHORT/TEAM, or its uuid",
     )
     export.set_defaults(handler=run_export)
 
     pack = subparsers.add_parser(
-        "export-assessment", help="write a self-assessment pack for one team and stage"
+        "export-assessment",
+        help="write a self-assessment pack for one team and stage",
+        description="Write a self-assessment pack for one team and stage. When two cohorts "
+        "each have a team of that name, name the team as COHORT/TEAM (for example "
+        "'Cohort 9/Ward 7') or by its uuid; an ambiguous name is refused (exit status 2) "
+        "with the matching teams listed.",
     )
     add_db_argument(pack)
-    pack.add_argument("--team", required=True, metavar="NAME", help="the team's name")
+    pack.add_argument(
+        "--team",
+        required=True,
+        metavar="NAME",
+        help="the team: its name, COHORT/TEAM when two cohorts have a team of that name, or "
+        "its uuid",
+    )
     pack.add_argument("--stage", required=True, choices=("start", "mid", "end"))
     pack.add_argument("--out", required=True, metavar="FILE.xlsx", help="workbook to write")
     pack.set_defaults(handler=run_export_assessment)
@@ -74,14 +89,31 @@ def _workbook_out(raw: str) -> Path:
     return out
 
 
+def _open_to_export(path: Path) -> Any:
+    """The database to export from: opened as usual (so the export is noted and "changes not
+    yet exported" counts from it), or, when the file or its folder cannot be written (a file
+    marked read-only, a read-only share or medium), opened only to read: an export reads, so
+    it works all the same. (A read-only lock or journal file beside a writable database is
+    still refused, naming it: that is for the user to put right.)"""
+    from qidesk.store.engine import Database
+    from qidesk.store.errors import DatabaseReadOnly
+    from qidesk.store.read_only import cannot_be_written, open_read_only
+
+    try:
+        return Database.open(path)
+    except DatabaseReadOnly:
+        if not cannot_be_written(path):
+            raise
+        return open_read_only(path)
+
+
 def run_export(args: argparse.Namespace) -> int:
     from qidesk.cli import CommandError
     from qidesk.services.base import ServiceError
     from qidesk.services.export_service import ExportService
-    from qidesk.store.engine import Database
 
     out = _workbook_out(args.out)
-    with Database.open(resolve_db(args, must_exist=True)) as db:
+    with _open_to_export(resolve_db(args, must_exist=True)) as db:
         try:
             summary = ExportService(db.unit_of_work).export_full(
                 out, cohort_names=args.cohort, team_names=args.team
@@ -96,17 +128,16 @@ def run_export_assessment(args: argparse.Namespace) -> int:
     from qidesk.cli import CommandError
     from qidesk.services.base import ServiceError
     from qidesk.services.export_service import ExportService
-    from qidesk.store.engine import Database
 
     out = _workbook_out(args.out)
-    with Database.open(resolve_db(args, must_exist=True)) as db:
+    with _open_to_export(resolve_db(args, must_exist=True)) as db:
         try:
             summary = ExportService(db.unit_of_work).export_pack(
                 out, team_name=args.team, stage=args.stage
             )
         except ServiceError as exc:
             raise CommandError(str(exc)) from exc
-    print(f"Wrote the {args.stage} self-assessment pack of {args.team} to {summary.path}.")
+    print(f"Wrote the {args.stage} self-assessment pack of {summary.team} to {summary.path}.")
     return EXIT_OK
 
 
@@ -169,6 +200,18 @@ def _print_human(result: Any, *, dry_run: bool, applied: bool) -> None:
     )
 
 
+def _remove_new_database(path: Path, new_folders: list[Path]) -> None:
+    """Remove the database this run created when nothing went into it (every file rejected):
+    a mistyped ``--db`` must not leave an empty database, its lock file and the folders made
+    for it behind (``new_folders``, deepest first, each only if it is empty)."""
+    for leftover in (path, *(Path(f"{path}{end}") for end in ("-wal", "-shm", ".lock"))):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
+    for folder in new_folders:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
 def _run(files: list[str], args: argparse.Namespace) -> int:
     import tempfile
 
@@ -180,6 +223,9 @@ def _run(files: list[str], args: argparse.Namespace) -> int:
 
     path = resolve_db(args)
     scratch = None
+    created = not path.exists() and not args.dry_run
+    #: Folders the new database's path needs that do not exist yet (made when it is opened).
+    new_folders = [f for f in path.parents if not f.exists()] if created else []
     if not path.exists():
         if args.dry_run:
             # A dry run changes nothing, not even by creating the database: it plans against a
@@ -210,10 +256,17 @@ def _run(files: list[str], args: argparse.Namespace) -> int:
     else:
         _print_human(result, dry_run=args.dry_run, applied=applied)
     if result.rejected:
+        if created and not applied:
+            _remove_new_database(path, new_folders)
         if not args.json:
             print(
                 "Rejected files changed nothing"
-                + ("; the valid files were applied." if args.skip_invalid and applied else "."),
+                + ("; the valid files were applied." if args.skip_invalid and applied else ".")
+                + (
+                    f" The new database at {path} was removed again."
+                    if created and not applied
+                    else ""
+                ),
                 file=sys.stderr,
             )
         return EXIT_REJECTED

@@ -119,11 +119,14 @@ class _Describer:
         self._exports: dict[str, list[str]] = {}
         #: The latest workbook imported here from each other installation.
         self._installation_files: dict[str, str] = {}
-        for export_id, file_name, summary in session.execute(
-            select(ImportLog.export_id, ImportLog.file_name, ImportLog.summary).order_by(
-                ImportLog.imported_at, ImportLog.id
-            )
+        #: The files of each import (by import id: the origin of the versions it brought).
+        self._imports: dict[str, list[tuple[str, str]]] = {}
+        for import_id, export_id, file_name, summary in session.execute(
+            select(
+                ImportLog.import_id, ImportLog.export_id, ImportLog.file_name, ImportLog.summary
+            ).order_by(ImportLog.imported_at, ImportLog.id)
         ):
+            self._imports.setdefault(import_id, []).append((export_id, file_name))
             names = self._exports.setdefault(export_id, [])
             if file_name not in names:
                 names.append(file_name)
@@ -305,9 +308,14 @@ class _Describer:
         if version.updated_by == self.installation_id:
             return "this computer"
         if version.updated_by in self._exports:
-            # Copies of one workbook (one export id) edited differently: nothing kept says which
-            # copy a version came from, so every file imported with that id is named.
+            # Copies of one workbook (one export id) edited differently: the import that first
+            # brought this version names its copy (imports made before an import's id told
+            # copies apart name every file imported with that export id).
             files = self._exports[version.updated_by]
+            if len(files) > 1:
+                brought_by = self._imports.get(self.first_origin(version), [])
+                exact = list(dict.fromkeys(n for e, n in brought_by if e == version.updated_by))
+                files = exact or files
             named = files[0] if len(files) == 1 else " or ".join((", ".join(files[:-1]), files[-1]))
             return f"a spreadsheet edit ({named})"
         return f"another installation ({version.updated_by[:8]})"
@@ -316,6 +324,20 @@ class _Describer:
     def exports(self) -> dict[str, list[str]]:
         """The files imported here, by export id."""
         return self._exports
+
+    def first_origin(self, version: KnownVersion) -> str:
+        """The import id (or "local") of ``version``'s first history row; empty when none."""
+        found = self._session.scalar(
+            select(RecordVersion.origin)
+            .where(
+                RecordVersion.record_type == version.record_type,
+                RecordVersion.record_uuid == version.uuid,
+                RecordVersion.vv == version.vv,
+            )
+            .order_by(RecordVersion.id)
+            .limit(1)
+        )
+        return str(found or "")
 
     def first_received(self, version: KnownVersion) -> int:
         """Where ``version`` stands in the order versions reached this database (its first

@@ -16,6 +16,7 @@ from qidesk import __version__
 from qidesk.services.activity_service import remember_export
 from qidesk.services.base import ServiceError, UnitOfWork
 from qidesk.store.base import INSTALLATION_ID, utcnow
+from qidesk.store.engine import READ_ONLY
 from qidesk.store.errors import StoreError
 from qidesk.store.models.foundation import Cohort, Team
 from qidesk.store.models.history import RecordVersion
@@ -38,6 +39,8 @@ class ExportSummary:
     rows_by_sheet: tuple[tuple[str, int], ...]
     seconds: float
     kind: str = "full"
+    #: A pack's team, as people name it: "Ward 7 (Cohort 9)".
+    team: str = ""
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,17 @@ class TeamChoice:
     name: str
     cohort_uuid: str
     cohort_name: str
+    #: The stages (start, mid, end) with answers recorded.
+    answered_stages: tuple[str, ...] = ()
+
+    @property
+    def next_stage(self) -> str:
+        """The stage a pack is most likely wanted for: the one after the latest stage with
+        answers (the start when none has any; the end once the end has some)."""
+        from qidesk.store.models.assessment import STAGES
+
+        answered = [STAGES.index(s) for s in self.answered_stages if s in STAGES]
+        return STAGES[min(max(answered) + 1, len(STAGES) - 1)] if answered else STAGES[0]
 
 
 @dataclass(frozen=True)
@@ -97,6 +111,13 @@ def _ensure_assessment(session: Session, team_uuid: str, stage: str) -> None:
     assessment = session.get(Assessment, uuid)
     if assessment is not None and assessment.deleted_at is None:
         return
+    if session.info.get(READ_ONLY):
+        stage_name = {"mid": "midpoint"}.get(stage, stage)
+        raise ServiceError(
+            f"{team.name} has no {stage_name} self-assessment yet, and this database is "
+            "read-only, so QI Desk cannot start one for the pack (a pack carries its "
+            "self-assessment). Export the pack from a copy you can write to."
+        )
     template = AssessmentService._template_for_new_stage(session, team_uuid)
     if assessment is None:
         session.add(
@@ -115,6 +136,93 @@ def _ensure_assessment(session: Session, team_uuid: str, stage: str) -> None:
     session.flush()
 
 
+def _answered_stages() -> Any:
+    """(team uuid, stage) of every live self-assessment with a live answer (a level or a
+    comment)."""
+    from qidesk.store.models.assessment import Assessment, AssessmentResponse
+
+    return (
+        select(Assessment.team_uuid, Assessment.stage)
+        .join(AssessmentResponse, AssessmentResponse.assessment_uuid == Assessment.uuid)
+        .where(
+            Assessment.deleted_at.is_(None),
+            AssessmentResponse.deleted_at.is_(None),
+            (AssessmentResponse.score.is_not(None)) | (AssessmentResponse.comment != ""),
+        )
+        .distinct()
+    )
+
+
+def teams_named(session: Session, name: str) -> list[TeamChoice]:
+    """The live teams ``name`` designates: the teams of that exact name; else, when ``name`` is
+    ``COHORT/TEAM`` (split at any '/', since cohort and team names may hold one), the team of
+    that name in that cohort; else the team whose uuid it is. Sorted by cohort, then team."""
+    query = (
+        select(Team.uuid, Team.name, Cohort.uuid, Cohort.name)
+        .join(Cohort, Team.cohort_uuid == Cohort.uuid)
+        .where(Team.deleted_at.is_(None))
+        .order_by(Cohort.name, Team.name, Team.uuid)
+    )
+    found = list(session.execute(query.where(Team.name == name)).all())
+    if not found and "/" in name:
+        pairs = [
+            (name[:i].strip(), name[i + 1 :].strip()) for i, ch in enumerate(name) if ch == "/"
+        ]
+        for cohort, team in pairs:
+            found += session.execute(
+                query.where(Cohort.name == cohort, Team.name == team, Cohort.deleted_at.is_(None))
+            ).all()
+    if not found:
+        found = list(session.execute(query.where(Team.uuid == name.strip().lower())).all())
+    unique = dict.fromkeys(TeamChoice(u, n, cu, cn) for u, n, cu, cn in found)
+    return sorted(unique, key=lambda t: (t.cohort_name, t.name, t.uuid))
+
+
+def _resolve_scope(
+    session: Session, cohort_names: Sequence[str], team_names: Sequence[str]
+) -> tuple[list[str], list[str]]:
+    """The uuids of the named cohorts and teams (a team named as :func:`teams_named` reads it:
+    every team of an exact name, else COHORT/TEAM or a uuid); unknown names are refused
+    together."""
+    missing: list[str] = []
+    try:
+        cohorts, _ = resolve_scope(session, cohort_names, ())
+    except ExportError as exc:
+        cohorts = []
+        missing.append(str(exc))
+    teams: list[str] = []
+    for name in team_names:
+        found = teams_named(session, name)
+        if not found:
+            missing.append(f"no team named {name!r}")
+        teams.extend(t.uuid for t in found)
+    if missing:
+        raise ServiceError("; ".join(missing))
+    return cohorts, teams
+
+
+def find_one_team(session: Session, name: str) -> str:
+    """The uuid of the one live team ``name`` designates (see :func:`teams_named`); a name
+    that designates none, or several (two cohorts each with a team of that name), is refused
+    with the matches and how to name one of them."""
+    found = teams_named(session, name)
+    if not found:
+        hint = (
+            ""
+            if "/" in name
+            else " (name a team as it is spelt in QI Desk, or as COHORT/TEAM, or by its uuid)"
+        )
+        raise ServiceError(f"no team named {name!r}{hint}")
+    if len(found) > 1:
+        listed = "; ".join(f"{t.cohort_name}/{t.name} (uuid {t.uuid})" for t in found)
+        example = f"{found[0].cohort_name}/{found[0].name}"
+        raise ServiceError(
+            f"{len(found)} teams match {name!r}: {listed}. Name one as COHORT/TEAM "
+            f"(for example {example!r}) or by its uuid."
+        )
+    return found[0].uuid
+
+
 class ExportService:
     """Writes workbooks; every export reads in one transaction and writes the file atomically."""
 
@@ -131,8 +239,11 @@ class ExportService:
                     .order_by(Cohort.start_date.desc(), Cohort.name)
                 ).all()
             )
+            answered: dict[str, set[str]] = {}
+            for team_uuid, stage in session.execute(_answered_stages()):
+                answered.setdefault(team_uuid, set()).add(stage)
             teams = tuple(
-                TeamChoice(u, n, cu, cn)
+                TeamChoice(u, n, cu, cn, tuple(sorted(answered.get(u, ()))))
                 for u, n, cu, cn in session.execute(
                     select(Team.uuid, Team.name, Cohort.uuid, Cohort.name)
                     .join(Cohort, Team.cohort_uuid == Cohort.uuid)
@@ -159,7 +270,7 @@ class ExportService:
         target = Path(target)
         try:
             with self._unit_of_work() as session:
-                named_cohorts, named_teams = resolve_scope(session, cohort_names, team_names)
+                named_cohorts, named_teams = _resolve_scope(session, cohort_names, team_names)
                 data = collect_export(
                     session,
                     cohorts=[*cohort_uuids, *named_cohorts],
@@ -174,6 +285,9 @@ class ExportService:
                     else None
                 )
                 installation = str(session.info.get(INSTALLATION_ID, ""))
+                # Opened only to read: nothing can note the export (nor needs to: no change
+                # can be made in it that would wait to be exported).
+                read_only = bool(session.info.get(READ_ONLY))
             meta = ExportMeta(
                 export_id=str(uuid.uuid4()),
                 installation_id=installation,
@@ -184,7 +298,8 @@ class ExportService:
         except ExportError as exc:
             raise ServiceError(str(exc)) from exc
         try:
-            _remember_export(self._unit_of_work, version_id, exported)
+            if not read_only:
+                _remember_export(self._unit_of_work, version_id, exported)
         except StoreError as exc:
             raise ServiceError(
                 f"The workbook {target} was written, but QI Desk could not note that its records "
@@ -214,16 +329,7 @@ class ExportService:
         try:
             with self._unit_of_work() as session:
                 if team_uuid is None:
-                    found = session.scalars(
-                        select(Team.uuid).where(Team.name == team_name, Team.deleted_at.is_(None))
-                    ).all()
-                    if not found:
-                        raise ServiceError(f"no team named {team_name!r}")
-                    if len(found) > 1:
-                        raise ServiceError(
-                            f"{len(found)} teams are named {team_name!r}; choose one in the window"
-                        )
-                    team_uuid = found[0]
+                    team_uuid = find_one_team(session, team_name or "")
                 _ensure_assessment(session, team_uuid, stage)
                 pack = collect_pack(session, team_uuid, stage)
                 meta = ExportMeta(
@@ -245,4 +351,5 @@ class ExportService:
             rows_by_sheet=(("Assessment", len(pack.items)),),
             seconds=time.perf_counter() - started,
             kind="assessment-pack",
+            team=f"{pack.team_name} ({pack.cohort_name})" if pack.cohort_name else pack.team_name,
         )

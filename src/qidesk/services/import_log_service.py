@@ -43,6 +43,8 @@ class ImportEntry:
     files_in_merge: int
     #: Versions the merge wrote to the history (what it brought that was new here).
     versions_received: int
+    #: What the import said of this file (as its dialog or the command line showed it).
+    warnings: tuple[str, ...] = ()
 
     @property
     def kind_label(self) -> str:
@@ -91,6 +93,7 @@ def _entry(row: ImportLog, received: int) -> ImportEntry:
         summary = {}
     if not isinstance(summary, dict):
         summary = {}
+    warnings = summary.get("warnings")
     merge_counts = summary.get("merge") if isinstance(summary.get("merge"), dict) else summary
     by_type_raw = merge_counts.get("by_type") if isinstance(merge_counts, dict) else None
     by_type = (
@@ -110,6 +113,7 @@ def _entry(row: ImportLog, received: int) -> ImportEntry:
         by_type=by_type,
         files_in_merge=int(summary.get("files_in_merge") or 1),
         versions_received=received,
+        warnings=tuple(str(w) for w in warnings) if isinstance(warnings, list) else (),
     )
 
 

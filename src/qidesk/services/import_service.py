@@ -9,6 +9,7 @@ cancelling or failing leaves the database as it was.
 from __future__ import annotations
 
 import gc
+import json
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
@@ -17,8 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from sqlalchemy import select
+
 from qidesk.services.base import ServiceError, UnitOfWork
-from qidesk.store.base import APPLYING_RECEIVED_VERSIONS
+from qidesk.store.base import APPLYING_RECEIVED_VERSIONS, INSTALLATION_ID
 from qidesk.sync.parallel_read import ReadJob, read_workbooks
 from qidesk.sync.received import ReceivedSheets
 from qidesk.sync.record_types import KIND_PACK, META_SHEET
@@ -35,6 +38,9 @@ IMPORT_CACHE_KIB = -131072
 #: Backups made before imports that stay beside the database (the newest ones); backups made
 #: before migrations all stay. Every version of every record stays in the database's history.
 IMPORT_BACKUPS_KEPT = 10
+
+#: Warnings kept in a file's import-log entry, at most, and their length.
+MAX_LOGGED, MAX_LOGGED_WARNING = 50, 2000
 
 Progress = Callable[[int, int, str], None]
 Cancelled = Callable[[], bool]
@@ -247,7 +253,13 @@ class ImportService:
                 prepared.preflight_problems[str(job.path)] = [
                     Problem(job.display_name, outcome.preflight_error)
                 ]
-            prepared.parsed.append(outcome.parsed)
+            parsed = outcome.parsed
+            if parsed.problems:
+                from qidesk.sync.pack import name_answer_columns  # (loads openpyxl)
+
+                # A pack's answer cells named by the header a coach sees, not a letter.
+                parsed.problems = name_answer_columns(parsed.path, parsed.problems)
+            prepared.parsed.append(parsed)
         if progress is not None:
             progress(total, total, "Checking references")
         return prepared
@@ -276,6 +288,7 @@ class ImportService:
                     problems[str(parsed.path)] = check_pack_against_database(
                         session, parsed, teams_in_files
                     )
+            note_differing_answers(session, [p for p in packs if not problems[str(p.path)]])
         edit_authors = {p.display_name: p.meta.export_id for p in prepared.parsed}
         while True:
             valid = [p for p in prepared.parsed if not problems[str(p.path)]]
@@ -511,6 +524,9 @@ class ImportService:
                 "files_in_merge": len(to_apply),
                 # Which installation wrote the file: names "another installation" for people.
                 "installation_id": parsed.meta.installation_id,
+                # What the import said of the file (answers kept but hidden, copies that
+                # differ): the import log shows it again once the dialog is closed.
+                "warnings": [w[:MAX_LOGGED_WARNING] for w in parsed.warnings[:MAX_LOGGED]],
             }
             merge.log_import(
                 session,
@@ -609,10 +625,224 @@ def check_pack_against_database(
     return []
 
 
+# ---- answers a pack gives that another fill of it gave otherwise ----------------------------
+
+ANSWER = "AssessmentResponse"
+#: Answers named in one warning, at most (then "and N more").
+ANSWERS_NAMED = 8
+
+
+def _answer(values: dict[str, Any], deleted: bool) -> tuple[Any, str, bool]:
+    return (values.get("score"), str(values.get("comment") or ""), deleted)
+
+
+def _day(moment: Any) -> str:
+    return f"{moment.day} {moment:%b %Y}" if moment is not None else ""
+
+
+class _AnswerSources:
+    """Where the answer a database holds came from, in words, for :func:`note_differing_answers`
+    (the import that brought it is the origin of its first history row)."""
+
+    def __init__(self, session: Any):
+        self._session = session
+        self._installation_id = str(session.info.get(INSTALLATION_ID) or "")
+        self._pack_exports: dict[str, bool] = {}
+
+    def _is_pack(self, export_id: str) -> bool:
+        if export_id not in self._pack_exports:
+            from qidesk.store.models.sync import ImportLog
+
+            summaries = self._session.scalars(
+                select(ImportLog.summary).where(ImportLog.export_id == export_id).limit(1)
+            ).all()
+            kind = ""
+            for text in summaries:
+                try:
+                    kind = str(json.loads(text).get("kind") or "")
+                except (ValueError, AttributeError):
+                    kind = ""
+            self._pack_exports[export_id] = kind == KIND_PACK
+        return self._pack_exports[export_id]
+
+    def _files(self, record_uuid: str, vv: str, made_by: str) -> tuple[str, str, bool]:
+        """(file names, day imported, whether the version was made in that file) of the import
+        that first brought this version (not made there: it came inside a full export from a
+        database that imported the file)."""
+        from qidesk.store.models.history import RecordVersion
+        from qidesk.store.models.sync import ImportLog
+
+        origin = self._session.scalar(
+            select(RecordVersion.origin)
+            .where(
+                RecordVersion.record_type == ANSWER,
+                RecordVersion.record_uuid == record_uuid,
+                RecordVersion.vv == vv,
+            )
+            .order_by(RecordVersion.id)
+            .limit(1)
+        )
+        rows = self._session.execute(
+            select(ImportLog.file_name, ImportLog.export_id, ImportLog.imported_at)
+            .where(ImportLog.import_id == (origin or ""))
+            .order_by(ImportLog.id)
+        ).all()
+        own = [r for r in rows if r.export_id == made_by]
+        found = own or rows
+        names = list(dict.fromkeys(r.file_name for r in found))
+        return " or ".join(names), _day(found[0].imported_at) if found else "", bool(own)
+
+    def describe(self, parsed: ParsedWorkbook, record_uuid: str, vv: str, made_by: str) -> str:
+        if made_by == self._installation_id:
+            return "the answers changed in QI Desk on this computer since this pack was exported"
+        names, day, made_there = self._files(record_uuid, vv, made_by)
+        when = f", imported on {day}" if day else ""
+        if not names:
+            return "the answers QI Desk already holds"
+        if made_by == parsed.meta.export_id:
+            if not made_there:
+                return f"the answers of another copy of this pack, received in {names}{when}"
+            if names == parsed.path.name:
+                # The same file sent again, corrected (or another copy with the same name).
+                return f"the answers of {names} as it was imported " + (
+                    f"on {day}" if day else "before"
+                )
+            return f"the answers of {names}, another copy of this pack{when}"
+        if self._is_pack(made_by):
+            return f"the answers of {names}, another pack for this team and stage{when}"
+        return f"the answers of {names}{when}"
+
+
+def note_differing_answers(session: Any, packs: Sequence[ParsedWorkbook]) -> None:
+    """Warn, on each pack, of the answers it gives that another fill of the same stage's pack
+    gave otherwise: another copy of it (or the same file sent again, corrected), another pack
+    exported for the team and stage, a pack merged alongside, or an edit made in QI Desk since.
+
+    The merge keeps both answers (concurrent versions: a conflict, the same on every computer,
+    whatever the order); without a word the coach would only see an answer change, or not, and
+    could not tell which copy it came from. Answers already merged, and equal answers, say
+    nothing, so importing the same pack again stays silent."""
+    from qidesk.core.version_vector import VersionVector
+    from qidesk.store.models.assessment import CONSENSUS_RESPONDENT, AssessmentResponse
+    from qidesk.store.models.foundation import Member
+    from qidesk.store.models.sync import ConflictHead
+
+    edits: list[dict[str, Any]] = []
+    for parsed in packs:
+        export_id = parsed.meta.export_id
+        edits.append(
+            {
+                v.uuid: v
+                for v in parsed.versions
+                if v.record_type == ANSWER and v.updated_by == export_id
+            }
+        )
+    wanted = sorted({uuid for mine in edits for uuid in mine})
+    if not wanted:
+        return
+    live: dict[str, Any] = {}
+    known: set[tuple[str, str]] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        live.update(
+            (r.uuid, r)
+            for r in session.scalars(
+                select(AssessmentResponse).where(AssessmentResponse.uuid.in_(chunk))
+            )
+        )
+        known.update(
+            session.execute(
+                select(ConflictHead.record_uuid, ConflictHead.vv).where(
+                    ConflictHead.record_type == ANSWER, ConflictHead.record_uuid.in_(chunk)
+                )
+            ).all()
+        )
+    sources = _AnswerSources(session)
+    #: Per pack: the words for where the other answers are -> (this pack's values, the other
+    #: answer) of each answer met.
+    met: list[dict[str, list[tuple[dict[str, Any], tuple[Any, str, bool]]]]] = [{} for _ in packs]
+
+    def concurrent_and_different(a_vv: str, a: tuple[Any, ...], b_vv: str, b: Any) -> bool:
+        if a_vv == b_vv or a == b:
+            return False
+        return VersionVector.parse(a_vv).concurrent_with(VersionVector.parse(b_vv))
+
+    def merged_before(uuid: str, vv: str) -> bool:
+        row = live.get(uuid)
+        return (row is not None and row.vv == vv) or (uuid, vv) in known
+
+    for index, (parsed, mine) in enumerate(zip(packs, edits, strict=True)):
+        for uuid, version in mine.items():
+            if merged_before(uuid, version.vv):
+                continue  # imported before: what it meets was said then
+            answer = _answer(version.values, version.deleted_at is not None)
+            row = live.get(uuid)
+            if row is not None:
+                held = (row.score, row.comment or "", row.deleted_at is not None)
+                if concurrent_and_different(version.vv, answer, row.vv, held):
+                    words = sources.describe(parsed, uuid, row.vv, row.updated_by)
+                    met[index].setdefault(words, []).append((version.values, held))
+            for other_index, (other, theirs) in enumerate(zip(packs, edits, strict=True)):
+                their = theirs.get(uuid)
+                if other_index == index or their is None or merged_before(uuid, their.vv):
+                    continue
+                theirs_answer = _answer(their.values, their.deleted_at is not None)
+                if concurrent_and_different(version.vv, answer, their.vv, theirs_answer):
+                    kind = (
+                        "another copy of this pack"
+                        if other.meta.export_id == parsed.meta.export_id
+                        else "another pack for this team and stage"
+                    )
+                    words = f"the answers of {other.display_name}, {kind}, imported with it"
+                    met[index].setdefault(words, []).append((version.values, theirs_answer))
+    respondents = {
+        str(v.get("respondent"))
+        for per_pack in met
+        for found in per_pack.values()
+        for v, _other in found
+    }
+    names = dict(
+        session.execute(
+            select(Member.uuid, Member.name).where(
+                Member.uuid.in_(sorted(respondents - {CONSENSUS_RESPONDENT}))
+            )
+        ).all()
+    )
+    names[CONSENSUS_RESPONDENT] = "Team consensus"
+    for parsed, per_pack in zip(packs, met, strict=True):
+        for words, found in per_pack.items():
+            by_person: dict[str, list[str]] = {}
+            for values, (other_score, _comment, other_deleted) in found:
+                respondent = str(values.get("respondent"))
+                who = names.get(respondent, "someone no longer in the team")
+                if (
+                    respondent == CONSENSUS_RESPONDENT
+                    and values.get("score") == other_score
+                    and not other_deleted
+                ):
+                    who = "Comments"  # the consensus level agrees; its comment does not
+                by_person.setdefault(who, []).append(str(values.get("item_code")))
+            listed = [f"{who}: {code}" for who, codes in by_person.items() for code in codes]
+            shown = "; ".join(listed[:ANSWERS_NAMED])
+            if len(listed) > ANSWERS_NAMED:
+                shown += f"; and {len(listed) - ANSWERS_NAMED} more"
+            several = len(found) > 1
+            parsed.warnings.append(
+                f"{len(found)} answer{'s' if several else ''} in this pack differ"
+                f"{'' if several else 's'} from {words} ({shown}). QI Desk keeps both, as "
+                f"{'conflicts' if several else 'a conflict'}, and shows one until you choose "
+                "which to keep in Conflicts."
+            )
+
+
 def _import_id(parsed: list[ParsedWorkbook]) -> str:
-    """Id of one merge: the same for the same set of files (it names the history's origin)."""
+    """Id of one merge: the same for the same set of files (it names the history's origin).
+
+    One file's id is made of its export id and its content (it was the export id alone): two
+    copies of one pack filled apart share their export id, and the history, the import log and
+    the Conflicts view could not tell which copy brought which answers."""
     from qidesk.core.ids import natural_uuid
 
     if len(parsed) == 1:
-        return parsed[0].meta.export_id
+        return natural_uuid("import", parsed[0].meta.export_id, parsed[0].file_hash)
     return natural_uuid("import-batch", *sorted(p.file_hash for p in parsed))

@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 
 SessionFactory = Callable[[], Session]
 
+#: ``session.info`` key: True in a database opened with :meth:`Database.open_read_only`.
+READ_ONLY = "qidesk_read_only"
+
 
 def _configure_sqlite(engine: Engine) -> None:
     """The pysqlite recipe: let SQLAlchemy, not the driver, begin transactions, and begin them
@@ -165,14 +168,24 @@ class Database:
     and rolls back on any exception, so a failed action leaves nothing behind.
     """
 
-    def __init__(self, path: Path, engine: Engine, lock: FileLock | None, installation_id: str):
+    def __init__(
+        self,
+        path: Path,
+        engine: Engine,
+        lock: FileLock | None,
+        installation_id: str,
+        *,
+        read_only: bool = False,
+    ):
         self.path = path
         self.engine = engine
         self._lock = lock
         self.installation_id = installation_id
-        self._sessionmaker = sessionmaker(
-            bind=engine, expire_on_commit=False, info={INSTALLATION_ID: installation_id}
-        )
+        self.read_only = read_only
+        info: dict[str, Any] = {INSTALLATION_ID: installation_id}
+        if read_only:
+            info[READ_ONLY] = True
+        self._sessionmaker = sessionmaker(bind=engine, expire_on_commit=False, info=info)
 
     @classmethod
     def open(
@@ -305,4 +318,4 @@ def open_database(path: Path | str, **kwargs: Any) -> Database:
     return Database.open(path, **kwargs)
 
 
-__all__ = ["Database", "SessionFactory", "StoreError", "make_engine", "open_database"]
+__all__ = ["READ_ONLY", "Database", "SessionFactory", "StoreError", "make_engine", "open_database"]

@@ -801,6 +801,56 @@ def _refuse_unknown_columns(
         )
 
 
+def name_answer_columns(path: Path, problems: list[Any]) -> list[Any]:
+    """``problems`` (``validate.Problem``) with an answer cell of a pack's fill-in sheet named
+    by its column's header, as a coach sees it ("Bethan Evans", "Comments"), instead of the
+    column letter the formula scan gives (it runs before the sheet is read, so it has only the
+    letter). A header shown in several columns keeps its letter beside it ("Aled Jones (F)");
+    a file that is not a pack, or cannot be read, keeps its problems as they are."""
+    from dataclasses import replace
+
+    import python_calamine
+
+    lettered = [
+        p
+        for p in problems
+        if p.sheet == FILL_SHEET
+        and p.row is not None
+        and p.row > HEADER_ROW
+        and p.column
+        and p.column.isalpha()
+        and p.column.isupper()
+    ]
+    if not lettered:
+        return problems
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+    except Exception:  # damaged: the problems already say what they can
+        return problems
+    try:
+        if PACK_SHEET not in workbook.sheet_names or FILL_SHEET not in workbook.sheet_names:
+            return problems
+        rows = workbook.get_sheet_by_name(FILL_SHEET).to_python(
+            skip_empty_area=False, nrows=HEADER_ROW
+        )
+    except Exception:
+        return problems
+    finally:
+        workbook.close()
+    texts = _header_texts(rows[HEADER_ROW - 1]) if len(rows) >= HEADER_ROW else []
+    named: dict[str, str] = {}
+    for index, text in enumerate(texts[:MAX_COLUMNS]):
+        if text:
+            letter = get_column_letter(index + 1)
+            named[letter] = text if texts.count(text) == 1 else f"{text} ({letter})"
+    return [
+        replace(p, column=named[p.column])
+        if p in lettered and p.column in named and p.column not in texts
+        else p
+        for p in problems
+    ]
+
+
 def _base_version(entry: list[Any], file: str, row_no: int, out: Any) -> IncomingVersion | None:
     from qidesk.core.version_vector import VersionVector
     from qidesk.sync.cells import to_datetime

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from qidesk.sync.preflight import PreflightError, check_file
+from qidesk.sync.record_types import RecordTypeSpec, install_reader_specs, reader_specs
 from qidesk.sync.versions import pack_versions, unpack_versions
 from qidesk.sync.workbook_reader import ParsedWorkbook, ReadCancelled, WorkbookMeta, read_workbook
 
@@ -63,6 +64,9 @@ POOL_MIN_FILES = 2
 #: 40 files, 6 s here: 0.73x). Spawned workers (Windows) each import the reader (~0.45 s CPU).
 #: Below it, starting workers costs more than sharing the reading saves. Deciding by time, not
 #: bytes, keeps a re-import whose sheets are skipped as already merged (fast) in this process.
+#: (Measured when the reader still imported SQLAlchemy and the ORM models for its registry; it
+#: now gets the registry as plain data and imports in ~0.1 s of CPU, so both thresholds are on
+#: the safe side. They were not measured again, and never on Windows.)
 POOL_MIN_SECONDS = {"forkserver": 1.5, "spawn": 3.0}
 #: Bytes a file counts for at least when estimating reading times.
 MIN_FILE_WEIGHT = 64 * 1024
@@ -221,7 +225,7 @@ def _read_in_pool(
             max_workers=workers,
             mp_context=context,
             initializer=_worker_start,
-            initargs=(options,),
+            initargs=(options, reader_specs()),
         )
     except (OSError, ImportError, NotImplementedError, ValueError) as exc:
         log.warning("cannot start reader processes (%s); reading the files one by one", exc)
@@ -310,12 +314,14 @@ def _size(path: Path) -> int:
 _worker_options: dict[str, Any] = {}
 
 
-def _worker_start(options: dict[str, Any]) -> None:
-    """Worker set-up: the reader's extra options (sent once per worker, not per file), and the
-    cyclic garbage collector off, as in the parent during an import (reading makes many small
-    acyclic objects; reference counting frees them)."""
+def _worker_start(options: dict[str, Any], specs: tuple[RecordTypeSpec, ...]) -> None:
+    """Worker set-up: the reader's extra options (sent once per worker, not per file), the
+    record-type registry as plain data (so the worker never imports SQLAlchemy or the ORM),
+    and the cyclic garbage collector off, as in the parent during an import (reading makes many
+    small acyclic objects; reference counting frees them)."""
     global _worker_options
     _worker_options = options
+    install_reader_specs(specs)
     gc.disable()
 
 

@@ -7,13 +7,13 @@ from the ORM model; only allowed values of enumerated columns and the label attr
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Boolean, Date, DateTime, Float, Integer, Numeric, inspect
-
-from qidesk.store.base import SYNC_COLUMNS
+# SQLAlchemy and the ORM models are imported only to build the registry: a reader process gets
+# the registry as plain data (:func:`reader_specs`) and never imports them.
 
 #: Column kinds a cell can hold.
 TEXT, INT, FLOAT, BOOL, DATE, DATETIME, ENUM, REF = (
@@ -89,6 +89,8 @@ _TABLE_TO_TYPE: dict[str, str] = {}
 
 
 def _kind_of(column: Any) -> str:
+    from sqlalchemy import Boolean, Date, DateTime, Float, Integer, Numeric
+
     if column.foreign_keys:
         return REF
     sql_type = column.type
@@ -120,6 +122,10 @@ def register(
     ``<name>_name`` label column beside it. ``choices`` restricts text columns to allowed
     values; ``scope`` names the reference that places a record in a team or cohort.
     """
+    from sqlalchemy import inspect
+
+    from qidesk.store.base import SYNC_COLUMNS
+
     record_type = model.record_type  # type: ignore[attr-defined]
     mapper: Any = inspect(model)
     allowed: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in (choices or {}).items()}
@@ -175,10 +181,33 @@ def register(
         parents=tuple(parents),
         table_name=model.__tablename__,  # type: ignore[attr-defined]
     )
-    _REGISTRY[record_type] = spec
-    _ORDER.append(record_type)
-    _TABLE_TO_TYPE[spec.table_name] = record_type
+    _add(spec)
     return spec
+
+
+def _add(spec: RecordTypeSpec) -> None:
+    _REGISTRY[spec.record_type] = spec
+    _ORDER.append(spec.record_type)
+    _TABLE_TO_TYPE[spec.table_name] = spec.record_type
+
+
+class ModelNotLoaded:
+    """A reader process's stand-in for a spec's model: readers never use the ORM."""
+
+
+def reader_specs() -> tuple[RecordTypeSpec, ...]:
+    """The registry as plain data, for reader processes: the specs with their models left out
+    (a model would pickle as a reference to the ORM, which the reader would have to import:
+    about 0.45 s of CPU in each worker or fork server)."""
+    return tuple(dataclasses.replace(spec, model=ModelNotLoaded) for spec in all_specs())
+
+
+def install_reader_specs(specs: Sequence[RecordTypeSpec]) -> None:
+    """In a reader process: use ``specs`` (:func:`reader_specs` of the parent) as the registry,
+    unless this process has built its own already."""
+    if not _REGISTRY:
+        for spec in specs:
+            _add(spec)
 
 
 def _build_registry() -> None:

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+if TYPE_CHECKING:  # reader processes import this module and never the ORM
+    from sqlalchemy.orm import Session
 
 from qidesk.sync.record_types import spec_for
 from qidesk.sync.versions import IncomingVersion, VersionColumns
@@ -51,6 +51,8 @@ class Problem:
 
 
 def _db_uuids(session: Session, record_type: str, wanted: set[str]) -> set[str]:
+    from sqlalchemy import select
+
     if not wanted:
         return set()
     table = spec_for(record_type).model.__table__  # type: ignore[attr-defined]
@@ -210,6 +212,8 @@ def check_ranges(
     if not responses:
         return []
     if session is not None:
+        from sqlalchemy import select
+
         from qidesk.store.models.assessment import Assessment, AssessmentTemplate
 
         referred: set[str | None] = set()

@@ -114,14 +114,25 @@ class ExportDialog(QDialog):
         self.team_combo = QComboBox()
         self.team_combo.setAccessibleName("Team")
         self._team_names = {team.uuid: team.name for team in self.choices.teams}
+        self._teams = {team.uuid: team for team in self.choices.teams}
         for team in self.choices.teams:
-            self.team_combo.addItem(f"{team.name} ({team.cohort_name})", team.uuid)
+            # (not "Ward 7 (Cohort 8 (December 2025))": cohort names often end in brackets)
+            self.team_combo.addItem(f"{team.name} · {team.cohort_name}", team.uuid)
         self.stage_combo = QComboBox()
         self.stage_combo.setAccessibleName("Stage")
         for key, label in STAGES:
             self.stage_combo.addItem(label, key)
         form.addRow("Team:", self.team_combo)
-        form.addRow("Stage:", self.stage_combo)
+        #: What the chosen stage holds already (the pack shows those answers).
+        self.stage_note = QLabel("")
+        self.stage_note.setWordWrap(True)
+        stage_field = QWidget()
+        stage_layout = QVBoxLayout(stage_field)
+        stage_layout.setContentsMargins(0, 0, 0, 0)
+        stage_layout.setSpacing(4)
+        stage_layout.addWidget(self.stage_combo)
+        stage_layout.addWidget(self.stage_note)
+        form.addRow("Stage:", stage_field)
         pack_hint = QLabel(
             "The pack lists the capabilities as rows and the team's members as columns, with "
             "drop-downs for the levels. It works in Excel and LibreOffice Calc; import it back "
@@ -150,8 +161,8 @@ class ExportDialog(QDialog):
         layout.addWidget(self.box)
 
         self.full_radio.toggled.connect(self._mode_changed)
-        self.team_combo.currentIndexChanged.connect(lambda _i: self._suggest_path())
-        self.stage_combo.currentIndexChanged.connect(lambda _i: self._suggest_path())
+        self.team_combo.currentIndexChanged.connect(lambda _i: self._team_changed())
+        self.stage_combo.currentIndexChanged.connect(lambda _i: self._stage_changed())
         self.browse_button.clicked.connect(self.browse)
         self.export_button.clicked.connect(self.export)
         self.close_button.clicked.connect(self.reject)
@@ -163,6 +174,7 @@ class ExportDialog(QDialog):
             index = self.team_combo.findData(team_uuid)
             if index >= 0:
                 self.team_combo.setCurrentIndex(index)
+        self._team_changed()
         (self.pack_radio if pack and self.team_combo.count() else self.full_radio).setChecked(True)
         self.pack_radio.setEnabled(self.team_combo.count() > 0)
         self._mode_changed()
@@ -190,6 +202,29 @@ class ExportDialog(QDialog):
                 if team.checkState(0) == Qt.CheckState.Checked:
                     teams.append(team.data(0, UUID_ROLE))
         return cohorts, teams
+
+    def _team_changed(self) -> None:
+        """A team chosen: its next stage (the first without answers), so a coach at the
+        midpoint does not send the team the start pack by default."""
+        team = self._teams.get(self.team_combo.currentData())
+        if team is not None:
+            self.stage_combo.setCurrentIndex(self.stage_combo.findData(team.next_stage))
+        self._stage_changed()
+
+    def _stage_changed(self) -> None:
+        team = self._teams.get(self.team_combo.currentData())
+        stage = self.stage_combo.currentData()
+        label = self.stage_combo.currentText().lower()
+        if team is None:
+            self.stage_note.setText("")
+        elif stage in team.answered_stages:
+            self.stage_note.setText(
+                f"{team.name} already has {label} answers: the pack shows them, so the team "
+                "can check and change them."
+            )
+        else:
+            self.stage_note.setText(f"No {label} answers recorded for {team.name} yet.")
+        self._suggest_path()
 
     def _mode_changed(self) -> None:
         self.pages.setCurrentIndex(0 if self.full_radio.isChecked() else 1)
@@ -256,11 +291,10 @@ class ExportDialog(QDialog):
         self._running = False
         self.summary = summary
         self.export_button.setEnabled(True)
-        what = (
-            "the self-assessment pack"
-            if summary.kind == "assessment-pack"
-            else f"{summary.rows} records"
-        )
+        what = f"{summary.rows} records"
+        if summary.kind == "assessment-pack":
+            stage = self.stage_combo.currentText().lower()
+            what = f"the self-assessment pack of {summary.team}, {stage},"
         self.status.setText(f"Wrote {what} to {summary.path}.")
 
     def _failed(self, exc: BaseException) -> None:

@@ -387,6 +387,13 @@ class ImportDialog(QDialog):
             )
             if t.conflicts:
                 head += " Open Conflicts (below the teams) to see both versions and keep one."
+        elif preview.rejected and len(preview.rejected) == n_files:
+            # "tick Skip files with problems" would apply nothing: there is nothing else.
+            head = (
+                "This file has problems (listed below)"
+                if n_files == 1
+                else f"All {n_files} files have problems (listed below)"
+            ) + ": nothing can be applied until they are put right."
         elif preview.rejected and not self.skip_invalid.isChecked():
             head = (
                 "Some files have problems (listed below). Nothing will be applied unless you "
@@ -471,13 +478,19 @@ class ImportDialog(QDialog):
 # ---- window integration -------------------------------------------------------------------------
 
 
+#: Files a drop onto the window takes for workbooks. Besides .xlsx and .xlsm, spreadsheets a
+#: team may send back saved the wrong way (.ods, .xls, .csv, ...): the import says how to save
+#: them as .xlsx, where ignoring the drop said nothing at all.
+DROPPED_SPREADSHEETS = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xlsb", ".xls", ".ods", ".csv")
+
+
 def workbook_paths(urls: Sequence[Any]) -> list[str]:
-    """Local .xlsx/.xlsm files among dropped URLs."""
+    """Local spreadsheet files among dropped URLs."""
     out = []
     for url in urls:
         if url.isLocalFile():
             path = url.toLocalFile()
-            if path.lower().endswith((".xlsx", ".xlsm")):
+            if path.lower().endswith(DROPPED_SPREADSHEETS):
                 out.append(path)
     return out
 

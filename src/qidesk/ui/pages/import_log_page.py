@@ -176,6 +176,8 @@ class ImportLogPage(Page):
             f"{local_time(entry.imported_at)}{merged}. "
             f"It brought {entry.versions_received:,} new version"
             f"{'s' if entry.versions_received != 1 else ''} into the history.{shown}"
+            # What the import said of the file, kept for when its dialog is closed.
+            + "".join(f"<br>⚠ {html.escape(w)}" for w in entry.warnings)
         )
         self.counts_model.set_rows(sorted(entry.by_type.items(), key=record_type_order))
         self.received_model.set_rows(received)
