@@ -251,3 +251,30 @@ def test_the_capability_tab_keeps_the_chosen_stages_when_data_changes(
     tab.show_cohort(running.uuid)
     assert tab.selected_stages() == ["start", "mid"]
     assert tab.band_combo.currentData() == "mid"
+
+
+def test_capability_item_titles_are_whole_at_1366(qtbot, demo_window: MainWindow) -> None:
+    """With the table sortable, the sort arrows widened the stage columns and the item titles
+    were cut ("Model for Improvement (aim..."): the headings are now short and the rows follow
+    the Item column's width."""
+    from PySide6.QtCore import QRect
+
+    cohort = demo_window.context.services.teams.navigator()[-1]
+    tab = open_cohort_tab(demo_window, cohort.uuid, "Capability")
+    qtbot.wait(20)
+    QApplication.processEvents()
+    table = tab.table
+    metrics = QFontMetrics(table.font())
+    width = table.columnWidth(0) - 8  # the cell's own margins
+    for row in range(table.rowCount()):
+        text = table.item(row, 0).text()
+        needed = metrics.boundingRect(
+            QRect(0, 0, width, 10_000), int(Qt.TextFlag.TextWordWrap), text
+        ).height()
+        assert table.rowHeight(row) >= needed, text
+    assert [table.horizontalHeaderItem(c).text() for c in range(4)] == [
+        "Item",
+        "Start",
+        "Mid",
+        "End",
+    ]

@@ -6,7 +6,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -94,6 +94,13 @@ class CohortCapabilityTab(QWidget):
         self.table.horizontalHeader().setToolTip(
             "Click a column to sort by it (Item: the template's order)"
         )
+        # Long item titles wrap: the rows follow the Item column's width (it stretches with
+        # the table, after the columns beside it took their widths).
+        self._fit_rows_later = QTimer(self)  # dies with the tab (a bare single shot may not)
+        self._fit_rows_later.setSingleShot(True)
+        self._fit_rows_later.setInterval(0)
+        self._fit_rows_later.timeout.connect(self.table.resizeRowsToContents)
+        self.table.viewport().installEventFilter(self)
         self.note_label = QLabel()
         self.note_label.setWordWrap(True)
         self.empty_label = QLabel()
@@ -159,8 +166,8 @@ class CohortCapabilityTab(QWidget):
             f"{capability.team_count} team{'' if capability.team_count == 1 else 's'} in the "
             "cohort. Teams assessed: "
             + ", ".join(f"{STAGE_LABELS[s]} {capability.teams_per_stage.get(s, 0)}" for s in STAGES)
-            + ". Each team's score is the mean of its members' answers; the cohort figure is "
-            "the mean of the team scores."
+            + ". Each team's score is the mean of its members' answers; each cell shows the "
+            "cohort mean of the team scores and, below it, the lowest to the highest team."
         )
         self.note_label.setText(capability.note)
         self.note_label.setVisible(bool(capability.note))
@@ -193,13 +200,21 @@ class CohortCapabilityTab(QWidget):
     def _fill_table(self, capability: CohortCapability) -> None:
         stages = [s for s in STAGES if capability.teams_per_stage.get(s)]
         short = {"start": "Start", "mid": "Mid", "end": "End"}
-        headers = ["Item", *(f"{short[s]} mean\n(range)" for s in stages)]
+        # Short headings (the sort arrow takes room in each); their tooltips say the rest.
+        headers = ["Item", *(short[s] for s in stages)]
         header = self.table.horizontalHeader()
         sorted_by = (header.sortIndicatorSection(), header.sortIndicatorOrder())
         self.table.setSortingEnabled(False)  # while filling: rows must not move under us
         self.table.clear()
         self.table.setColumnCount(len(headers))
         self.table.setHorizontalHeaderLabels(headers)
+        for index, stage in enumerate(stages, start=1):
+            heading = self.table.horizontalHeaderItem(index)
+            if heading is not None:
+                heading.setToolTip(
+                    f"{STAGE_LABELS[stage]}: the cohort mean of the team scores, and (below it) "
+                    "the lowest to the highest team score. Click to sort by the mean."
+                )
         self.table.setRowCount(len(capability.items))
         for row, (code, title) in enumerate(capability.items):
             self.table.setItem(row, 0, _SortedItem(title, row))
@@ -224,6 +239,11 @@ class CohortCapabilityTab(QWidget):
             column, order = 0, Qt.SortOrder.AscendingOrder  # the template's order
         self.table.sortByColumn(column, order)
         self.table.resizeRowsToContents()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_rows_later.start()  # once the columns settled
+        return super().eventFilter(watched, event)
 
     def _export_clicked(self) -> None:
         if self.capability is None:
