@@ -101,7 +101,9 @@ def test_results_three_stages_changes_and_areas(db: Database, team) -> None:
     pdsa = next(i for i in results.items if i.code == "PDSA")
     assert pdsa.score("start") == 1 and pdsa.score("end") == 4 and pdsa.change.start_end == 3
     assert results.progress[0].item_code == "PDSA"
-    assert len(results.development) == 11  # all tie at 4 except PDSA; ties are all listed
+    # All but PDSA tie at 3: a tie longer than twice the list's three is left out and said.
+    assert results.development == ()
+    assert results.development_note == "11 items score 3.0: none stands out."
     assert results.latest_stage == "end" and results.note == ""
 
 

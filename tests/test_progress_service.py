@@ -70,12 +70,15 @@ def test_cohort_latest_scores(setup) -> None:  # type: ignore[no-untyped-def]
     rows = service.cohort_latest(cohort)
     assert [r.team_name for r in rows] == ["A ward", "B ward"]
     a = rows[0]
+    # The gap is of the latest month both scored (March), not April's team score against
+    # March's coach score.
     assert (a.team_month, a.team_score, a.coach_month, a.coach_score, a.gap) == (
         date(2026, 4, 1),
         3.0,
         date(2026, 3, 1),
         2.0,
-        -1.0,
+        0.0,
     )
+    assert a.gap_month == date(2026, 3, 1)
     assert rows[1].team_score is None and rows[1].gap is None
     assert latest_scores([ScorePoint(date(2026, 1, 1), "coach", 1.0)]).gap is None

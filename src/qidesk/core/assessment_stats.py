@@ -16,6 +16,7 @@ Areas of progress and areas for development (see :func:`areas_of_progress` and
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,6 +33,12 @@ DEFAULT_AREA_COUNT = 3
 DEFAULT_MIN_RESPONDENTS = 1
 #: Scores closer than this are equal when ranking (so float noise never breaks a tie).
 TIE_TOLERANCE = 1e-9
+#: Scores and gains are shown to this many decimals; ranked as shown (see ``_rank_key``).
+SHOWN_DECIMALS = 1
+#: A tie at the cut is listed whole only while the list stays within this many times the count.
+MAX_AREA_FACTOR = 2
+#: A stage ranks areas once at least this share of the items have answers there.
+AREA_STAGE_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -142,6 +149,29 @@ def latest_stage(
     return found
 
 
+def areas_stage(
+    summaries: Mapping[tuple[str, str], Summary],
+    item_codes: Sequence[str],
+    min_respondents: int = DEFAULT_MIN_RESPONDENTS,
+) -> str | None:
+    """The stage the area lists rank: the last stage where at least ``AREA_STAGE_SHARE`` of
+    ``item_codes`` have ``min_respondents`` answers, so a stage still being entered (or one where
+    only a few items were answered) does not replace a complete one; when no stage has that
+    many, the :func:`latest_stage` of those items."""
+    wanted = max(1, math.ceil(AREA_STAGE_SHARE * len(item_codes)))
+    found = None
+    for stage in STAGES:
+        answered = sum(
+            1 for code in item_codes if summaries.get((code, stage), EMPTY).n >= min_respondents
+        )
+        if answered >= wanted:
+            found = stage
+    if found is None:
+        codes = set(item_codes)
+        found = latest_stage({k: v for k, v in summaries.items() if k[0] in codes}, min_respondents)
+    return found
+
+
 @dataclass(frozen=True)
 class AreaEntry:
     """An item in an area list with the numbers that put it there."""
@@ -152,22 +182,42 @@ class AreaEntry:
     gain: float | None = None
 
 
-def _take_with_ties(ranked: list[tuple[float, int, AreaEntry]], count: int) -> list[AreaEntry]:
-    """The first ``count`` of ``ranked`` plus any that tie with the last one taken."""
+class AreaList(list[AreaEntry]):
+    """An area list, and the tie it left out (see :func:`_take_with_ties`): ``tied_out`` items
+    whose scores (or gains) all equal ``tied_value``. ``stage`` is the stage it ranks."""
+
+    tied_out: int = 0
+    tied_value: float | None = None
+    stage: str | None = None
+
+
+def _take_with_ties(
+    ranked: list[tuple[float, int, AreaEntry]], count: int, stage: str | None, by: str
+) -> AreaList:
+    """The first ``count`` of ``ranked`` plus any that tie with the last one taken; but a tie
+    that would make the list longer than ``MAX_AREA_FACTOR * count`` is left out whole (it is
+    counted in ``tied_out``, their ``by`` value in ``tied_value``), so "twelve items tie at
+    3.0" never lists all twelve as areas."""
+    result = AreaList()
+    result.stage = stage
     if count <= 0 or not ranked:
-        return []
-    taken = ranked[:count]
-    cut = taken[-1][0]
-    for key, position, entry in ranked[count:]:
-        if abs(key - cut) <= TIE_TOLERANCE:
-            taken.append((key, position, entry))
-        else:
-            break
-    return [entry for _, _, entry in taken]
+        return result
+    cut = ranked[min(count, len(ranked)) - 1][0]
+    before = [r for r in ranked if r[0] < cut - TIE_TOLERANCE]
+    tied = [r for r in ranked if abs(r[0] - cut) <= TIE_TOLERANCE]
+    result.extend(entry for _, _, entry in before)
+    if len(before) + len(tied) <= MAX_AREA_FACTOR * count:
+        result.extend(entry for _, _, entry in tied)
+    else:
+        result.tied_out = len(tied)
+        result.tied_value = getattr(tied[0][2], by)
+    return result
 
 
 def _rank_key(value: float) -> float:
-    return round(value / TIE_TOLERANCE) * TIE_TOLERANCE
+    """``value`` as the team sees it: scores and gains are shown to ``SHOWN_DECIMALS``
+    (1.67 and 1.71 both read 1.7), so they rank so, and two that read the same tie."""
+    return round(value, SHOWN_DECIMALS)
 
 
 def areas_of_progress(
@@ -175,25 +225,30 @@ def areas_of_progress(
     item_codes: Sequence[str],
     count: int = DEFAULT_AREA_COUNT,
     min_respondents: int = DEFAULT_MIN_RESPONDENTS,
-) -> list[AreaEntry]:
+) -> AreaList:
     """The items with the largest gains from the start to the latest stage.
 
     Rules:
 
-    - The *latest stage* is the last of mid, end where any item has at least ``min_respondents``
-      answers (:func:`latest_stage`); with only a start stage there is no progress to show and
-      the list is empty.
+    - The *latest stage* is the last of mid, end where at least half the items have
+      ``min_respondents`` answers (:func:`areas_stage`: a stage being entered, or one where a
+      few items were answered, does not yet take over); with only a start stage there is no
+      progress to show and the list is empty.
     - An item is eligible when it has at least ``min_respondents`` answers at both the start and
       the latest stage, and its team score rose (gain > 0). Items that stayed level or fell are
       never "progress".
-    - Eligible items are ranked by gain, largest first; equal gains keep the template's order
-      (``item_codes``).
+    - Eligible items are ranked by gain as shown (to one decimal: +0.97 and +1.04 both read
+      +1.0 and tie; a gain that reads +0.0 is not a rise), largest first; equal gains keep the
+      template's order (``item_codes``).
     - The first ``count`` items are listed, plus every further item whose gain ties with the last
-      one listed (so a tie never hides an item arbitrarily).
+      one listed (so a tie never hides an item arbitrarily); but when that tie would make the
+      list longer than ``MAX_AREA_FACTOR * count``, the tied items are left out together and
+      counted in the result's ``tied_out`` (with their gain in ``tied_value``): when all twelve
+      items rose by one, none of them stands out.
     """
-    latest = latest_stage(summaries, min_respondents)
+    latest = areas_stage(summaries, item_codes, min_respondents)
     if latest is None or latest == "start":
-        return []
+        return _take_with_ties([], count, latest, "gain")
     ranked: list[tuple[float, int, AreaEntry]] = []
     for position, code in enumerate(item_codes):
         start = summaries.get((code, "start"), EMPTY)
@@ -202,11 +257,11 @@ def areas_of_progress(
             continue
         assert start.mean is not None and last.mean is not None
         gain = last.mean - start.mean
-        if gain <= TIE_TOLERANCE:
+        if _rank_key(gain) <= 0:  # a rise that reads "+0.0" is no progress
             continue
         ranked.append((-_rank_key(gain), position, AreaEntry(code, last.mean, start.mean, gain)))
     ranked.sort(key=lambda r: (r[0], r[1]))
-    return _take_with_ties(ranked, count)
+    return _take_with_ties(ranked, count, latest, "gain")
 
 
 def areas_for_development(
@@ -214,23 +269,27 @@ def areas_for_development(
     item_codes: Sequence[str],
     count: int = DEFAULT_AREA_COUNT,
     min_respondents: int = DEFAULT_MIN_RESPONDENTS,
-) -> list[AreaEntry]:
+) -> AreaList:
     """The items with the lowest team scores at the latest stage.
 
     Rules:
 
-    - The *latest stage* is the last stage (start, mid or end) where any item has at least
-      ``min_respondents`` answers; with no such stage the list is empty.
+    - The *latest stage* is the last stage (start, mid or end) where at least half the items
+      have ``min_respondents`` answers (:func:`areas_stage`); with no such stage, the last where
+      any item has; with none at all the list is empty.
     - An item is eligible when it has at least ``min_respondents`` answers at that stage.
-    - Eligible items are ranked by team score, lowest first; equal scores keep the template's
-      order (``item_codes``).
+    - Eligible items are ranked by team score as shown (to one decimal: 1.67 and 1.71 both
+      read 1.7 and tie), lowest first; equal scores keep the template's order (``item_codes``).
     - The first ``count`` items are listed, plus every further item whose score ties with the
-      last one listed. An item can be both an area of progress and an area for development
-      (a big gain from a low start can still leave it among the lowest).
+      last one listed, unless that tie would make the list longer than
+      ``MAX_AREA_FACTOR * count``: then the tied items are left out together and counted in
+      ``tied_out`` (their score in ``tied_value``), so a team that scored every item 3 is not
+      told that all twelve need development. An item can be both an area of progress and an
+      area for development (a big gain from a low start can still leave it among the lowest).
     """
-    latest = latest_stage(summaries, min_respondents)
+    latest = areas_stage(summaries, item_codes, min_respondents)
     if latest is None:
-        return []
+        return _take_with_ties([], count, None, "score")
     start_scores = {code: summaries.get((code, "start"), EMPTY).mean for code in item_codes}
     ranked: list[tuple[float, int, AreaEntry]] = []
     for position, code in enumerate(item_codes):
@@ -241,7 +300,7 @@ def areas_for_development(
         gain = None if start is None or latest == "start" else last.mean - start
         ranked.append((_rank_key(last.mean), position, AreaEntry(code, last.mean, start, gain)))
     ranked.sort(key=lambda r: (r[0], r[1]))
-    return _take_with_ties(ranked, count)
+    return _take_with_ties(ranked, count, latest, "score")
 
 
 @dataclass(frozen=True)

@@ -133,6 +133,11 @@ class TeamResults:
     latest_stage: str | None
     #: Said beside the chart when the stages used different template versions.
     note: str = ""
+    #: Said after each area list: a tie left out of it ("12 items tie at 3.0: none stands
+    #: out."), and which stage they rank when the newest is not yet far enough entered.
+    progress_note: str = ""
+    development_note: str = ""
+    areas_note: str = ""
 
     def item_title(self, code: str) -> str:
         return next((i.title for i in self.items if i.code == code), code)
@@ -339,6 +344,9 @@ def _results(
         )
     scale = used[0] if used else fallback
     coach = team.coach
+    progress = stats.areas_of_progress(summaries, codes)
+    development = stats.areas_for_development(summaries, codes)
+    latest = stats.latest_stage({k: v for k, v in summaries.items() if k[0] in codes})
     return TeamResults(
         team_uuid=team.uuid,
         team_name=team.name,
@@ -359,10 +367,50 @@ def _results(
             for code, title, group in items
         ),
         stages=tuple(stage_infos),
-        progress=tuple(stats.areas_of_progress(summaries, codes)),
-        development=tuple(stats.areas_for_development(summaries, codes)),
-        latest_stage=stats.latest_stage({k: v for k, v in summaries.items() if k[0] in codes}),
+        progress=tuple(progress),
+        development=tuple(development),
+        latest_stage=latest,
         note=note,
+        progress_note=_tie_note(progress, "rose by", signed=True)
+        or _waiting_note(development.stage, latest),
+        development_note=_tie_note(development, "score", signed=False),
+        areas_note=_areas_note(summaries, codes, development.stage, latest),
+    )
+
+
+def _tie_note(areas: stats.AreaList, verb: str, *, signed: bool) -> str:
+    """What an area list left out: "12 items score 3.0: none stands out." or "9 more items
+    rose by +1.0." (empty when nothing was left out)."""
+    if not areas.tied_out or areas.tied_value is None:
+        return ""
+    value = areas.tied_value
+    shown = (f"{value:+.1f}" if signed else f"{value:.1f}").replace("-", "−")
+    if areas:
+        return f"{areas.tied_out} more items {verb} {shown}."
+    return f"{areas.tied_out} items {verb} {shown}: none stands out."
+
+
+def _waiting_note(ranked: str | None, latest: str | None) -> str:
+    """Why there are no areas of progress while a later stage is only begun."""
+    if ranked == "start" and latest not in (None, "start"):
+        assert latest is not None
+        return f"Shown once more of the {STAGE_LABELS[latest]} stage is entered."
+    return ""
+
+
+def _areas_note(
+    summaries: Mapping[tuple[str, str], Summary],
+    codes: Sequence[str],
+    ranked: str | None,
+    latest: str | None,
+) -> str:
+    """Which stage the areas rank, when a newer stage has answers to too few items yet."""
+    if ranked is None or latest is None or ranked == latest:
+        return ""
+    answered = sum(1 for code in codes if summaries.get((code, latest), stats.EMPTY).n > 0)
+    return (
+        f"The areas are from the {STAGE_LABELS[ranked]} stage: the {STAGE_LABELS[latest]} "
+        f"stage has answers to only {answered} of {len(codes)} items so far."
     )
 
 

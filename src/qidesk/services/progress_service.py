@@ -6,14 +6,18 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from qidesk.core.progress_scale import (
     RATERS,
     ScorePoint,
+    ScoreWindow,
     latest_scores,
+    month_problem,
     month_start,
     progress_uuid,
     score_problem,
+    score_window,
 )
 from qidesk.services.base import ServiceError, UnitOfWork, get_live, live, tombstone
 from qidesk.store.models import Cohort, ProgressScaleLevel, ProgressScore, Team
@@ -42,7 +46,8 @@ class ProgressScoreInfo:
 
 @dataclass(frozen=True)
 class TeamLatest:
-    """A team's latest score from each rater; ``gap`` is coach minus team."""
+    """A team's latest score from each rater; ``gap`` is coach minus team in ``gap_month``,
+    the latest month both scored."""
 
     team_uuid: str
     team_name: str
@@ -51,6 +56,10 @@ class TeamLatest:
     coach_month: date | None
     coach_score: float | None
     gap: float | None
+    #: How many of the team's scores are for months outside its cohort's (see
+    #: :func:`qidesk.core.progress_scale.score_window`): made before that rule, or imported.
+    outside_window: int = 0
+    gap_month: date | None = None
 
 
 class ProgressService:
@@ -66,6 +75,11 @@ class ProgressService:
                 select(ProgressScaleLevel).order_by(ProgressScaleLevel.position)
             ).all()
             return tuple(ScaleLevel(r.score, r.title, r.description) for r in rows)
+
+    def window(self, team_uuid: str) -> ScoreWindow:
+        """The months the team can be scored for, from its cohort's dates."""
+        with self._uow() as session:
+            return _team_window(session, get_live(session, Team, team_uuid))
 
     def team_scores(self, team_uuid: str) -> tuple[ProgressScoreInfo, ...]:
         """The team's scores, by month then rater (team before coach)."""
@@ -92,21 +106,27 @@ class ProgressService:
     ) -> ProgressScoreInfo:
         """Record (or change) the score of ``month`` from ``rater``; a deleted one comes back.
         A month after ``today``'s (default: the computer's date) is refused: it has not begun,
-        and its score would show as the team's latest."""
+        and its score would show as the team's latest. So is a month outside the team's
+        cohort's (:func:`~qidesk.core.progress_scale.score_window`: three months before it
+        starts to a year after it ends), which is a slip of the year; but a score already here
+        for such a month (made before this rule, imported, or from before the team moved to
+        this cohort) can still be corrected, and deleted."""
         if rater not in RATERS:
             raise ServiceError("A progress score is rated by the team or by the coach.")
         problem = score_problem(score)
         if problem:
             raise ServiceError(problem)
         month = month_start(month)
-        if month > month_start(today or date.today()):
-            raise ServiceError(
-                f"{month:%B %Y} has not begun yet: score a month once it has started."
-            )
         uuid = progress_uuid(team_uuid, month, rater)
         with self._uow() as session:
-            get_live(session, Team, team_uuid)
+            team = get_live(session, Team, team_uuid)
             row = session.get(ProgressScore, uuid)
+            window = _team_window(session, team)
+            if row is not None and row.deleted_at is None and row.month == month:
+                window = score_window(None, None)  # a score already here may be corrected
+            problem = month_problem(month, window, today or date.today())
+            if problem:
+                raise ServiceError(problem)
             if row is None:
                 row = ProgressScore(
                     uuid=uuid, team_uuid=team_uuid, month=month, rater=rater, score=score
@@ -128,7 +148,8 @@ class ProgressService:
     def cohort_latest(self, cohort_uuid: str) -> tuple[TeamLatest, ...]:
         """Every team of the cohort with its latest score from each rater (teams by name)."""
         with self._uow() as session:
-            get_live(session, Cohort, cohort_uuid)
+            cohort = get_live(session, Cohort, cohort_uuid)
+            window = score_window(cohort.start_date, cohort.end_date)
             teams = session.scalars(
                 live(Team).where(Team.cohort_uuid == cohort_uuid).order_by(Team.name)
             ).all()
@@ -150,6 +171,15 @@ class ProgressService:
                         latest.coach_month,
                         latest.coach_score,
                         latest.gap,
+                        sum(1 for p in points[t.uuid] if not window.contains(p.month)),
+                        latest.gap_month,
                     )
                 )
             return tuple(out)
+
+
+def _team_window(session: Session, team: Team) -> ScoreWindow:
+    cohort = session.get(Cohort, team.cohort_uuid) if team.cohort_uuid else None
+    if cohort is None:
+        return score_window(None, None)
+    return score_window(cohort.start_date, cohort.end_date)

@@ -9,17 +9,18 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QFontMetrics, QPalette, QResizeEvent
 from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
 from qidesk.core.progress_scale import MAX_SCORE, MIN_SCORE, RATER_LABELS, RATERS
 from qidesk.core.timeline_layout import DAY, date_x
 from qidesk.ui.charts.timeline_chart import (
     MonthAxis,
-    ask_picture_path,
     chart_title_bar,
     export_png,
     export_svg,
+    print_palette,
+    save_chart_picture,
 )
 
 #: Team: blue solid line with circles; coach: reddish purple dashed line with squares
@@ -28,6 +29,9 @@ SERIES_STYLE = {
     "team": ("#0072B2", Qt.PenStyle.SolidLine, "o"),
     "coach": ("#CC79A7", Qt.PenStyle.DashLine, "s"),
 }
+#: The widest a team's name is drawn beside the latest-scores chart (longer ones are elided).
+LABEL_WIDTH = 190
+LABEL_MIN_WIDTH = 80
 
 
 def export_scene(
@@ -51,6 +55,8 @@ class ProgressChart(QWidget):
     def __init__(self, parent: QWidget | None = None, *, title: str = "IHI progress score"):
         super().__init__(parent)
         self.setAccessibleName(title)
+        #: The file name Export… offers (the page sets one naming its team).
+        self.export_name = "progress.png"
         self._series: dict[str, list[tuple[date, float]]] = {r: [] for r in RATERS}
         self._labels: list[tuple[float, str]] = []
         outer, bar, self.caption = chart_title_bar(self, title)
@@ -89,11 +95,14 @@ class ProgressChart(QWidget):
             curve = pg.PlotDataItem(
                 pen=pg.mkPen(colour, width=2.2, style=style),
                 symbol=symbol,
-                symbolSize=8,
+                symbolSize=8 if rater == "team" else 11,
                 symbolBrush=colour,
                 symbolPen=colour,
                 name=f"{RATER_LABELS[rater]} score",
             )
+            # The team's series on top, its circles on the coach's larger squares: a month where
+            # both gave the same score shows both marks (the coach's hid the team's).
+            curve.setZValue(2 if rater == "team" else 1)
             self.plot_item.addItem(curve)
             self.curves[rater] = curve
             self.legend.addItem(curve, f"{RATER_LABELS[rater]} score")
@@ -178,8 +187,8 @@ class ProgressChart(QWidget):
 
     # --- look and export --------------------------------------------------------------------
 
-    def _apply_palette(self) -> None:
-        palette = self.palette()
+    def _apply_palette(self, palette: QPalette | None = None) -> None:
+        palette = palette or self.palette()
         self.graphics.setBackground(palette.color(QPalette.ColorRole.Base))
         text = palette.color(QPalette.ColorRole.Text)
         for name in ("left", "bottom"):
@@ -193,17 +202,18 @@ class ProgressChart(QWidget):
     def export(self, path: Path | str) -> Path:
         """Save the chart (with its legend) as PNG or SVG, chosen by the file's suffix."""
         self.graphics.addItem(self.legend, row=0, col=0)
+        palette = print_palette()  # a picture for documents: light, whatever the screen
+        self._apply_palette(palette)
         self.graphics.ci.layout.activate()
         try:
-            return export_scene(self.graphics, path, self.accessibleName(), self.palette())
+            return export_scene(self.graphics, path, self.accessibleName(), palette)
         finally:
             self.graphics.removeItem(self.legend)
+            self._apply_palette()
             self.graphics.ci.layout.activate()
 
     def _export_clicked(self) -> None:
-        name = ask_picture_path(self, "Export progress chart", "progress.png")
-        if name:
-            self.export(name)
+        save_chart_picture(self, "Export progress chart", self.export_name, self.export)
 
 
 class LatestScoresChart(QWidget):
@@ -213,6 +223,8 @@ class LatestScoresChart(QWidget):
     def __init__(self, parent: QWidget | None = None, *, title: str = "Latest progress scores"):
         super().__init__(parent)
         self.setAccessibleName(title)
+        #: The file name Export… offers (the page sets one naming its cohort).
+        self.export_name = "latest-scores.png"
         self._rows: list[tuple[str, float | None, float | None]] = []
         outer, bar, self.caption = chart_title_bar(self, title)
         legend = "&nbsp;&nbsp; ".join(
@@ -240,19 +252,26 @@ class LatestScoresChart(QWidget):
         self.points: dict[str, pg.ScatterPlotItem] = {}
         for rater in RATERS:
             colour, _style, symbol = SERIES_STYLE[rater]
-            item = pg.ScatterPlotItem(symbol=symbol, size=10, brush=colour, pen=colour)
+            # The team's circle sits on the coach's (larger) square: when both gave the same
+            # score the square shows around the circle, so neither mark hides the other.
+            size = 10 if rater == "team" else 13
+            item = pg.ScatterPlotItem(symbol=symbol, size=size, brush=colour, pen=colour)
+            item.setZValue(2 if rater == "team" else 1)
             self.plot_item.addItem(item)
             self.points[rater] = item
         bottom = self.plot_item.getAxis("bottom")
         bottom.setTicks([[(s, f"{s:.1f}") for s in (1.0, 2.0, 3.0, 4.0, 5.0)], []])
-        palette = self.palette()
+        self._apply_palette()
+        outer.addWidget(self.graphics, 1)
+
+    def _apply_palette(self, palette: QPalette | None = None) -> None:
+        palette = palette or self.palette()
         self.graphics.setBackground(palette.color(QPalette.ColorRole.Base))
         text = palette.color(QPalette.ColorRole.Text)
         for name in ("left", "bottom"):
             axis = self.plot_item.getAxis(name)
             axis.setPen(pg.mkPen(text))
             axis.setTextPen(pg.mkPen(text))
-        outer.addWidget(self.graphics, 1)
 
     def set_rows(self, rows: Sequence[tuple[str, float | None, float | None]]) -> None:
         """(team name, team's latest score, coach's latest score), top to bottom."""
@@ -272,11 +291,34 @@ class LatestScoresChart(QWidget):
             self.gap_lines.setData(np.array(xs, dtype=float), np.array(ys, dtype=float))
         else:
             self.gap_lines.setData([], [])
-        self.plot_item.getAxis("left").setTicks(
-            [[(i, name) for i, (name, _t, _c) in enumerate(self._rows)], []]
-        )
+        self._set_labels()
         self.plot_item.setXRange(MIN_SCORE - 0.25, MAX_SCORE + 0.25, padding=0)
         self.plot_item.setYRange(-0.7, max(len(self._rows), 1) - 0.3, padding=0)
+
+    def label_width(self) -> int:
+        """The widest a name is drawn: ``LABEL_WIDTH``, or less in a narrow chart (at most
+        two fifths of it) so the scores keep their room."""
+        return max(LABEL_MIN_WIDTH, min(LABEL_WIDTH, int(self.width() * 0.4)))
+
+    def _set_labels(self) -> None:
+        # A long name is cut in the middle; the table beside the chart has it in full.
+        metrics = QFontMetrics(self.font())
+        width = self.label_width()
+        self._label_width_drawn = width
+        self.plot_item.getAxis("left").setTicks(
+            [
+                [
+                    (i, metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, width))
+                    for i, (name, _t, _c) in enumerate(self._rows)
+                ],
+                [],
+            ]
+        )
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.label_width() != getattr(self, "_label_width_drawn", None):
+            self._set_labels()
 
     def team_points(self, rater: str) -> list[tuple[float, float]]:
         """(score, row) of every drawn point of ``rater`` (what tests check)."""
@@ -286,10 +328,13 @@ class LatestScoresChart(QWidget):
         return [name for name, _t, _c in self._rows]
 
     def export(self, path: Path | str) -> Path:
-        """Save the chart as PNG or SVG, chosen by the file's suffix."""
-        return export_scene(self.graphics, path, self.accessibleName(), self.palette())
+        """Save the chart as PNG or SVG, chosen by the file's suffix (in light colours)."""
+        palette = print_palette()
+        self._apply_palette(palette)
+        try:
+            return export_scene(self.graphics, path, self.accessibleName(), palette)
+        finally:
+            self._apply_palette()
 
     def _export_clicked(self) -> None:
-        name = ask_picture_path(self, "Export chart", "latest-scores.png")
-        if name:
-            self.export(name)
+        save_chart_picture(self, "Export chart", self.export_name, self.export)

@@ -383,11 +383,13 @@ def export_chart_dialog(
 ) -> Path | None:
     """Ask where to save a chart (PNG or SVG) and save it with ``export``; a failure is shown
     in a message box. Returns the saved file, or None (cancelled or failed)."""
-    path, _ = QFileDialog.getSaveFileName(
+    path, chosen = QFileDialog.getSaveFileName(
         parent, "Export chart", default_name, "PNG image (*.png);;SVG drawing (*.svg)"
     )
     if not path:
         return None
+    if "svg" in chosen.lower() and not path.lower().endswith(".svg"):
+        path += ".svg"  # "SVG drawing" chosen, the name typed without its suffix
     try:
         return export(Path(path))
     except OSError as exc:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -25,7 +26,9 @@ from PySide6.QtWidgets import (
     QGraphicsScene,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
+    QStyleFactory,
     QStyleOptionGraphicsItem,
     QToolTip,
     QVBoxLayout,
@@ -46,7 +49,7 @@ from qidesk.core.timeline_layout import (
     cycle_tooltip,
     month_ticks,
 )
-from qidesk.ui.widgets import bold_label
+from qidesk.ui.widgets import bold_label, file_error_text
 
 TODAY_COLOUR = "#0072B2"
 STALLED_BAND = "#E69F00"
@@ -79,11 +82,49 @@ def export_svg(scene: QGraphicsScene, rect: QRectF, path: Path, title: str) -> N
     generator.setTitle(title)
     generator.setSize(rect.size().toSize())
     generator.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
-    painter = QPainter(generator)
+    painter = QPainter()
+    if not painter.begin(generator):  # the generator cannot open the file: it writes nothing
+        raise _write_error(path)
     try:
         scene.render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
     finally:
         painter.end()
+
+
+def _write_error(path: Path) -> OSError:
+    """Why ``path`` could not be written (the operating system's reason when it gives one):
+    Qt's writers only say that they failed."""
+    try:
+        with open(path, "ab"):
+            pass
+    except OSError as exc:
+        return exc
+    return OSError(f"Could not write {path}")
+
+
+def save_chart_picture(
+    parent: QWidget, caption: str, default_name: str, export: Callable[[str], Path]
+) -> Path | None:
+    """Ask where to save a chart (PNG or SVG) and save it with ``export``; a file that cannot
+    be written gets a message saying why, not the unexpected-error dialog. Returns the file
+    saved, or None."""
+    name = ask_picture_path(parent, caption, default_name)
+    if not name:
+        return None
+    try:
+        return export(name)
+    except OSError as exc:
+        QMessageBox.warning(
+            parent, caption, f"The chart could not be saved. {file_error_text(exc)}"
+        )
+        return None
+
+
+def print_palette() -> QPalette:
+    """The light palette a chart is exported in, whatever the screen's: a picture goes into
+    documents, slides and print (a dark one, or light text on an SVG's clear background, would
+    not read there). The spider chart's own export is drawn light too."""
+    return QStyleFactory.create("Fusion").standardPalette()
 
 
 def chart_title_bar(chart: QWidget, title: str) -> tuple[QVBoxLayout, QHBoxLayout, QLabel]:
@@ -97,6 +138,13 @@ def chart_title_bar(chart: QWidget, title: str) -> tuple[QVBoxLayout, QHBoxLayou
     bar.addWidget(caption)
     bar.addStretch(1)
     return outer, bar, caption
+
+
+def picture_name(*words: str) -> str:
+    """A picture's file name from ``words`` ("Ward 7", "progress" -> "Ward 7 progress.png"),
+    without the characters a file name cannot hold."""
+    text = " ".join(w.strip() for w in words if w.strip())
+    return re.sub(r'[\\/:*?"<>|]+', "-", text) + ".png"
 
 
 def ask_picture_path(parent: QWidget, caption: str, default_name: str) -> str | None:
@@ -130,7 +178,7 @@ def export_png(
     finally:
         painter.end()
     if not image.save(str(path), "PNG"):
-        raise OSError(f"Could not write {path}")
+        raise _write_error(path)
 
 
 class MonthAxis(pg.AxisItem):
@@ -355,6 +403,8 @@ class TimelineChart(QWidget):
     def __init__(self, parent: QWidget | None = None, *, title: str = "PDSA timeline"):
         super().__init__(parent)
         self.setAccessibleName(title)
+        #: The file name Export… offers (the page sets one naming its team or cohort).
+        self.export_name = "pdsa-timeline.png"
         self._timeline = IncrementalTimeline([], [], date.today())
         self.chart_layout: TimelineLayout = self._timeline.layout
         self._ticks: list[tuple[float, str]] | None = None
@@ -530,8 +580,8 @@ class TimelineChart(QWidget):
     def legend_labels(self) -> list[str]:
         return [label.text for _, label in self.legend.items]
 
-    def _apply_palette(self) -> None:
-        palette = self.palette()
+    def _apply_palette(self, palette: QPalette | None = None) -> None:
+        palette = palette or self.palette()
         self.empty_text.setColor(palette.color(QPalette.ColorRole.PlaceholderText))
         self.items.text_colour = palette.color(QPalette.ColorRole.Text)
         self.items.highlight_colour = palette.color(QPalette.ColorRole.Highlight)
@@ -549,6 +599,8 @@ class TimelineChart(QWidget):
         path = Path(path)
         scene = self.graphics.scene()
         self._show_picture_legend(True)
+        palette = print_palette()
+        self._apply_palette(palette)
         try:
             rect = self.graphics.ci.sceneBoundingRect()
             if path.suffix.lower() == ".svg":
@@ -556,15 +608,14 @@ class TimelineChart(QWidget):
             else:
                 if path.suffix.lower() != ".png":
                     path = path.with_suffix(".png")
-                export_png(scene, rect, path, self.palette().color(QPalette.ColorRole.Base))
+                export_png(scene, rect, path, palette.color(QPalette.ColorRole.Base))
         finally:
             self._show_picture_legend(False)
+            self._apply_palette()
         return path
 
     def _export_clicked(self) -> None:
-        name = ask_picture_path(self, "Export timeline", "pdsa-timeline.png")
-        if name:
-            self.export(name)
+        save_chart_picture(self, "Export timeline", self.export_name, self.export)
 
     # --- mouse ------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from qidesk.core.timeline_layout import TimelineLayout
 from qidesk.services.pdsa_service import CohortPdsa
-from qidesk.ui.charts.timeline_chart import TimelineChart
+from qidesk.ui.charts.timeline_chart import TimelineChart, picture_name
 from qidesk.ui.pages.tabs import services_and_context
 from qidesk.ui.table_model import Index, RowsTableModel
 from qidesk.ui.widgets import format_date
@@ -165,6 +165,7 @@ class CohortTimelineTab(QWidget):
         self.cohort_uuid = cohort_uuid
         data = self.services.pdsa.cohort_pdsa(cohort_uuid)
         self.data = data
+        self.timeline.export_name = picture_name(data.cohort_name, "PDSA timeline")
         running = (data.start_date is None or data.start_date <= self.today) and (
             data.end_date is None or self.today <= data.end_date
         )

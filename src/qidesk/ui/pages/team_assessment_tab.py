@@ -534,23 +534,27 @@ class TeamAssessmentTab(QWidget):
         for column in range(1, len(headers)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.table.resizeRowsToContents()
+        progress = [
+            f"{results.item_title(e.item_code)} ({_fmt_change(e.gain)})" for e in results.progress
+        ]
+        if results.progress_note:
+            progress.append(results.progress_note)
         self.progress_label.setText(
-            "\n".join(
-                f"{results.item_title(e.item_code)} ({_fmt_change(e.gain)})"
-                for e in results.progress
-            )
+            "\n".join(progress)
             or (
                 "Shown once a later stage is entered."
                 if len(results.stages) <= 1
                 else "No item has risen yet."
             )
         )
-        self.development_label.setText(
-            "\n".join(
-                f"{results.item_title(e.item_code)} ({_fmt(e.score)})" for e in results.development
-            )
-            or "No answers yet."
-        )
+        development = [
+            f"{results.item_title(e.item_code)} ({_fmt(e.score)})" for e in results.development
+        ]
+        if results.development_note:
+            development.append(results.development_note)
+        if results.areas_note:
+            development.append(results.areas_note)
+        self.development_label.setText("\n".join(development) or "No answers yet.")
         self.responses_label.setText(
             "\n".join(f"{s.label}: {s.answered_text}" for s in results.stages)
             or "No stage entered yet."

@@ -35,7 +35,7 @@ from qidesk.services.pdsa_service import (
     CycleInfo,
     TeamPdsa,
 )
-from qidesk.ui.charts.timeline_chart import TimelineChart
+from qidesk.ui.charts.timeline_chart import TimelineChart, picture_name
 from qidesk.ui.pages.pdsa_editor import PdsaEditor
 from qidesk.ui.pages.tabs import services_and_context
 from qidesk.ui.table_model import Index, RowsTableModel
@@ -454,6 +454,7 @@ class TeamPdsaTab(QWidget):
             self.empty.setText(str(exc))
             return
         data = self.data
+        self.timeline.export_name = picture_name(data.team_name, "PDSA timeline")
         self.timeline.set_data(
             data.lanes(),
             data.timeline_cycles(),

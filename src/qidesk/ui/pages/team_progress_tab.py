@@ -25,10 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from qidesk.core.progress_scale import RATER_LABELS, RATERS
+from qidesk.core.progress_scale import RATER_LABELS, RATERS, ScoreWindow
 from qidesk.services.base import ServiceError
 from qidesk.services.progress_service import ProgressScoreInfo, ScaleLevel
 from qidesk.ui.charts.progress_chart import ProgressChart
+from qidesk.ui.charts.timeline_chart import picture_name
 from qidesk.ui.pages.tabs import services_and_context
 from qidesk.ui.table_model import RowsTableModel
 from qidesk.ui.widgets import button_row
@@ -71,9 +72,19 @@ class MonthScoresModel(RowsTableModel[MonthRow]):
     def __init__(self, parent: Any = None):
         super().__init__(parent)
         self.scale: dict[float, str] = {}
+        #: The months the team's cohort is scored for: a row outside them is marked.
+        self.window: ScoreWindow | None = None
+
+    def outside(self, row: MonthRow) -> bool:
+        return self.window is not None and not self.window.contains(row.month)
+
+    def foreground(self, row: MonthRow, column: int) -> Any:
+        return QColor(PROBLEM_COLOUR) if column == self.MONTH and self.outside(row) else None
 
     def display(self, row: MonthRow, column: int) -> str:
         if column == self.MONTH:
+            if self.outside(row):
+                return f"{month_text(row.month)} ⚠"
             return month_text(row.month)
         if column == self.TEAM:
             return score_text(row.team)
@@ -86,6 +97,13 @@ class MonthScoresModel(RowsTableModel[MonthRow]):
         return row.coach_note
 
     def tooltip(self, row: MonthRow, column: int) -> str | None:
+        if column == self.MONTH and self.outside(row):
+            assert self.window is not None
+            return (
+                f"Outside the months this team's cohort is scored for ({self.window.text()}): "
+                "a slip of the year, or a score from before the team moved to this cohort. "
+                "Delete it if it is wrong."
+            )
         score = {self.TEAM: row.team, self.COACH: row.coach}.get(column)
         return self.scale.get(score) if score is not None else None
 
@@ -162,6 +180,9 @@ class TeamProgressTab(QWidget):
         form.addRow("Scored by", self.rater_combo)
         self.score_combo = QComboBox()
         self.score_combo.setMinimumContentsLength(28)
+        # A month not yet scored shows no score: saving then asks for one, rather than storing
+        # whatever the box last showed (at first "0.5 Intent to participate").
+        self.score_combo.setPlaceholderText("Choose a score")
         form.addRow("Score", self.score_combo)
         self.note_edit = QLineEdit()
         self.note_edit.setPlaceholderText("Optional: why this score")
@@ -187,6 +208,7 @@ class TeamProgressTab(QWidget):
             self._reload()  # the same team again (data changed elsewhere): keep the form
             return
         self.team_uuid = team_uuid
+        self.chart.export_name = picture_name(self.services.teams.get(team_uuid).name, "progress")
         if not self.scale:
             self.scale = self.services.progress.scale()
             self.model.scale = {s.score: s.label for s in self.scale}
@@ -196,15 +218,30 @@ class TeamProgressTab(QWidget):
                 self.score_combo.setItemData(
                     self.score_combo.count() - 1, level.description, Qt.ItemDataRole.ToolTipRole
                 )
-        this_month = QDate(self.today.year, self.today.month, 1)
-        self.month_edit.setMaximumDate(this_month.addMonths(1).addDays(-1))  # none to come
-        self.month_edit.setDate(this_month)
         self._reload()
-        self._say("")
+        self.month_edit.setDate(QDate(self.today.year, self.today.month, 1))  # clamped to range
+        outside = [row.month for row in self.model.rows() if self.model.outside(row)]
+        if outside and self.model.window is not None:
+            # Short, to fit beside the form; the tooltip (and each marked row's) says more.
+            what = (
+                f"{month_text(outside[0])} is"
+                if len(outside) == 1
+                else f"{len(outside)} months are"
+            )
+            self._say(f"⚠ {what} outside the cohort's months.", problem=True)
+            self.message.setToolTip(
+                f"The months this team's cohort is scored for: {self.model.window.text()}. "
+                "A score outside them is a slip of the year, or from before the team moved to "
+                "this cohort: check it, and delete it if it was recorded by mistake."
+            )
+        else:
+            self._say("")
 
     def _reload(self) -> None:
         assert self.team_uuid is not None
         self._scores = self.services.progress.team_scores(self.team_uuid)
+        self.model.window = self.services.progress.window(self.team_uuid)
+        self._set_month_range()
         self.model.set_rows(month_rows(self._scores))
         self.chart.set_data(
             [(s.score, s.title) for s in self.scale],
@@ -212,6 +249,21 @@ class TeamProgressTab(QWidget):
             self.today,
         )
         self._load_form_score()
+
+    def _set_month_range(self) -> None:
+        """The month box offers the months the cohort is scored for (none to come), widened to
+        take in any score already outside them, so a row of the table can still be chosen."""
+        window = self.model.window
+        this_month = date(self.today.year, self.today.month, 1)
+        months = [s.month for s in self._scores]
+        first = min([window.first, *months]) if window else min([this_month, *months])
+        last = this_month
+        if window is not None and window.last is not None and window.last < this_month:
+            last = max([window.last, *months])
+        self.month_edit.setDateRange(
+            QDate(first.year, first.month, 1),
+            QDate(last.year, last.month, 1).addMonths(1).addDays(-1),
+        )
 
     def _form_month(self) -> date:
         q = self.month_edit.date()
@@ -229,6 +281,7 @@ class TeamProgressTab(QWidget):
             self.score_combo.setCurrentIndex(max(index, 0))
             self.note_edit.setText(existing.note)
         else:
+            self.score_combo.setCurrentIndex(-1)
             self.note_edit.clear()
 
     def _row_selected(self, current: Any, _previous: Any) -> None:
@@ -247,6 +300,13 @@ class TeamProgressTab(QWidget):
         if self.team_uuid is None:
             return
         month, rater = self._form_month(), self.rater_combo.currentData()
+        if self.score_combo.currentData() is None:
+            self._say(
+                f"Choose the {RATER_LABELS[rater].lower()}'s score for {month_text(month)} first.",
+                problem=True,
+            )
+            self.score_combo.setFocus()
+            return
         try:
             self.services.progress.set_score(
                 self.team_uuid,
@@ -299,3 +359,4 @@ class TeamProgressTab(QWidget):
         palette.setColor(QPalette.ColorRole.WindowText, colour)
         self.message.setPalette(palette)
         self.message.setText(text)
+        self.message.setToolTip("")

@@ -260,13 +260,20 @@ def _draw(page: _Page, results: TeamResults, generated_on: date) -> None:
             f"({_fmt_change(e.gain)})"
             for e in results.progress
         ]
+    elif results.progress_note:
+        progress = []
     elif len(results.stages) <= 1:
         progress = ["Shown once a later stage has been entered."]
     else:
         progress = ["No item has risen since the start yet."]
     development = [
         f"•  {results.item_title(e.item_code)}: {_fmt(e.score)}" for e in results.development
-    ] or ["No answers yet."]
+    ]
+    # A tie left out of a list, and the stage the lists rank when a newer one is barely begun.
+    progress += [results.progress_note] if results.progress_note else []
+    development += [results.development_note] if results.development_note else []
+    development += [results.areas_note] if results.areas_note else []
+    development = development or ["No answers yet."]
     page.columns(
         [("Areas of progress", progress), ("Areas for development", development)],
         _font(11, bold=True),
@@ -276,7 +283,8 @@ def _draw(page: _Page, results: TeamResults, generated_on: date) -> None:
     page.text(
         "Areas of progress are the items with the largest rise from the start to the latest "
         "stage; areas for development are the items with the lowest scores at the latest stage "
-        "(three of each, more when scores tie). Unanswered items are never counted as zero.",
+        "(three of each, more when scores tie; a tie of more items than that is counted, not "
+        "listed). Unanswered items are never counted as zero.",
         _font(7.5),
         "#555555",
     )
