@@ -149,3 +149,33 @@ def test_combining_a_cohort_with_itself_is_refused(demo_db: Database) -> None:
     with pytest.raises(ServiceError, match="another cohort"):
         services.cohorts.combine_into(cohort.uuid, cohort.uuid)
     assert services.cohorts.get(cohort.uuid).team_count == cohort.team_count
+
+
+def test_the_self_assessment_tab_exports_the_pack_of_the_stage_it_shows(
+    qtbot,
+    demo_window: MainWindow,  # noqa: F811
+) -> None:
+    """A coach looking at a team's midpoint sends the team its midpoint pack from there (it was
+    only in the File menu, where the stage had to be chosen again)."""
+    from PySide6.QtCore import Qt, QTimer
+
+    from test_qa_ui_window import open_team_tab
+
+    team = demo_window.context.services.teams.navigator()[0].teams[0]
+    tab = open_team_tab(demo_window, team.uuid, "Self-assessment")
+    tab.stage_combo.setCurrentIndex(tab.stage_combo.findData("mid"))
+    seen: dict[str, object] = {}
+
+    def look_and_close() -> None:
+        dialog = tab.pack_dialog
+        seen.update(
+            team=dialog.team_combo.currentData(),
+            stage=dialog.stage_combo.currentData(),
+            pack=dialog.pack_radio.isChecked(),
+        )
+        dialog.reject()
+
+    QTimer.singleShot(0, look_and_close)
+    qtbot.mouseClick(tab.pack_button, Qt.MouseButton.LeftButton)
+    assert seen == {"team": team.uuid, "stage": "mid", "pack": True}
+    assert tab.pack_dialog is None

@@ -48,6 +48,7 @@ class ExportDialog(QDialog):
         *,
         team_uuid: str | None = None,
         pack: bool = False,
+        stage: str | None = None,
         parent: QWidget | None = None,
     ):
         super().__init__(parent)
@@ -184,6 +185,8 @@ class ExportDialog(QDialog):
             if index >= 0:
                 self.team_combo.setCurrentIndex(index)
         self._team_changed()
+        if stage is not None and self.stage_combo.findData(stage) >= 0:  # the stage shown there
+            self.stage_combo.setCurrentIndex(self.stage_combo.findData(stage))
         (self.pack_radio if pack and self.team_combo.count() else self.full_radio).setChecked(True)
         self.pack_radio.setEnabled(self.team_combo.count() > 0)
         self._mode_changed()

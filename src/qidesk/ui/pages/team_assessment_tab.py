@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
+    QDialog,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -278,6 +279,8 @@ class TeamAssessmentTab(QWidget):
         super().__init__(parent)
         self.services, self.context = services_and_context(services)
         self.team_uuid: str | None = None
+        #: The pack export dialog while it is open (tests reach it here).
+        self.pack_dialog: QDialog | None = None
         self.sheet: StageSheet | None = None
         self.results: TeamResults | None = None
         self._loading = False
@@ -325,6 +328,13 @@ class TeamAssessmentTab(QWidget):
         template_menu.addAction("Export template sheet…", self._export_template_clicked)
         template_menu.addAction("Import template sheet…", self._import_template_clicked)
         self.template_button.setMenu(template_menu)
+        # A coach's usual next step: send the team this stage's fill-in workbook.
+        self.pack_button = QPushButton("Export pack…")
+        self.pack_button.setToolTip(
+            "Write this stage's self-assessment pack: a workbook the team fills in, in Excel or "
+            "LibreOffice, for you to import back"
+        )
+        self.pack_button.clicked.connect(self.export_pack)
         top.addWidget(self.template_button)
 
         # --- entry ---
@@ -427,6 +437,12 @@ class TeamAssessmentTab(QWidget):
         self.views.setDocumentMode(True)
         self.views.addTab(entry, "Enter answers")
         self.views.addTab(self.results_splitter, "Results and chart")
+        # Beside the two views (the stage row above is full in a 1024 px window).
+        corner = QWidget()
+        corner_layout = QHBoxLayout(corner)
+        corner_layout.setContentsMargins(0, 0, 0, 4)
+        corner_layout.addWidget(self.pack_button)
+        self.views.setCornerWidget(corner, Qt.Corner.TopRightCorner)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.setSpacing(8)
@@ -824,6 +840,22 @@ class TeamAssessmentTab(QWidget):
         if self.team_uuid is not None:
             self._load_stage()
         return text
+
+    def export_pack(self) -> None:
+        """The export dialog's pack page, for this team and the stage shown here."""
+        if self.team_uuid is None or self.context is None:
+            return
+        from qidesk.ui.dialogs.export_dialog import ExportDialog  # loaded when used
+
+        self.pack_dialog = ExportDialog(
+            self.context,
+            team_uuid=self.team_uuid,
+            pack=True,
+            stage=self.current_stage(),
+            parent=self,
+        )
+        self.pack_dialog.exec()
+        self.pack_dialog = None
 
     def _export_template_clicked(self) -> None:
         if self.sheet is None:
