@@ -1,5 +1,6 @@
-"""Moving a team to another cohort from its Overview (a team that defers to a later cohort, or
-was entered under a duplicate cohort), and telling same-named cohorts apart."""
+"""A team's place and packs: moving a team to another cohort from its Overview (a team that
+defers, or was entered under a duplicate cohort), combining a cohort made twice, telling
+same-named cohorts apart, and exporting a stage's pack from the Self-assessment tab."""
 
 from __future__ import annotations
 
