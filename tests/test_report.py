@@ -77,3 +77,30 @@ def test_cli_unknown_team_is_one_clear_line(db: Database, tmp_path: Path, capsys
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [f"qidesk report: no team named 'No Such Team' in {path}"]
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_cli_report_names_a_team_by_uuid_when_cohorts_share_a_name(
+    demo_db: Database, tmp_path: Path, capsys, app
+) -> None:
+    """Two coaches each made "Cohort 9" with a team of one name: --cohort cannot choose, so the
+    refusal lists each team's uuid, and --team takes a uuid."""
+    with demo_db.unit_of_work() as session:
+        cohorts = session.scalars(select(Cohort).order_by(Cohort.start_date)).all()
+        cohorts[0].name = cohorts[1].name
+        first, second = (
+            session.scalars(select(Team).where(Team.cohort_uuid == c.uuid).order_by(Team.name))
+            .all()[0]
+            for c in cohorts[:2]
+        )
+        first.name = second.name
+        session.flush()
+        name, cohort_name, wanted = second.name, cohorts[1].name, first.uuid
+    path = demo_db.path
+    demo_db.close()
+    out = tmp_path / "summary.pdf"
+    args = ["report", "--db", str(path), "--out", str(out)]
+    assert main([*args, "--team", name, "--cohort", cohort_name]) == 2
+    err = capsys.readouterr().err
+    assert "2 teams match" in err and wanted in err and "uuid" in err
+    assert main([*args, "--team", wanted]) == 0
+    assert name in pdf_text(out)

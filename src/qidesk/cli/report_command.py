@@ -19,7 +19,12 @@ from qidesk.cli.common import (
 def register(subparsers: Any) -> None:
     report = subparsers.add_parser("report", help="write a team's self-assessment summary (A4 PDF)")
     add_db_argument(report)
-    report.add_argument("--team", required=True, metavar="NAME", help="the team's name")
+    report.add_argument(
+        "--team",
+        required=True,
+        metavar="NAME",
+        help="the team's name, or its uuid (when two cohorts of one name have a team of that name)",
+    )
     report.add_argument(
         "--cohort", metavar="NAME", help="the team's cohort, when two cohorts have that team name"
     )
@@ -57,10 +62,10 @@ def run_report(args: argparse.Namespace) -> int:
         if not matches:
             raise CommandError(f"no team named {args.team!r} in {path}")
         if len(matches) > 1:
-            names = "; ".join(f"{m.name} ({m.cohort_name})" for m in matches[:8])
+            names = "; ".join(f"{m.name} ({m.cohort_name}, uuid {m.uuid})" for m in matches[:8])
             raise CommandError(
                 f"{len(matches)} teams match {args.team!r}: {names}. Give the full name "
-                "(and --cohort if two cohorts have a team of that name)."
+                "(and --cohort if two cohorts have a team of that name), or the team's uuid."
             )
         results = service.team_results(matches[0].uuid)
     _gui_application()

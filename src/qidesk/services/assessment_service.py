@@ -517,7 +517,8 @@ class AssessmentService:
             )
 
     def find_teams(self, name: str) -> list[TeamRef]:
-        """Live teams whose name equals ``name`` (case-insensitive), else those containing it."""
+        """Live teams whose name equals ``name`` (case-insensitive), else the team whose uuid it
+        is (for two teams of one name in cohorts of one name), else those containing it."""
         wanted = name.strip().lower()
         with self._uow() as session:
             rows = session.execute(
@@ -527,6 +528,7 @@ class AssessmentService:
                 .order_by(Team.name)
             ).all()
         exact = [TeamRef(u, n, c) for u, n, c in rows if n.lower() == wanted]
+        exact = exact or [TeamRef(u, n, c) for u, n, c in rows if u == wanted]
         return exact or [TeamRef(u, n, c) for u, n, c in rows if wanted in n.lower()]
 
     # --- changing --------------------------------------------------------------------------
