@@ -88,8 +88,9 @@ def test_cli_report_names_a_team_by_uuid_when_cohorts_share_a_name(
         cohorts = session.scalars(select(Cohort).order_by(Cohort.start_date)).all()
         cohorts[0].name = cohorts[1].name
         first, second = (
-            session.scalars(select(Team).where(Team.cohort_uuid == c.uuid).order_by(Team.name))
-            .all()[0]
+            session.scalars(
+                select(Team).where(Team.cohort_uuid == c.uuid).order_by(Team.name)
+            ).all()[0]
             for c in cohorts[:2]
         )
         first.name = second.name
