@@ -9,20 +9,30 @@ from PySide6.QtCore import Qt
 from qidesk.services.registry import Services
 from qidesk.store.engine import Database
 from qidesk.store.models import Team
-from qidesk.sync.merge import apply_plan, log_import, plan_merge
 from qidesk.ui.context import UiContext
 from qidesk.ui.pages.conflicts_page import ConflictsPage
 from qidesk.ui.pages.import_log_page import ImportLogPage
 from qidesk.ui.widgets import DIFFERS_COLOUR
 from test_conflict_service import team_conflict
 from test_merge import row, team_tree
-from test_merge_support import export
+from test_merge_support import merge_and_log
 
 SHOTS = Path("/tmp/qidesk-syncmerge-shots")
 
 
 def _conflict(a: Database, b: Database) -> str:
     return team_conflict(a, b, site="Glangwili General Hospital")
+
+
+def _logged_full_import(a: Database, b: Database) -> None:
+    """``a``'s export merged into ``b`` and logged as the full export coach-rhian.xlsx."""
+    merge_and_log(
+        a,
+        b,
+        file_name="coach-rhian.xlsx",
+        file_hash="ab" * 32,
+        summary_of=lambda plan: {"merge": plan.summary(), "kind": "full", "files_in_merge": 1},
+    )
 
 
 def _save(widget, name: str) -> None:
@@ -89,17 +99,7 @@ def test_conflict_count_shows_in_the_navigator(qtbot, pair) -> None:
 def test_import_log_page_lists_imports_and_what_they_brought(qtbot, pair) -> None:
     a, b = pair
     team_tree(a)
-    with b.unit_of_work() as session:
-        plan = plan_merge(session, export(a))
-        apply_plan(session, plan, import_id="imp-1")
-        log_import(
-            session,
-            export_id="exp-1",
-            file_name="coach-rhian.xlsx",
-            file_hash="ab" * 32,
-            summary={"merge": plan.summary(), "kind": "full", "files_in_merge": 1},
-            import_id="imp-1",
-        )
+    _logged_full_import(a, b)
     page = ImportLogPage(UiContext(Services.create(b)))
     qtbot.addWidget(page)
     page.resize(1100, 640)
@@ -143,17 +143,7 @@ def test_import_log_reads_what_an_import_brought_once_per_refresh(qtbot, pair) -
     then refresh showed it again): on a lead's database that doubled the wait."""
     a, b = pair
     team_tree(a)
-    with b.unit_of_work() as session:
-        plan = plan_merge(session, export(a))
-        apply_plan(session, plan, import_id="imp-1")
-        log_import(
-            session,
-            export_id="exp-1",
-            file_name="coach-rhian.xlsx",
-            file_hash="ab" * 32,
-            summary={"merge": plan.summary(), "kind": "full", "files_in_merge": 1},
-            import_id="imp-1",
-        )
+    _logged_full_import(a, b)
     page = ImportLogPage(UiContext(Services.create(b)))
     qtbot.addWidget(page)
     page.show()

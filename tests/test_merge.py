@@ -24,7 +24,6 @@ from qidesk.sync.merge import (
     MergeError,
     apply_plan,
     conflict_heads,
-    log_import,
     losing_heads,
     model_for,
     open_conflicts,
@@ -32,7 +31,7 @@ from qidesk.sync.merge import (
     resolve_conflict,
 )
 from qidesk.sync.versions import CellRef
-from test_merge_support import export, fresh_database, merge, state
+from test_merge_support import export, fresh_database, merge, merge_and_log, state
 
 
 @pytest.fixture
@@ -483,17 +482,7 @@ def test_rev_is_the_sum_of_the_vector(pair) -> None:
 def test_log_import_records_the_file(pair) -> None:
     a, b = pair
     team_tree(a)
-    with b.unit_of_work() as session:
-        plan = plan_merge(session, export(a))
-        apply_plan(session, plan, import_id="imp-1")
-        log_import(
-            session,
-            export_id="exp-1",
-            file_name="coach.xlsx",
-            file_hash="abc",
-            summary=plan.summary(),
-            import_id="imp-1",
-        )
+    merge_and_log(a, b, file_name="coach.xlsx")
     with b.unit_of_work() as session:
         entry = session.scalars(select(ImportLog)).one()
         assert (entry.export_id, entry.file_name) == ("exp-1", "coach.xlsx")

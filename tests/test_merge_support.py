@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from qidesk.sync.merge import (
     MergePlan,
     apply_plan,
     history_versions,
+    log_import,
     losing_heads,
     plan_merge,
     winning_versions,
@@ -62,6 +64,30 @@ def merge(db: Database, versions: list[IncomingVersion], import_id: str | None =
         plan = plan_merge(session, versions)
         session.info[APPLYING_RECEIVED_VERSIONS] = True
         apply_plan(session, plan, import_id=import_id or f"import-{uuid.uuid4()}")
+        return plan
+
+
+def merge_and_log(
+    source: Database,
+    target: Database,
+    *,
+    file_name: str,
+    file_hash: str = "abc",
+    summary_of: Callable[[MergePlan], dict[str, Any]] = MergePlan.summary,
+) -> MergePlan:
+    """Merge ``source``'s export into ``target`` as import ``imp-1`` and log it in the import
+    log as the file ``file_name`` of export ``exp-1``, in one unit of work."""
+    with target.unit_of_work() as session:
+        plan = plan_merge(session, export(source))
+        apply_plan(session, plan, import_id="imp-1")
+        log_import(
+            session,
+            export_id="exp-1",
+            file_name=file_name,
+            file_hash=file_hash,
+            summary=summary_of(plan),
+            import_id="imp-1",
+        )
         return plan
 
 

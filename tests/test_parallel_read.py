@@ -337,6 +337,19 @@ def test_the_compact_form_rebuilds_equal_versions_of_the_same_types() -> None:
     assert [exact(v) for v in rebuilt] == [exact(v) for v in versions]
 
 
+def _fresh_interpreter(code: str) -> str:
+    """What ``code`` prints, run in a fresh interpreter that finds only the project's source."""
+    src = Path(__file__).resolve().parents[1] / "src"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(src), "PATH": "/usr/bin:/bin"},
+        check=True,
+    )
+    return done.stdout.strip()
+
+
 def test_a_worker_imports_neither_qt_nor_the_database_engine() -> None:
     """The worker's code (the fork server preloads it) pulls in no Qt, no database engine, no
     SQLAlchemy or ORM models (the registry comes as plain data: 0.45 s of CPU saved in every
@@ -348,15 +361,7 @@ def test_a_worker_imports_neither_qt_nor_the_database_engine() -> None:
         " 'qidesk.ui', 'qidesk.services', 'qidesk.store', 'sqlite3', 'openpyxl', 'sqlalchemy'))); "
         "print(bad)"
     )
-    src = Path(__file__).resolve().parents[1] / "src"
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env={"PYTHONPATH": str(src), "PATH": "/usr/bin:/bin"},
-        check=True,
-    )
-    assert done.stdout.strip() == "[]"
+    assert _fresh_interpreter(code) == "[]"
 
 
 @pytest.mark.frozen
@@ -430,15 +435,7 @@ def test_a_worker_reads_with_the_registry_sent_as_plain_data(
         f"open({str(tmp_path / 'out.pickle')!r}, 'wb').write(pickle.dumps(out)); "
         "print(sorted(m for m in sys.modules if m.startswith(('sqlalchemy', 'qidesk.store'))))"
     )
-    src = Path(__file__).resolve().parents[1] / "src"
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env={"PYTHONPATH": str(src), "PATH": "/usr/bin:/bin"},
-        check=True,
-    )
-    assert done.stdout.strip() == "[]"
+    assert _fresh_interpreter(code) == "[]"
     there = pickle.loads((tmp_path / "out.pickle").read_bytes())
     here = parallel_read.read_one(ReadJob(path, "f.xlsx"), {})
     assert _facts([there]) == _facts([here])
