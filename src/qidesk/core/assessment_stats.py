@@ -344,6 +344,19 @@ def cohort_aggregate(
     return result
 
 
+def cohort_stage_mean(
+    cells: Mapping[tuple[str, str], CohortCell], item_codes: Sequence[str], stage: str
+) -> float | None:
+    """The cohort's one figure for ``stage``: the mean of its items' cohort means (items no
+    team answered at that stage left out); None when no item has one."""
+    means = [
+        m
+        for code in item_codes
+        if (cell := cells.get((code, stage))) and (m := cell.mean) is not None
+    ]
+    return sum(means) / len(means) if means else None
+
+
 def respondents_answered(answers: Iterable[Answer], stage: str) -> set[str]:
     """Respondents (not the consensus) who answered at least one item at ``stage``."""
     return {

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from qidesk.services.import_log_service import ImportLogService
     from qidesk.services.import_service import ImportService
     from qidesk.services.pdsa_service import PdsaService
+    from qidesk.services.programme_service import ProgrammeService
     from qidesk.services.progress_service import ProgressService
     from qidesk.services.template_service import TemplateService
 
@@ -92,6 +93,12 @@ class Services:
         from qidesk.services.progress_service import ProgressService
 
         return ProgressService(self.db.unit_of_work)
+
+    @cached_property
+    def programme(self) -> ProgrammeService:
+        from qidesk.services.programme_service import ProgrammeService
+
+        return ProgrammeService(self.db.unit_of_work, self.assessments, self.pdsa, self.progress)
 
     @cached_property
     def conflicts(self) -> ConflictService:

@@ -172,6 +172,9 @@ def _run(args: argparse.Namespace, work: Path) -> int:
         for row in range(window.navigator.fixed.count()):
             key = window.navigator.fixed.item(row).data(window.navigator.fixed_key_role)
             window.select(Selection("fixed", key))
+            page = window.current_page()
+            while getattr(page, "reading", lambda: False)():  # figures read in steps
+                app.processEvents()
             shot(f"page-{_slug(key)}")
         window.navigator.filter_edit.setText("emergency")
         window.navigator.reload()

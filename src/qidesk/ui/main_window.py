@@ -157,6 +157,7 @@ class MainWindow(QMainWindow):
 
         self._build_actions()
         self._build_status_bar()
+        self.add_fixed_page("programme", "Programme", self._make_programme_page)
         self.add_fixed_page("coaches", "Coaches", self._make_coaches_page)
         self.add_fixed_page("deleted", "Recently deleted", self._make_deleted_page)
 
@@ -266,6 +267,11 @@ class MainWindow(QMainWindow):
         if created:  # Ctrl+N makes what the open tab holds: its name follows the tab
             page.tabs.currentChanged.connect(lambda _index: self._update_new_action())
         return page
+
+    def _make_programme_page(self, context: UiContext) -> QWidget:
+        from qidesk.ui.pages.programme_page import ProgrammePage
+
+        return ProgrammePage(context)
 
     def _make_coaches_page(self, context: UiContext) -> QWidget:
         from qidesk.ui.pages.coaches_page import CoachesPage
@@ -394,6 +400,9 @@ class MainWindow(QMainWindow):
 
         go_menu = bar.addMenu("&Go")
         self._menus["Go"] = go_menu
+        go_menu.addAction(
+            self._action("&Programme", lambda: self.select(Selection("fixed", "programme")))
+        )
         go_menu.addAction(
             self._action("&Coaches", lambda: self.select(Selection("fixed", "coaches")))
         )

@@ -1,0 +1,210 @@
+"""The Programme page: every cohort at a glance, for a QIST lead reporting on the programme."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QWidget
+
+from qidesk.core.assessment_stats import STAGES
+from qidesk.services.base import ServiceError
+from qidesk.services.cohort_service import CohortInfo
+from qidesk.services.programme_service import CohortSummary
+from qidesk.services.reference_service import COHORT_STATUS_LABELS
+from qidesk.ui.context import UiContext
+from qidesk.ui.pages.base import Page, page_header
+from qidesk.ui.table_model import RowsTableModel
+from qidesk.ui.widgets import EmptyState, format_date, muted_label, read_only_table
+
+#: Shown in a cell whose figures are still being read.
+READING = "…"
+
+
+@dataclass(frozen=True)
+class ProgrammeRow:
+    cohort: CohortInfo
+    summary: CohortSummary | None = None
+
+
+def _score(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
+class ProgrammeTableModel(RowsTableModel[ProgrammeRow]):
+    COHORT, DATES, TEAMS, ASSESSED, CAPABILITY, CYCLES, PROGRESS = range(7)
+    HEADERS = (
+        "Cohort",
+        "Months",
+        "Teams ·\nmembers",
+        "Teams assessed\nstart · mid · end",
+        "Mean capability\nstart → mid → end",
+        "PDSA cycles (adopt\n· adapt · abandon)",
+        "Latest progress\ncoach · team",
+    )
+
+    def display(self, row: ProgrammeRow, column: int) -> str:
+        cohort, summary = row.cohort, row.summary
+        if column == self.COHORT:
+            return cohort.name
+        if column == self.DATES:
+            start, end = (f"{d:%b %Y}" if d else "" for d in (cohort.start_date, cohort.end_date))
+            return f"{start} – {end}" if start and end else start or end or "No dates"
+        if column == self.TEAMS:
+            members = READING if summary is None else str(summary.members)
+            return f"{cohort.team_count} · {members}"
+        if summary is None:
+            return READING
+        if column == self.ASSESSED:
+            return " · ".join(str(summary.teams_assessed[s]) for s in STAGES)
+        if column == self.CAPABILITY:
+            return " → ".join(_score(summary.capability[s]) for s in STAGES)
+        if column == self.CYCLES:
+            d = summary.decisions
+            return f"{summary.cycles} ({d['adopt']} · {d['adapt']} · {d['abandon']})"
+        return f"{_score(summary.coach_median)} · {_score(summary.team_median)}"
+
+    def tooltip(self, row: ProgrammeRow, column: int) -> str | None:
+        summary = row.summary
+        if column == self.COHORT:
+            status = COHORT_STATUS_LABELS.get(row.cohort.status, row.cohort.status)
+            return f"{row.cohort.name}: {status}"
+        if column == self.DATES:
+            start, end = format_date(row.cohort.start_date), format_date(row.cohort.end_date)
+            return f"{start or 'No start date'} – {end or 'no end date'}"
+        if summary is None:
+            return None
+        if column == self.TEAMS:
+            return f"{row.cohort.team_count} teams, {summary.members} active members"
+        if column == self.ASSESSED:
+            return "Teams with answers at the start, midpoint and end self-assessments"
+        if column == self.CAPABILITY:
+            return (
+                "The cohort's mean over items at each stage: each item's cohort mean is the mean "
+                "of its teams' scores (as on the cohort's Capability tab)"
+            )
+        if column == self.CYCLES:
+            return "Cycles, and how many ended in adopt, adapt or abandon"
+        if column == self.PROGRESS:
+            return (
+                f"Median of the teams' latest scores: coach's over {summary.coach_teams} "
+                f"team(s), team's own over {summary.team_teams} team(s)"
+            )
+        return None
+
+    def sort_key(self, row: ProgrammeRow, column: int) -> Any:
+        cohort, summary = row.cohort, row.summary
+        if column == self.DATES:
+            return (cohort.start_date is None, cohort.start_date or 0)
+        if column == self.TEAMS:
+            return cohort.team_count
+        if column >= self.ASSESSED:
+            if summary is None:
+                return (1, 0.0)
+            value: float | None = {
+                self.ASSESSED: summary.teams_assessed["start"],
+                self.CAPABILITY: next(
+                    (summary.capability[s] for s in reversed(STAGES) if summary.capability[s]),
+                    None,
+                ),
+                self.CYCLES: summary.cycles,
+                self.PROGRESS: summary.coach_median,
+            }[column]
+            return (value is None, value or 0.0)
+        return super().sort_key(row, column)
+
+    def set_summary(self, summary: CohortSummary) -> None:
+        """Put in the figures of one cohort (wherever sorting has placed its row)."""
+        for i, row in enumerate(self._rows):
+            if row.cohort.uuid == summary.cohort_uuid:
+                self._rows[i] = replace(row, summary=summary)
+                self.dataChanged.emit(self.index(i, 0), self.index(i, len(self.HEADERS) - 1))
+                return
+
+
+class ProgrammePage(Page):
+    """One line per cohort; its figures are read a cohort at a time while the window stays
+    free (a lead's database holds dozens of cohorts). Double-click opens a cohort."""
+
+    def __init__(self, context: UiContext, parent: QWidget | None = None):
+        super().__init__(context, parent)
+        layout, _title, self.subtitle = page_header(
+            self,
+            "Programme",
+            "Every cohort at a glance: its teams, self-assessments, capability, PDSA cycles "
+            "and progress scores. Double-click a cohort to open it.",
+            wrap=True,
+        )
+        self.model = ProgrammeTableModel(self)
+        self.table = read_only_table(
+            self.model,
+            "Cohorts of the programme",
+            fit=range(len(ProgrammeTableModel.HEADERS)),
+        )
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.doubleClicked.connect(self._open_cohort)
+        self.table.setWordWrap(False)
+        layout.addWidget(self.table, 1)
+        self.totals = muted_label(self)
+        self.totals.setWordWrap(True)
+        layout.addWidget(self.totals)
+        self.empty = EmptyState("No cohorts yet. Make one with New cohort (Ctrl+N).")
+        layout.addWidget(self.empty, 1)
+        self._pending: list[str] = []
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._read_next)
+
+    def refresh(self) -> None:
+        cohorts = self.context.services.cohorts.list_cohorts()
+        self.model.set_rows([ProgrammeRow(c) for c in cohorts])
+        self.table.setVisible(bool(cohorts))
+        self.empty.setVisible(not cohorts)
+        self._pending = [c.uuid for c in cohorts]
+        self._show_totals()
+        self._timer.start()
+
+    def reading(self) -> bool:
+        """True while some cohort's figures are still being read."""
+        return bool(self._pending)
+
+    def _read_next(self) -> None:
+        if not self._pending or not self.isVisible():
+            return  # shown again: refresh() starts over
+        uuid = self._pending.pop(0)
+        try:
+            summary = self.context.services.programme.cohort_summary(uuid)
+        except ServiceError:  # deleted meanwhile: its line says so on the next refresh
+            summary = None
+        if summary is not None:
+            self.model.set_summary(summary)
+        if self._pending:
+            self._timer.start()
+        else:
+            self._show_totals()
+
+    def _show_totals(self) -> None:
+        rows = self.model.rows()
+        if not rows:
+            self.totals.setText("")
+            return
+        teams = sum(r.cohort.team_count for r in rows)
+        text = f"{len(rows)} cohort{'s' if len(rows) != 1 else ''}, {teams} teams"
+        summaries = [r.summary for r in rows if r.summary is not None]
+        if self._pending:
+            self.totals.setText(f"{text}. Reading the cohorts' figures…")
+            return
+        members = sum(s.members for s in summaries)
+        cycles = sum(s.cycles for s in summaries)
+        self.totals.setText(
+            f"{text}, {members} active members, {cycles} PDSA cycles. Capability is the mean "
+            "over the template's items of the cohort's item means; progress is the median of "
+            "the teams' latest IHI scores."
+        )
+
+    def _open_cohort(self, index: Any) -> None:
+        row = self.model.row_at(index.row())
+        if row is not None:
+            self.context.open_cohort_requested.emit(row.cohort.uuid)

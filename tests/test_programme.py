@@ -1,0 +1,119 @@
+"""The Programme page: every cohort at a glance, read as the cohort page's tabs read it."""
+
+from __future__ import annotations
+
+import statistics
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from sqlalchemy import func, select
+
+from qidesk.core.assessment_stats import CohortCell, cohort_stage_mean
+from qidesk.services.registry import Services
+from qidesk.store.engine import Database
+from qidesk.store.models import Member, Team
+from qidesk.ui.main_window import MainWindow
+from qidesk.ui.navigator import Selection
+from qidesk.ui.pages.programme_page import READING, ProgrammeTableModel
+from test_qa_ui_window import demo_window  # noqa: F401  (the fixture)
+
+
+def test_a_stage_mean_is_the_mean_of_the_items_answered_at_it() -> None:
+    cells = {
+        ("A", "start"): CohortCell(2.0, 1.0, 3.0, 4),
+        ("B", "start"): CohortCell(3.0, 3.0, 3.0, 1),
+        ("C", "start"): CohortCell(None, None, None, 0),  # no team answered C
+    }
+    assert cohort_stage_mean(cells, ["A", "B", "C"], "start") == 2.5
+    assert cohort_stage_mean(cells, ["A", "B", "C"], "end") is None
+
+
+def test_a_cohort_summary_agrees_with_the_cohort_tabs(demo_db: Database) -> None:
+    services = Services.create(demo_db)
+    for cohort in services.cohorts.list_cohorts():
+        summary = services.programme.cohort_summary(cohort.uuid)
+        capability = services.assessments.cohort_capability(cohort.uuid)
+        codes = [code for code, _ in capability.items]
+        for stage in ("start", "mid", "end"):
+            assert summary.teams_assessed[stage] == capability.teams_per_stage[stage]
+            means = [
+                capability.cells[(c, stage)].mean
+                for c in codes
+                if capability.cells[(c, stage)].mean is not None
+            ]
+            expected = sum(means) / len(means) if means else None
+            assert summary.capability[stage] == expected
+        pdsa = services.pdsa.cohort_pdsa(cohort.uuid)
+        assert summary.cycles == len(pdsa.cycles) > 0
+        decided = [c.decision for c in pdsa.cycles]
+        assert summary.decisions == {d: decided.count(d) for d in ("adopt", "adapt", "abandon")}
+        latest = services.progress.cohort_latest(cohort.uuid)
+        coach = [t.coach_score for t in latest if t.coach_score is not None]
+        assert summary.coach_median == (statistics.median(coach) if coach else None)
+        assert summary.coach_teams == len(coach)
+        with demo_db.unit_of_work() as session:
+            members = session.scalar(
+                select(func.count())
+                .select_from(Member)
+                .join(Team, Team.uuid == Member.team_uuid)
+                .where(
+                    Team.cohort_uuid == cohort.uuid,
+                    Team.deleted_at.is_(None),
+                    Member.deleted_at.is_(None),
+                    Member.active.is_(True),
+                )
+            )
+        assert summary.members == members > 0
+    # The demo's completed cohort has all three stages; the running one no end yet.
+    running, completed = services.cohorts.list_cohorts()[:2]
+    assert services.programme.cohort_summary(running.uuid).capability["end"] is None
+    assert services.programme.cohort_summary(completed.uuid).capability["end"] is not None
+
+
+def test_the_programme_page_lists_every_cohort_and_opens_one(
+    qtbot,
+    demo_window: MainWindow,  # noqa: F811
+) -> None:
+    """A lead opens Programme (first below the tree): one line per cohort, its figures filled
+    in a cohort at a time, then totals; a double-click opens the cohort."""
+    services = demo_window.context.services
+    fixed = demo_window.navigator.fixed
+    assert fixed.item(0).text() == "Programme"
+    demo_window.select(Selection("fixed", "programme"))
+    page = demo_window.current_page()
+    model = page.model
+    cohorts = services.cohorts.list_cohorts()
+    assert [model.row_at(r).cohort.uuid for r in range(model.rowCount())] == [
+        c.uuid for c in cohorts
+    ]
+    qtbot.waitUntil(lambda: not page.reading(), timeout=10_000)
+    for r, cohort in enumerate(cohorts):
+        summary = services.programme.cohort_summary(cohort.uuid)
+        shown = [model.display(model.row_at(r), c) for c in range(model.columnCount())]
+        assert READING not in " ".join(shown)
+        assert shown[ProgrammeTableModel.COHORT] == cohort.name
+        assert shown[ProgrammeTableModel.TEAMS] == f"{cohort.team_count} · {summary.members}"
+        start = summary.capability["start"]
+        assert shown[ProgrammeTableModel.CAPABILITY].startswith(f"{start:.1f} → ")
+        assert shown[ProgrammeTableModel.CYCLES].startswith(f"{summary.cycles} (")
+    assert page.totals.text().startswith(f"{len(cohorts)} cohorts, ")
+    index = model.index(1, ProgrammeTableModel.COHORT)
+    page.table.doubleClicked.emit(index)
+    QApplication.processEvents()
+    assert demo_window.navigator.current() == Selection("cohort", cohorts[1].uuid)
+
+
+def test_the_programme_page_sorts_by_the_latest_capability(
+    qtbot,
+    demo_window: MainWindow,  # noqa: F811
+) -> None:
+    demo_window.select(Selection("fixed", "programme"))
+    page = demo_window.current_page()
+    qtbot.waitUntil(lambda: not page.reading(), timeout=10_000)
+    page.table.sortByColumn(ProgrammeTableModel.CAPABILITY, Qt.SortOrder.DescendingOrder)
+    rows = [page.model.row_at(r) for r in range(page.model.rowCount())]
+    latest = [
+        next(s.capability[k] for k in ("end", "mid", "start") if s.capability[k])
+        for s in (r.summary for r in rows)
+    ]
+    assert latest == sorted(latest, reverse=True)
