@@ -1,0 +1,58 @@
+"""A newcomer's first commands: what `qidesk demo` says and does to a database that holds data."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from qidesk.cli import main
+from qidesk.store.backup import backup_folder
+
+
+def _team_names(path: Path) -> set[str]:
+    with sqlite3.connect(path) as conn:
+        return {name for (name,) in conn.execute("SELECT name FROM team")}
+
+
+def test_demo_refusal_says_force_replaces_the_data_not_adds_to_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "real.sqlite"
+    assert main(["demo", "--db", str(path)]) == 0
+    capsys.readouterr()
+    assert main(["demo", "--db", str(path), "--seed", "2"]) == 2
+    err = capsys.readouterr().err
+    # "use --force to add demo data" led a user to believe their records would stay.
+    assert "add demo data" not in err
+    assert "--force" in err and "replace" in err
+
+
+def test_demo_force_backs_up_what_it_replaces(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "real.sqlite"
+    assert main(["demo", "--db", str(path), "--seed", "3"]) == 0
+    before = _team_names(path)
+    capsys.readouterr()
+    assert main(["demo", "--db", str(path), "--seed", "4", "--force"]) == 0
+    out = capsys.readouterr().out
+    backups = sorted(backup_folder(path).glob("*before-demo*.sqlite"))
+    assert len(backups) == 1
+    assert str(backups[0]) in out
+    assert _team_names(backups[0]) == before  # what was replaced can be got back
+    assert _team_names(path) != before
+
+
+def test_demo_force_on_an_empty_database_makes_no_backup(tmp_path: Path) -> None:
+    path = tmp_path / "new.sqlite"
+    assert main(["demo", "--db", str(path), "--force"]) == 0
+    assert not backup_folder(path).exists()
+
+
+def test_force_help_warns_that_the_data_is_replaced(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["demo", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "replace every record" in help_text
