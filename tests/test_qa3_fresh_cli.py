@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from qidesk.cli import main
+from qidesk.cli import build_parser, main
 from qidesk.store.backup import backup_folder
 
 
@@ -56,3 +59,22 @@ def test_force_help_warns_that_the_data_is_replaced(capsys: pytest.CaptureFixtur
         main(["demo", "--help"])
     help_text = " ".join(capsys.readouterr().out.split())
     assert "replace every record" in help_text
+
+
+def _parsers(parser: argparse.ArgumentParser, name: str = "qidesk") -> Iterator[tuple[str, Any]]:
+    yield name, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub_name, sub in action.choices.items():
+                yield from _parsers(sub, f"{name} {sub_name}")
+
+
+def test_every_option_and_argument_says_what_it_is() -> None:
+    """`qidesk COMMAND --help` is what a newcomer reads: no bare `FILE.xlsx` or `--stage`."""
+    bare = [
+        f"{name}: {action.dest}"
+        for name, parser in _parsers(build_parser())
+        for action in parser._actions
+        if not isinstance(action, argparse._SubParsersAction) and not action.help
+    ]
+    assert bare == []
