@@ -78,3 +78,35 @@ def test_every_option_and_argument_says_what_it_is() -> None:
         if not isinstance(action, argparse._SubParsersAction) and not action.help
     ]
     assert bare == []
+
+
+def test_window_without_a_display_is_one_line_not_a_qt_abort(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`qidesk` (or `make demo`) over ssh: Qt would abort with a core dump and a hint about
+    xcb-cursor; the command says what is wrong instead."""
+    import qidesk.app
+
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("sys.platform", "linux")
+
+    def run_gui(db_path: str | None) -> int:
+        raise AssertionError("the window was started without a display")
+
+    monkeypatch.setattr(qidesk.app, "run_gui", run_gui)
+    assert main([]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "no display" in err and "desktop session" in err
+
+
+def test_a_display_or_a_chosen_platform_lets_the_window_start() -> None:
+    from qidesk.cli.display import missing_display
+
+    assert missing_display({"DISPLAY": ":0"}, "linux") is None
+    assert missing_display({"WAYLAND_DISPLAY": "wayland-0"}, "linux") is None
+    assert missing_display({"QT_QPA_PLATFORM": "offscreen"}, "linux") is None
+    assert missing_display({}, "win32") is None
+    assert missing_display({}, "darwin") is None
+    assert missing_display({}, "linux") is not None
