@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -110,3 +111,19 @@ def test_a_display_or_a_chosen_platform_lets_the_window_start() -> None:
     assert missing_display({}, "win32") is None
     assert missing_display({}, "darwin") is None
     assert missing_display({}, "linux") is not None
+
+
+def test_selftest_keep_names_screenshots_by_what_they_show(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`selftest --keep DIR` is what a user sends when something looks wrong: its page PNGs
+    say which cohort or team they show (they were named by uuid, the tabs only 'cohort')."""
+    monkeypatch.setenv("QIDESK_DATA_DIR", str(tmp_path / "data"))
+    keep = tmp_path / "kept"
+    assert main(["selftest", "--keep", str(keep)]) == 0, capsys.readouterr().out
+    names = sorted(p.name for p in keep.glob("page-*.png"))
+    assert any(name.startswith("page-01-cohort-Cohort-") for name in names), names
+    assert any("team-" in name and "Self-assessment" in name for name in names), names
+    assert any(name.endswith("-programme.png") for name in names), names
+    uuid_like = [n for n in names if re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", n)]
+    assert uuid_like == []
