@@ -48,3 +48,43 @@ def test_about_names_the_backup_folder(tmp_path: Path) -> None:
     assert "Backups" in text
     assert str(tmp_path / "coach-backups") in text
     assert "Backups" not in about_text(None)
+
+
+def test_new_coach_imports_the_leads_workbook_from_the_welcome_page(
+    qtbot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first hour of a coach: an empty database, the lead's workbook, Import a workbook…,
+    Check, Apply; the welcome page gives way to the cohorts that came with it."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from qidesk.cli import main
+    from qidesk.ui.dialogs.import_dialog import ImportDialog
+
+    lead = tmp_path / "lead.sqlite"
+    workbook = tmp_path / "cohort-9.xlsx"
+    assert main(["demo", "--db", str(lead)]) == 0
+    assert main(["export", "--db", str(lead), "--out", str(workbook)]) == 0
+    monkeypatch.setattr(
+        QMessageBox, "question", lambda *args, **kwargs: QMessageBox.StandardButton.Yes
+    )
+    seen: list[ImportDialog] = []
+
+    def in_dialog() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, ImportDialog):
+            QTimer.singleShot(10, in_dialog)
+            return
+        seen.append(dialog)
+        dialog.add_files([workbook])
+        dialog.check_button.click()
+        qtbot.waitUntil(lambda: dialog.preview is not None, timeout=30000)
+        dialog.apply_button.click()
+        qtbot.waitUntil(lambda: dialog.result is not None, timeout=30000)
+        dialog.close_button.click()
+
+    QTimer.singleShot(0, in_dialog)
+    window.welcome.import_button.click()
+    assert seen and seen[0].result is not None and seen[0].result.applied
+    qtbot.waitUntil(lambda: window.current_page() is not window.welcome, timeout=5000)
+    assert window.navigator.model.rowCount() == 2  # the lead's two cohorts
