@@ -88,3 +88,21 @@ def test_new_coach_imports_the_leads_workbook_from_the_welcome_page(
     assert seen and seen[0].result is not None and seen[0].result.applied
     qtbot.waitUntil(lambda: window.current_page() is not window.welcome, timeout=5000)
     assert window.navigator.model.rowCount() == 2  # the lead's two cohorts
+
+
+def test_programme_page_of_an_empty_database_names_a_shortcut_that_works(
+    qtbot, window: MainWindow
+) -> None:
+    """Programme said 'Make one with New cohort (Ctrl+N)', but off the welcome page Ctrl+N
+    is Edit → New (hidden there) and New cohort is Ctrl+Shift+N: the key did nothing."""
+    import re
+
+    from qidesk.ui.navigator import Selection
+
+    window.select(Selection("fixed", "programme"))
+    page = window.current_page()
+    assert page is not window.welcome
+    named = re.findall(r"\((Ctrl\+[A-Za-z+]+)\)", page.empty.text())
+    assert named, page.empty.text()
+    shortcuts = {s.toString() for s in window.new_cohort_action.shortcuts()}
+    assert set(named) <= shortcuts
