@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QLabel
 
 from qidesk.services.registry import Services
 from qidesk.store.engine import Database
@@ -106,3 +107,18 @@ def test_programme_page_of_an_empty_database_names_a_shortcut_that_works(
     assert named, page.empty.text()
     shortcuts = {s.toString() for s in window.new_cohort_action.shortcuts()}
     assert set(named) <= shortcuts
+
+
+def test_import_log_of_an_empty_database_names_the_menu_item_as_it_is(
+    qtbot, window: MainWindow
+) -> None:
+    """The empty Import log sent the user to 'File → Import workbooks…'; the menu says Import…"""
+    from qidesk.ui.navigator import Selection
+
+    window.select(Selection("fixed", "import_log"))
+    page = window.current_page()
+    texts = " ".join(label.text() for label in page.findChildren(QLabel) if label.isVisible())
+    assert "File → " in texts
+    named = texts.split("File → ", 1)[1].split(" (", 1)[0]
+    file_menu = window.menu("File")
+    assert named in [a.text().replace("&", "") for a in file_menu.actions()]
