@@ -149,7 +149,7 @@ class ProgrammePage(Page):
         self.totals = muted_label(self)
         self.totals.setWordWrap(True)
         layout.addWidget(self.totals)
-        self.empty = EmptyState("No cohorts yet. Make one with New cohort (Ctrl+N).")
+        self.empty = EmptyState("No cohorts yet. Make one with New cohort (Ctrl+Shift+N).")
         layout.addWidget(self.empty, 1)
         self._pending: list[str] = []
         self._timer = QTimer(self)
