@@ -9,12 +9,14 @@ from PySide6.QtWidgets import QApplication
 from sqlalchemy import func, select
 
 from qidesk.core.assessment_stats import CohortCell, cohort_stage_mean
+from qidesk.services.cohort_service import CohortInfo
+from qidesk.services.programme_service import CohortSummary
 from qidesk.services.registry import Services
 from qidesk.store.engine import Database
 from qidesk.store.models import Member, Team
 from qidesk.ui.main_window import MainWindow
 from qidesk.ui.navigator import Selection
-from qidesk.ui.pages.programme_page import READING, ProgrammeTableModel
+from qidesk.ui.pages.programme_page import READING, ProgrammeRow, ProgrammeTableModel
 from test_qa_ui_window import demo_window  # noqa: F401  (the fixture)
 
 
@@ -117,3 +119,89 @@ def test_the_programme_page_sorts_by_the_latest_capability(
         for s in (r.summary for r in rows)
     ]
     assert latest == sorted(latest, reverse=True)
+
+
+def test_a_sort_chosen_while_the_figures_are_read_holds_once_they_are_in(
+    qtbot,
+    demo_window: MainWindow,  # noqa: F811
+) -> None:
+    """A lead clicks 'Mean capability' as soon as the page shows: every line is still '…', so
+    the sort found nothing to order by; the lines are sorted once the figures are in."""
+    demo_window.select(Selection("fixed", "programme"))
+    page = demo_window.current_page()
+    assert page.reading()
+    page.table.sortByColumn(ProgrammeTableModel.CAPABILITY, Qt.SortOrder.DescendingOrder)
+    qtbot.waitUntil(lambda: not page.reading(), timeout=10_000)
+    rows = [page.model.row_at(r) for r in range(page.model.rowCount())]
+    latest = [
+        next(s.capability[k] for k in ("end", "mid", "start") if s.capability[k])
+        for s in (r.summary for r in rows)
+    ]
+    assert latest == sorted(latest, reverse=True)
+    # The demo lists the newest cohort first; its capability (no end yet) is the lower one.
+    assert [r.cohort.uuid for r in rows] != [
+        c.uuid for c in demo_window.context.services.cohorts.list_cohorts()
+    ]
+
+
+def test_a_cohort_deleted_while_the_figures_are_read_leaves_the_table(
+    qtbot,
+    demo_window: MainWindow,  # noqa: F811
+) -> None:
+    services = demo_window.context.services
+    demo_window.select(Selection("fixed", "programme"))
+    page = demo_window.current_page()
+    assert page.reading()
+    gone, kept = services.cohorts.list_cohorts()[1], services.cohorts.list_cohorts()[0]
+    services.cohorts.delete(gone.uuid)
+    qtbot.waitUntil(lambda: not page.reading(), timeout=10_000)
+    rows = page.model.rows()
+    assert [r.cohort.uuid for r in rows] == [kept.uuid]
+    shown = [page.model.display(rows[0], c) for c in range(page.model.columnCount())]
+    assert READING not in " ".join(shown)
+    assert page.totals.text().startswith(f"1 cohort, {kept.team_count} teams, ")
+
+
+def test_a_median_between_two_scores_is_shown_as_it_is() -> None:
+    """Fourteen teams scored: the median may fall between two steps of the scale (3.25); one
+    decimal showed it as 3.2."""
+    model = ProgrammeTableModel()
+    cohort = CohortInfo("c", "Cohort 9", None, None, "running", "", 14)
+    summary = CohortSummary(
+        cohort_uuid="c",
+        members=0,
+        teams_assessed=dict.fromkeys(("start", "mid", "end"), 0),
+        capability=dict.fromkeys(("start", "mid", "end")),
+        cycles=0,
+        decisions=dict.fromkeys(("adopt", "adapt", "abandon"), 0),
+        coach_median=statistics.median([3.0, 3.5] * 7),
+        coach_teams=14,
+        team_median=4.0,
+        team_teams=14,
+    )
+    row = ProgrammeRow(cohort, summary)
+    assert model.display(row, ProgrammeTableModel.PROGRESS) == "3.25 · 4.0"
+
+
+def test_scores_outside_the_cohorts_months_are_marked_as_on_the_cohort_page(
+    qtbot,
+    demo_window: MainWindow,  # noqa: F811
+) -> None:
+    """A team of the older cohort moves to the newer one: its scores from before are outside
+    the newer cohort's months. Its Progress tab marks the team ⚠; so does the Programme line."""
+    services = demo_window.context.services
+    newer, older = services.cohorts.list_cohorts()[:2]
+    assert services.programme.cohort_summary(newer.uuid).teams_outside_window == 0
+    team = services.teams.navigator()[1].teams[0]
+    services.teams.update(team.uuid, cohort_uuid=newer.uuid)
+    latest = services.progress.cohort_latest(newer.uuid)
+    assert [t.team_uuid for t in latest if t.outside_window] == [team.uuid]
+    assert services.programme.cohort_summary(newer.uuid).teams_outside_window == 1
+    demo_window.select(Selection("fixed", "programme"))
+    page = demo_window.current_page()
+    qtbot.waitUntil(lambda: not page.reading(), timeout=10_000)
+    rows = {r.cohort.uuid: r for r in page.model.rows()}
+    column = ProgrammeTableModel.PROGRESS
+    assert page.model.display(rows[newer.uuid], column).endswith(" ⚠")
+    assert "1 team has scores for months outside" in page.model.tooltip(rows[newer.uuid], column)
+    assert "⚠" not in page.model.display(rows[older.uuid], column)

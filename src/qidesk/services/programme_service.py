@@ -36,6 +36,9 @@ class CohortSummary:
     coach_teams: int
     team_median: float | None
     team_teams: int
+    #: Teams with progress scores for months outside the cohort's (marked ⚠ on the cohort's
+    #: Progress tab: a slip of the year, or scores from before the team moved to this cohort).
+    teams_outside_window: int = 0
 
 
 class ProgrammeService:
@@ -92,4 +95,5 @@ class ProgrammeService:
             coach_teams=len(coach),
             team_median=statistics.median(team) if team else None,
             team_teams=len(team),
+            teams_outside_window=sum(1 for t in latest if t.outside_window),
         )

@@ -32,6 +32,15 @@ def _score(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}"
 
 
+def _median(value: float | None) -> str:
+    """A median of IHI scores (steps of 0.5) as it is: 3.25 stays 3.25 (one decimal would
+    make it 3.2, a score no team has)."""
+    if value is None:
+        return "–"
+    text = f"{value:.2f}"
+    return text[:-1] if text.endswith("0") else text
+
+
 class ProgrammeTableModel(RowsTableModel[ProgrammeRow]):
     COHORT, DATES, TEAMS, ASSESSED, CAPABILITY, CYCLES, PROGRESS = range(7)
     HEADERS = (
@@ -63,7 +72,8 @@ class ProgrammeTableModel(RowsTableModel[ProgrammeRow]):
         if column == self.CYCLES:
             d = summary.decisions
             return f"{summary.cycles} ({d['adopt']} · {d['adapt']} · {d['abandon']})"
-        return f"{_score(summary.coach_median)} · {_score(summary.team_median)}"
+        text = f"{_median(summary.coach_median)} · {_median(summary.team_median)}"
+        return f"{text} ⚠" if summary.teams_outside_window else text
 
     def tooltip(self, row: ProgrammeRow, column: int) -> str | None:
         summary = row.summary
@@ -87,10 +97,17 @@ class ProgrammeTableModel(RowsTableModel[ProgrammeRow]):
         if column == self.CYCLES:
             return "Cycles, and how many ended in adopt, adapt or abandon"
         if column == self.PROGRESS:
-            return (
+            text = (
                 f"Median of the teams' latest scores: coach's over {summary.coach_teams} "
                 f"team(s), team's own over {summary.team_teams} team(s)"
             )
+            if n := summary.teams_outside_window:
+                text += (
+                    f"\n⚠ {n} team{'s have' if n != 1 else ' has'} scores for months outside "
+                    "the cohort's (a slip of the year, or scores from before a team moved "
+                    "here): see the cohort's Progress tab"
+                )
+            return text
         return None
 
     def sort_key(self, row: ProgrammeRow, column: int) -> Any:
@@ -113,6 +130,12 @@ class ProgrammeTableModel(RowsTableModel[ProgrammeRow]):
             }[column]
             return (value is None, value or 0.0)
         return super().sort_key(row, column)
+
+    def sort_again(self) -> None:
+        """Sort by the column the user chose, if any, now that the figures are in (a sort
+        chosen while they were being read found every line still empty)."""
+        if self._sort is not None:
+            self.sort(*self._sort)
 
     def set_summary(self, summary: CohortSummary) -> None:
         """Put in the figures of one cohort (wherever sorting has placed its row)."""
@@ -175,14 +198,13 @@ class ProgrammePage(Page):
             return  # shown again: refresh() starts over
         uuid = self._pending.pop(0)
         try:
-            summary = self.context.services.programme.cohort_summary(uuid)
-        except ServiceError:  # deleted meanwhile: its line says so on the next refresh
-            summary = None
-        if summary is not None:
-            self.model.set_summary(summary)
+            self.model.set_summary(self.context.services.programme.cohort_summary(uuid))
+        except ServiceError:  # deleted (or combined into another) meanwhile: its line goes
+            self.model.set_rows([r for r in self.model.rows() if r.cohort.uuid != uuid])
         if self._pending:
             self._timer.start()
         else:
+            self.model.sort_again()
             self._show_totals()
 
     def _show_totals(self) -> None:
