@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import statistics
+from pathlib import Path
 
+import openpyxl
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import func, select
 
 from qidesk.core.assessment_stats import CohortCell, cohort_stage_mean
 from qidesk.services.cohort_service import CohortInfo
-from qidesk.services.programme_service import CohortSummary
+from qidesk.services.programme_service import WORKBOOK_HEADERS, CohortSummary
 from qidesk.services.registry import Services
 from qidesk.store.engine import Database
 from qidesk.store.models import Member, Team
@@ -205,3 +207,67 @@ def test_scores_outside_the_cohorts_months_are_marked_as_on_the_cohort_page(
     assert page.model.display(rows[newer.uuid], column).endswith(" ⚠")
     assert "1 team has scores for months outside" in page.model.tooltip(rows[newer.uuid], column)
     assert "⚠" not in page.model.display(rows[older.uuid], column)
+
+
+def test_the_programme_is_exported_one_figure_to_a_cell_and_text_as_text(
+    qtbot,
+    demo_window: MainWindow,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch,
+) -> None:
+    """A lead takes the table into a report: a workbook with a figure to a cell (numbers as
+    numbers, in the order the table is sorted), and a cohort name that looks like a formula
+    stays text."""
+    services = demo_window.context.services
+    newer, older = services.cohorts.list_cohorts()[:2]
+    services.cohorts.update(older.uuid, name='=HYPERLINK("http://x","Cohort 8")')
+    demo_window.select(Selection("fixed", "programme"))
+    page = demo_window.current_page()
+    assert not page.export_button.isEnabled()  # figures still being read
+    qtbot.waitUntil(lambda: not page.reading(), timeout=10_000)
+    assert page.export_button.isEnabled()
+    page.table.sortByColumn(ProgrammeTableModel.DATES, Qt.SortOrder.AscendingOrder)
+    tmp_path = tmp_path / "out"
+    tmp_path.mkdir()
+    saved = page.export_to(tmp_path / "programme")
+    assert saved == tmp_path / "programme.xlsx"
+    assert page.saved_label.text() == "Saved programme.xlsx"
+    assert list(tmp_path.iterdir()) == [saved]  # no partial file left
+
+    sheet = openpyxl.load_workbook(saved).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == WORKBOOK_HEADERS
+    name_cell = sheet.cell(row=2, column=1)
+    assert name_cell.data_type == "s"
+    assert name_cell.value == '=HYPERLINK("http://x","Cohort 8")'
+    header = {h: i for i, h in enumerate(WORKBOOK_HEADERS)}
+    for line, cohort in zip(rows[1:3], (older, newer), strict=True):
+        summary = services.programme.cohort_summary(cohort.uuid)
+        assert line[header["Starts"]].date() == cohort.start_date
+        assert line[header["Teams"]] == cohort.team_count
+        assert line[header["Active members"]] == summary.members
+        assert line[header["PDSA cycles"]] == summary.cycles
+        assert line[header["Adopted"]] == summary.decisions["adopt"]
+        assert line[header["Median of latest coach scores"]] == summary.coach_median
+        assert line[header["Mean capability: start"]] == round(summary.capability["start"], 2)
+    # The running cohort has no end-stage figure: an empty cell, not 0.
+    assert rows[2][header["Mean capability: end"]] is None
+    assert rows[4][0].startswith("From QI Desk on ")
+
+
+def test_an_export_that_cannot_be_saved_says_why(
+    qtbot,
+    demo_window: MainWindow,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch,
+) -> None:
+    demo_window.select(Selection("fixed", "programme"))
+    page = demo_window.current_page()
+    qtbot.waitUntil(lambda: not page.reading(), timeout=10_000)
+    tmp_path = tmp_path / "out"
+    (tmp_path / "taken.xlsx").mkdir(parents=True)  # a folder of that name: no file there
+    problems: list[str] = []
+    monkeypatch.setattr(demo_window.context, "show_problem", lambda _p, m: problems.append(m))
+    assert page.export_to(tmp_path / "taken.xlsx") is None
+    assert problems and problems[0].startswith("The workbook could not be saved.")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken.xlsx"]

@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPushButton, QWidget
 
 from qidesk.core.assessment_stats import STAGES
 from qidesk.services.base import ServiceError
 from qidesk.services.cohort_service import CohortInfo
-from qidesk.services.programme_service import CohortSummary
+from qidesk.services.programme_service import CohortSummary, write_programme_workbook
 from qidesk.services.reference_service import COHORT_STATUS_LABELS
 from qidesk.ui.context import UiContext
 from qidesk.ui.pages.base import Page, page_header
 from qidesk.ui.table_model import RowsTableModel
-from qidesk.ui.widgets import EmptyState, format_date, muted_label, read_only_table
+from qidesk.ui.widgets import (
+    EmptyState,
+    file_error_text,
+    format_date,
+    muted_label,
+    read_only_table,
+)
 
 #: Shown in a cell whose figures are still being read.
 READING = "…"
@@ -171,7 +179,19 @@ class ProgrammePage(Page):
         layout.addWidget(self.table, 1)
         self.totals = muted_label(self)
         self.totals.setWordWrap(True)
-        layout.addWidget(self.totals)
+        # For the programme report: the figures one to a cell, text always as text.
+        self.export_button = QPushButton("Export to Excel…")
+        self.export_button.setToolTip(
+            "Save these figures as a workbook, one figure to a cell, for a programme report "
+            "(ready once every cohort's figures are read)"
+        )
+        self.export_button.clicked.connect(self._export_clicked)
+        self.saved_label = muted_label(self)
+        footer = QHBoxLayout()
+        footer.addWidget(self.totals, 1)
+        footer.addWidget(self.saved_label, 0, Qt.AlignmentFlag.AlignTop)
+        footer.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(footer)
         self.empty = EmptyState("No cohorts yet. Make one with New cohort (Ctrl+N).")
         layout.addWidget(self.empty, 1)
         self._pending: list[str] = []
@@ -181,6 +201,7 @@ class ProgrammePage(Page):
         self._timer.timeout.connect(self._read_next)
 
     def refresh(self) -> None:
+        self.saved_label.clear()
         cohorts = self.context.services.cohorts.list_cohorts()
         self.model.set_rows([ProgrammeRow(c) for c in cohorts])
         self.table.setVisible(bool(cohorts))
@@ -209,6 +230,8 @@ class ProgrammePage(Page):
 
     def _show_totals(self) -> None:
         rows = self.model.rows()
+        self.export_button.setVisible(bool(rows))
+        self.export_button.setEnabled(bool(rows) and not self._pending)
         if not rows:
             self.totals.setText("")
             return
@@ -225,6 +248,29 @@ class ProgrammePage(Page):
             "over the template's items of the cohort's item means; progress is the median of "
             "the teams' latest IHI scores."
         )
+
+    def _export_clicked(self) -> None:
+        name = f"QI programme {date.today():%Y-%m-%d}.xlsx"
+        path, _ = QFileDialog.getSaveFileName(self, "Export the programme", name, "Excel (*.xlsx)")
+        if path:
+            self.export_to(Path(path))
+
+    def export_to(self, path: Path) -> Path | None:
+        """Write the table's figures, in the order shown, to ``path`` (.xlsx added if
+        missing); the saved path, or None after saying why it could not be saved."""
+        if path.suffix.lower() != ".xlsx":
+            path = path.with_name(path.name + ".xlsx")
+        lines = [(r.cohort, r.summary) for r in self.model.rows() if r.summary is not None]
+        try:
+            write_programme_workbook(path, lines, date.today())
+        except OSError as exc:
+            self.context.show_problem(
+                self, f"The workbook could not be saved. {file_error_text(exc)}"
+            )
+            return None
+        self.saved_label.setText(f"Saved {path.name}")
+        self.saved_label.setToolTip(str(path))
+        return path
 
     def _open_cohort(self, index: Any) -> None:
         row = self.model.row_at(index.row())
