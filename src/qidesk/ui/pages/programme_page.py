@@ -8,12 +8,16 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPushButton, QWidget
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from qidesk.core.assessment_stats import STAGES
 from qidesk.services.base import ServiceError
 from qidesk.services.cohort_service import CohortInfo
-from qidesk.services.programme_service import CohortSummary, write_programme_workbook
+from qidesk.services.programme_service import (
+    CohortSummary,
+    StrandedTeam,
+    write_programme_workbook,
+)
 from qidesk.services.reference_service import COHORT_STATUS_LABELS
 from qidesk.ui.context import UiContext
 from qidesk.ui.pages.base import Page, page_header
@@ -167,6 +171,24 @@ class ProgrammePage(Page):
             "and progress scores. Double-click a cohort to open it.",
             wrap=True,
         )
+        # Teams no cohort lists (their cohort was deleted or combined on one computer while
+        # they were added or moved to it on another): say so, and offer the way back.
+        self.stranded_label = QLabel()
+        self.stranded_label.setWordWrap(True)
+        self.stranded_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.restore_button = QPushButton("Restore their cohorts")
+        self.restore_button.setToolTip(
+            "Bring these teams' deleted cohorts back (as Recently deleted would), so the "
+            "navigator shows the teams; then move the teams or combine the cohort"
+        )
+        self.restore_button.clicked.connect(self._restore_stranded)
+        self.stranded_row = QWidget()
+        stranded = QHBoxLayout(self.stranded_row)
+        stranded.setContentsMargins(0, 0, 0, 4)
+        stranded.addWidget(self.stranded_label, 1)
+        stranded.addWidget(self.restore_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.stranded_row)
+        self._stranded: list[StrandedTeam] = []
         self.model = ProgrammeTableModel(self)
         self.table = read_only_table(
             self.model,
@@ -202,6 +224,7 @@ class ProgrammePage(Page):
 
     def refresh(self) -> None:
         self.saved_label.clear()
+        self._show_stranded()
         cohorts = self.context.services.cohorts.list_cohorts()
         self.model.set_rows([ProgrammeRow(c) for c in cohorts])
         self.table.setVisible(bool(cohorts))
@@ -248,6 +271,30 @@ class ProgrammePage(Page):
             "over the template's items of the cohort's item means; progress is the median of "
             "the teams' latest IHI scores."
         )
+
+    def _show_stranded(self) -> None:
+        self._stranded = self.context.services.programme.stranded_teams()
+        self.stranded_row.setVisible(bool(self._stranded))
+        if not self._stranded:
+            return
+        n = len(self._stranded)
+        named = "; ".join(f"{t.team_name} (in {t.cohort_name})" for t in self._stranded[:5])
+        more = f"; and {n - 5} more" if n > 5 else ""
+        self.stranded_label.setText(
+            f"⚠ {n} team{'s are' if n != 1 else ' is'} in a deleted cohort, so no cohort "
+            f"lists {'them' if n != 1 else 'it'}: {named}{more}. A cohort was deleted or "
+            "combined into another on one computer while a team was added or moved to it on "
+            "another. Restore the cohort to see its teams again, then move them or combine it."
+        )
+
+    def _restore_stranded(self) -> None:
+        cohorts = dict.fromkeys(t.cohort_uuid for t in self._stranded)
+        restore = self.context.services.deleted.restore
+        for uuid in cohorts:
+            if not self.context.attempt(self, lambda uuid=uuid: restore("Cohort", uuid)):
+                break
+        self.context.notify_saved(structure=True)
+        self.refresh()
 
     def _export_clicked(self) -> None:
         name = f"QI programme {date.today():%Y-%m-%d}.xlsx"
