@@ -180,3 +180,24 @@ def test_the_self_assessment_tab_exports_the_pack_of_the_stage_it_shows(
     qtbot.mouseClick(tab.pack_button, Qt.MouseButton.LeftButton)
     assert seen == {"team": team.uuid, "stage": "mid", "pack": True}
     assert tab.pack_dialog is None
+
+
+def test_a_team_deleted_before_its_cohort_was_combined_is_restored_into_the_cohort_kept(
+    demo_db: Database,
+) -> None:
+    """A team deleted by mistake in the duplicate cohort, which the lead then combined: it is
+    restored from Recently deleted into the combined cohort (it used to ask for the emptied
+    duplicate to be restored first)."""
+    from qidesk.services.registry import Services
+
+    services = Services.create(demo_db)
+    kept, duplicate = services.teams.navigator()[:2]
+    deleted = duplicate.teams[0]
+    services.teams.delete(deleted.uuid)
+    moved = services.cohorts.combine_into(duplicate.uuid, kept.uuid)
+    assert moved == len(duplicate.teams) - 1
+    services.deleted.restore("Team", deleted.uuid)
+    assert services.teams.get(deleted.uuid).cohort_uuid == kept.uuid
+    [cohort] = services.teams.navigator()
+    assert cohort.uuid == kept.uuid
+    assert len(cohort.teams) == len(kept.teams) + len(duplicate.teams)

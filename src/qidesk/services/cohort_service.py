@@ -142,14 +142,14 @@ class CohortService:
         with self._unit_of_work() as session:
             cohort = get_live(session, Cohort, uuid)
             get_live(session, Cohort, target_uuid)
-            teams = session.scalars(
-                select(Team).where(Team.cohort_uuid == uuid, Team.deleted_at.is_(None))
-            ).all()
+            # Deleted teams go too: restored later (Recently deleted), they are in the cohort
+            # kept, not in the deleted one (which would have to be restored first).
+            teams = session.scalars(select(Team).where(Team.cohort_uuid == uuid)).all()
             for team in teams:
                 team.cohort_uuid = target_uuid
             session.flush()
             tombstone_with_children(session, cohort)
-            return len(teams)
+            return sum(1 for team in teams if team.deleted_at is None)
 
     def delete(self, uuid: str) -> None:
         """Tombstone the cohort, its teams and their members (one time stamp for all)."""
