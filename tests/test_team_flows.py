@@ -201,3 +201,46 @@ def test_a_team_deleted_before_its_cohort_was_combined_is_restored_into_the_coho
     [cohort] = services.teams.navigator()
     assert cohort.uuid == kept.uuid
     assert len(cohort.teams) == len(kept.teams) + len(duplicate.teams)
+
+
+def test_a_lead_gathers_every_cohort_of_one_name_into_one(
+    demo_window: MainWindow,  # noqa: F811
+    monkeypatch,
+) -> None:
+    """Forty coaches each made "Cohort 9": combining them one at a time, from forty menus of
+    identical names, is where a lead loses track. 'Gather the N other cohorts named …' does it
+    in one step, into the cohort open."""
+    services = demo_window.context.services
+    newer, older = services.teams.navigator()[:2]
+    services.cohorts.update(older.uuid, name=newer.name)
+    third = services.cohorts.create(newer.name, newer.start_date)
+    services.teams.create(third.uuid, "Ward 3")
+    other = services.cohorts.create("Cohort 10")
+    demo_window.select(Selection("cohort", newer.uuid))
+    QApplication.processEvents()
+    page = demo_window.current_page()
+    page._fill_combine_menu()
+    actions = page.combine_menu.actions()
+    moving = len(older.teams) + 1
+    assert actions[0].text() == (
+        f"Gather the 2 other cohorts named “{newer.name}” into this one  ({moving} teams)"
+    )
+    asked: list[str] = []
+    monkeypatch.setattr(
+        demo_window.context, "confirm_action", lambda _p, _t, q, _i, _a: asked.append(q) or True
+    )
+    actions[0].trigger()
+    QApplication.processEvents()
+    assert asked == [
+        f"Move the {moving} teams of the 2 other cohorts named “{newer.name}” into this one, "
+        "and delete those cohorts?"
+    ]
+    tree = services.teams.navigator()
+    assert sorted(c.uuid for c in tree) == sorted([newer.uuid, other.uuid])
+    gathered = next(c for c in tree if c.uuid == newer.uuid)
+    assert len(gathered.teams) == len(newer.teams) + moving
+    assert demo_window.navigator.current() == Selection("cohort", newer.uuid)
+    assert page.cohort.team_count == len(newer.teams) + moving
+    # Only one namesake left (none): the menu offers no gathering.
+    page._fill_combine_menu()
+    assert [a.text() for a in page.combine_menu.actions()] == ["Cohort 10  (0 teams)"]

@@ -83,6 +83,18 @@ def _validate(cohort: Cohort) -> None:
         )
 
 
+def _combine(session: Session, cohort: Cohort, target_uuid: str) -> int:
+    """Move ``cohort``'s teams into ``target_uuid`` and delete it; returns the live teams
+    moved. Deleted teams go too: restored later (Recently deleted), they are in the cohort
+    kept, not in the deleted one (which would have to be restored first)."""
+    teams = session.scalars(select(Team).where(Team.cohort_uuid == cohort.uuid)).all()
+    for team in teams:
+        team.cohort_uuid = target_uuid
+    session.flush()
+    tombstone_with_children(session, cohort)
+    return sum(1 for team in teams if team.deleted_at is None)
+
+
 class CohortService:
     def __init__(self, unit_of_work: UnitOfWork):
         self._unit_of_work = unit_of_work
@@ -142,14 +154,23 @@ class CohortService:
         with self._unit_of_work() as session:
             cohort = get_live(session, Cohort, uuid)
             get_live(session, Cohort, target_uuid)
-            # Deleted teams go too: restored later (Recently deleted), they are in the cohort
-            # kept, not in the deleted one (which would have to be restored first).
-            teams = session.scalars(select(Team).where(Team.cohort_uuid == uuid)).all()
-            for team in teams:
-                team.cohort_uuid = target_uuid
-            session.flush()
-            tombstone_with_children(session, cohort)
-            return sum(1 for team in teams if team.deleted_at is None)
+            return _combine(session, cohort, target_uuid)
+
+    def combine_namesakes_into(self, target_uuid: str) -> tuple[int, int]:
+        """Combine every other cohort of the target's name into it, in one unit of work (a
+        lead whose forty coaches each made "Cohort 9"). Returns the cohorts combined and the
+        teams moved."""
+        with self._unit_of_work() as session:
+            target = get_live(session, Cohort, target_uuid)
+            namesakes = session.scalars(
+                select(Cohort).where(
+                    Cohort.name == target.name,
+                    Cohort.uuid != target_uuid,
+                    Cohort.deleted_at.is_(None),
+                )
+            ).all()
+            teams = sum(_combine(session, cohort, target_uuid) for cohort in namesakes)
+            return len(namesakes), teams
 
     def delete(self, uuid: str) -> None:
         """Tombstone the cohort, its teams and their members (one time stamp for all)."""
