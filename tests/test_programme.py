@@ -16,6 +16,7 @@ from qidesk.services.programme_service import WORKBOOK_HEADERS, CohortSummary
 from qidesk.services.registry import Services
 from qidesk.store.engine import Database
 from qidesk.store.models import Member, Team
+from qidesk.ui.context import UiContext
 from qidesk.ui.main_window import MainWindow
 from qidesk.ui.navigator import Selection
 from qidesk.ui.pages.programme_page import READING, ProgrammeRow, ProgrammeTableModel
@@ -271,3 +272,29 @@ def test_an_export_that_cannot_be_saved_says_why(
     assert page.export_to(tmp_path / "taken.xlsx") is None
     assert problems and problems[0].startswith("The workbook could not be saved.")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["taken.xlsx"]
+
+
+def test_an_empty_programme_says_how_to_make_a_cohort_and_counts_in_the_singular(
+    qtbot, db: Database
+) -> None:
+    """The empty page named Ctrl+N, which does nothing on this page (New cohort is
+    Ctrl+Shift+N); one team was '1 teams'."""
+    services = Services.create(db)
+    window = MainWindow(UiContext(services))
+    qtbot.addWidget(window)
+    window.show()
+    window.select(Selection("fixed", "programme"))
+    page = window.current_page()
+    shortcut = window.new_cohort_action.shortcut().toString()
+    assert page.empty.isVisible() and not page.table.isVisible()
+    assert f"New cohort ({shortcut})" in page.empty.text()
+    assert not page.export_button.isVisible()
+    cohort = services.cohorts.create("Cohort 11")
+    services.teams.create(cohort.uuid, "Ward 1")
+    services.cohorts.create("Cohort 12")
+    page.refresh()
+    qtbot.waitUntil(lambda: not page.reading(), timeout=10_000)
+    assert page.totals.text().startswith("2 cohorts, 1 team, 0 active members, 0 PDSA cycles. ")
+    rows = {r.cohort.name: r for r in page.model.rows()}
+    shown = [page.model.display(rows["Cohort 12"], c) for c in range(page.model.columnCount())]
+    assert shown[1:] == ["No dates", "0 · 0", "0 · 0 · 0", "– → – → –", "0 (0 · 0 · 0)", "– · –"]

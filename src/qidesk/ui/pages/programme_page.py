@@ -44,6 +44,10 @@ def _score(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}"
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _median(value: float | None) -> str:
     """A median of IHI scores (steps of 0.5) as it is: 3.25 stays 3.25 (one decimal would
     make it 3.2, a score no team has)."""
@@ -214,7 +218,7 @@ class ProgrammePage(Page):
         footer.addWidget(self.saved_label, 0, Qt.AlignmentFlag.AlignTop)
         footer.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(footer)
-        self.empty = EmptyState("No cohorts yet. Make one with New cohort (Ctrl+N).")
+        self.empty = EmptyState("No cohorts yet. Make one with New cohort (Ctrl+Shift+N).")
         layout.addWidget(self.empty, 1)
         self._pending: list[str] = []
         self._timer = QTimer(self)
@@ -259,7 +263,7 @@ class ProgrammePage(Page):
             self.totals.setText("")
             return
         teams = sum(r.cohort.team_count for r in rows)
-        text = f"{len(rows)} cohort{'s' if len(rows) != 1 else ''}, {teams} teams"
+        text = f"{_count(len(rows), 'cohort')}, {_count(teams, 'team')}"
         summaries = [r.summary for r in rows if r.summary is not None]
         if self._pending:
             self.totals.setText(f"{text}. Reading the cohorts' figures…")
@@ -267,7 +271,8 @@ class ProgrammePage(Page):
         members = sum(s.members for s in summaries)
         cycles = sum(s.cycles for s in summaries)
         self.totals.setText(
-            f"{text}, {members} active members, {cycles} PDSA cycles. Capability is the mean "
+            f"{text}, {_count(members, 'active member')}, {_count(cycles, 'PDSA cycle')}. "
+            "Capability is the mean "
             "over the template's items of the cohort's item means; progress is the median of "
             "the teams' latest IHI scores."
         )
