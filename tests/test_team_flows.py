@@ -244,3 +244,56 @@ def test_a_lead_gathers_every_cohort_of_one_name_into_one(
     # Only one namesake left (none): the menu offers no gathering.
     page._fill_combine_menu()
     assert [a.text() for a in page.combine_menu.actions()] == ["Cohort 10  (0 teams)"]
+
+
+def _wheel(widget, steps: int = -1) -> None:
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+
+    event = QWheelEvent(
+        QPointF(5, 5),
+        QPointF(widget.mapToGlobal(QPoint(5, 5))),
+        QPoint(0, 0),
+        QPoint(0, 120 * steps),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(widget, event)
+    QApplication.processEvents()
+
+
+def test_scrolling_the_overview_past_its_choices_changes_nothing(
+    demo_window: MainWindow,  # noqa: F811
+    monkeypatch,
+) -> None:
+    """The Overview form scrolls; the wheel over the Cohort choice asked to move the team,
+    and over Coach or Status changed them (saved at once) while a coach only meant to scroll."""
+    services = demo_window.context.services
+    team = services.teams.navigator()[0].teams[0]
+    before = services.teams.get(team.uuid)
+    page = _open_team(demo_window, team.uuid)
+    asked: list[str] = []
+    monkeypatch.setattr(
+        demo_window.context, "confirm_action", lambda _p, _t, q, _i, _a: asked.append(q) or False
+    )
+    overview = page.overview
+    for combo in (
+        overview.cohort_combo,
+        overview.coach_combo,
+        overview.buddy_combo,
+        overview.status_combo,
+    ):
+        assert not combo.hasFocus()
+        _wheel(combo, -1)
+        _wheel(combo, 1)
+        _wheel(combo, -1)
+    assert asked == []
+    after = services.teams.get(team.uuid)
+    assert (after.cohort_uuid, after.coach_uuid, after.buddy_coach_uuid, after.status) == (
+        before.cohort_uuid,
+        before.coach_uuid,
+        before.buddy_coach_uuid,
+        before.status,
+    )
