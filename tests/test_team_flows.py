@@ -297,3 +297,37 @@ def test_scrolling_the_overview_past_its_choices_changes_nothing(
         before.buddy_coach_uuid,
         before.status,
     )
+
+
+def test_moving_a_team_says_which_scores_fall_outside_the_new_cohorts_months(
+    demo_window: MainWindow,  # noqa: F811
+    monkeypatch,
+) -> None:
+    """A team of the older cohort moves to the newer one: its monthly scores from before the
+    newer cohort's months are kept but marked ⚠ there; the question says so first."""
+    from qidesk.core.progress_scale import score_window
+
+    services = demo_window.context.services
+    newer, older = services.cohorts.list_cohorts()[:2]
+    team = services.teams.navigator()[1].teams[0]
+    window = score_window(newer.start_date, newer.end_date)
+    outside = sorted(
+        {s.month for s in services.progress.team_scores(team.uuid) if not window.contains(s.month)}
+    )
+    assert len(outside) > 4
+    infos: list[str] = []
+    monkeypatch.setattr(
+        demo_window.context, "confirm_action", lambda _p, _t, _q, i, _a: infos.append(i) or True
+    )
+    page = _open_team(demo_window, team.uuid)
+    _choose(page.overview.cohort_combo, newer.uuid)
+    months = ", ".join(f"{m:%b %Y}" for m in outside[:4])
+    assert infos[0].endswith(
+        f"⚠ Its progress scores for {len(outside)} months ({months} …) are outside "
+        f"{newer.name}'s months: they are kept, and marked ⚠ there."
+    )
+    latest = services.progress.cohort_latest(newer.uuid)
+    assert [t.team_uuid for t in latest if t.outside_window] == [team.uuid]
+    # Moving it back: every score is inside its old cohort's months; nothing to warn of.
+    _choose(page.overview.cohort_combo, older.uuid)
+    assert "⚠" not in infos[1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QPoint, Qt
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from qidesk.core.progress_scale import score_window
 from qidesk.services.member_service import MemberInfo
 from qidesk.services.reference_service import VocabularyItem
 from qidesk.services.team_service import TeamDetail
@@ -345,12 +347,24 @@ class TeamOverviewTab(QWidget):
         if detail is None or target is None or target == detail.cohort_uuid:
             return
         label = self.cohort_combo.currentText()
+        info = (
+            "Its members, self-assessments, PDSA cycles and progress scores go with it, and "
+            "both cohorts' summaries change. You can move it back the same way."
+        )
+        outside = self._scores_outside(detail.uuid, target)
+        if outside:
+            n = len(outside)
+            months = ", ".join(f"{m:%b %Y}" for m in outside[:4]) + (" …" if n > 4 else "")
+            during = f"{n} months ({months})" if n > 1 else months
+            info += (
+                f"\n\n⚠ Its progress scores for {during} are outside {label}'s months: they "
+                "are kept, and marked ⚠ there."
+            )
         if not self.context.confirm_action(
             self,
             "Move team",
             f"Move “{detail.name}” from {detail.cohort_name} to {label}?",
-            "Its members, self-assessments, PDSA cycles and progress scores go with it, and "
-            "both cohorts' summaries change. You can move it back the same way.",
+            info,
             "Move",
         ):
             self.cohort_combo.setCurrentIndex(
@@ -358,6 +372,19 @@ class TeamOverviewTab(QWidget):
             )
             return
         self._save("cohort_uuid", target)
+
+    def _scores_outside(self, team_uuid: str, cohort_uuid: str) -> list[date]:
+        """The months of the team's progress scores outside the cohort's months (oldest
+        first, each once)."""
+        cohort = next(
+            (c for c in self.context.services.cohorts.list_cohorts() if c.uuid == cohort_uuid),
+            None,
+        )
+        if cohort is None:
+            return []
+        window = score_window(cohort.start_date, cohort.end_date)
+        scores = self.context.services.progress.team_scores(team_uuid)
+        return sorted({s.month for s in scores if not window.contains(s.month)})
 
     def _show_members(self, members: tuple[MemberInfo, ...]) -> None:
         selected = self.selected_member()
