@@ -298,3 +298,24 @@ def test_an_empty_programme_says_how_to_make_a_cohort_and_counts_in_the_singular
     rows = {r.cohort.name: r for r in page.model.rows()}
     shown = [page.model.display(rows["Cohort 12"], c) for c in range(page.model.columnCount())]
     assert shown[1:] == ["No dates", "0 · 0", "0 · 0 · 0", "– → – → –", "0 (0 · 0 · 0)", "– · –"]
+
+
+def test_cohorts_of_one_name_are_pointed_at_combining(
+    qtbot,
+    demo_window: MainWindow,  # noqa: F811
+) -> None:
+    """A lead's database after merging coaches' workbooks: each coach made 'Cohort 8', so the
+    table holds identical lines; the totals say how to make them one."""
+    services = demo_window.context.services
+    newer, older = services.cohorts.list_cohorts()[:2]
+    demo_window.select(Selection("fixed", "programme"))
+    page = demo_window.current_page()
+    qtbot.waitUntil(lambda: not page.reading(), timeout=10_000)
+    assert "share a name" not in page.totals.text()
+    services.cohorts.update(older.uuid, name=newer.name)
+    page.refresh()
+    qtbot.waitUntil(lambda: not page.reading(), timeout=10_000)
+    assert page.totals.text().endswith(
+        " 2 cohorts share a name with another (did several coaches each make it?): open one "
+        "and gather the others into it with Combine with…."
+    )

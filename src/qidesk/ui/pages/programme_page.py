@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -270,12 +271,19 @@ class ProgrammePage(Page):
             return
         members = sum(s.members for s in summaries)
         cycles = sum(s.cycles for s in summaries)
-        self.totals.setText(
+        text = (
             f"{text}, {_count(members, 'active member')}, {_count(cycles, 'PDSA cycle')}. "
-            "Capability is the mean "
-            "over the template's items of the cohort's item means; progress is the median of "
-            "the teams' latest IHI scores."
+            "Capability is the mean over the template's items of the cohort's item means; "
+            "progress is the median of the teams' latest IHI scores."
         )
+        names = Counter(r.cohort.name for r in rows)
+        if shared := sum(n for n in names.values() if n > 1):
+            # Each coach made the cohort: one line each until they are combined.
+            text += (
+                f" {shared} cohorts share a name with another (did several coaches each make "
+                "it?): open one and gather the others into it with Combine with…."
+            )
+        self.totals.setText(text)
 
     def _show_stranded(self) -> None:
         self._stranded = self.context.services.programme.stranded_teams()
