@@ -319,3 +319,19 @@ def test_cohorts_of_one_name_are_pointed_at_combining(
         " 2 cohorts share a name with another (did several coaches each make it?): open one "
         "and gather the others into it with Combine with…."
     )
+
+
+def test_enter_opens_the_cohort_of_the_current_line(
+    qtbot,
+    demo_window: MainWindow,  # noqa: F811
+) -> None:
+    """As on the cohort's Teams table: a keyboard user opens a cohort with Enter."""
+    cohorts = demo_window.context.services.cohorts.list_cohorts()
+    demo_window.select(Selection("fixed", "programme"))
+    page = demo_window.current_page()
+    qtbot.waitUntil(lambda: not page.reading(), timeout=10_000)
+    page.table.setFocus()
+    page.table.setCurrentIndex(page.model.index(1, 0))
+    qtbot.keyClick(page.table, Qt.Key.Key_Return)
+    QApplication.processEvents()
+    assert demo_window.navigator.current() == Selection("cohort", cohorts[1].uuid)

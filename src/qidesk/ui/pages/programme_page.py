@@ -202,6 +202,7 @@ class ProgrammePage(Page):
         )
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.doubleClicked.connect(self._open_cohort)
+        self.table.activated.connect(self._open_cohort)  # Enter, for the keyboard
         self.table.setWordWrap(False)
         layout.addWidget(self.table, 1)
         self.totals = muted_label(self)
