@@ -13,7 +13,7 @@ from qidesk.services.registry import Services
 from qidesk.ui.context import UiContext
 from qidesk.ui.main_window import MainWindow
 from qidesk.ui.navigator import Selection
-from test_merge_support import export, fresh_database, merge
+from test_merge_support import export, fresh_database, merge, state
 from test_qa_ui_window import demo_window  # noqa: F401  (the fixture)
 
 
@@ -68,3 +68,35 @@ def test_nothing_is_said_when_every_team_has_a_cohort(qtbot, demo_window) -> Non
     demo_window.select(Selection("fixed", "programme"))
     page = demo_window.current_page()
     assert not page.stranded_row.isVisible()
+
+
+def test_two_computers_combining_a_pair_each_way_lose_no_team(tmp_path: Path) -> None:
+    """The lead combines the duplicate into the kept cohort while a coach combines them the
+    other way round. After they exchange workbooks both cohorts are deleted, each team in one
+    of them, and the navigator shows no team at all on either computer: the two agree, the
+    teams are named as stranded, and restoring their cohorts shows every team again."""
+    lead_db = fresh_database(tmp_path, "lead", "inst-lead")
+    coach_db = fresh_database(tmp_path, "coach", "inst-coach")
+    lead, coach = Services.create(lead_db), Services.create(coach_db)
+    first = lead.cohorts.create("Cohort 9", date(2026, 8, 1))
+    second = lead.cohorts.create("Cohort 9", date(2026, 8, 1))
+    teams = {
+        lead.teams.create(first.uuid, "Ward 1").uuid,
+        lead.teams.create(second.uuid, "Ward 2").uuid,
+    }
+    merge(coach_db, export(lead_db))
+    lead.cohorts.combine_into(second.uuid, first.uuid)
+    coach.cohorts.combine_into(first.uuid, second.uuid)
+    merge(lead_db, export(coach_db))
+    merge(coach_db, export(lead_db))
+    assert state(lead_db).shown() == state(coach_db).shown()
+    for services in (lead, coach):
+        assert services.teams.navigator() == []
+        stranded = services.programme.stranded_teams()
+        assert {t.team_uuid for t in stranded} == teams
+        for cohort_uuid in {t.cohort_uuid for t in stranded}:
+            services.deleted.restore("Cohort", cohort_uuid)
+        assert {t.uuid for c in services.teams.navigator() for t in c.teams} == teams
+        assert services.programme.stranded_teams() == []
+    lead_db.close()
+    coach_db.close()
