@@ -33,7 +33,7 @@ def test_a_team_added_to_a_cohort_combined_elsewhere_is_found_again(qtbot, tmp_p
     # Ward 3 is live but its cohort is deleted: the navigator lists no cohort holding it.
     assert lead.teams.get(added.uuid).name == "Ward 3"
     assert added.uuid not in {t.uuid for c in lead.teams.navigator() for t in c.teams}
-    assert [(t.team_name, t.cohort_uuid) for t in lead.programme.stranded_teams()] == [
+    assert [(t.team_name, t.cohort_uuid) for t in lead.cohorts.stranded_teams()] == [
         ("Ward 3", made_twice.uuid)
     ]
 
@@ -41,6 +41,8 @@ def test_a_team_added_to_a_cohort_combined_elsewhere_is_found_again(qtbot, tmp_p
     qtbot.addWidget(window)
     window.resize(1366, 768)
     window.show()
+    # The entry below the tree counts them, as Conflicts counts conflicts.
+    assert window.navigator.fixed.item(0).text() == "Programme (1)"
     window.select(Selection("fixed", "programme"))
     page = window.current_page()
     assert page.stranded_row.isVisible()
@@ -50,10 +52,11 @@ def test_a_team_added_to_a_cohort_combined_elsewhere_is_found_again(qtbot, tmp_p
     page.restore_button.click()
     QApplication.processEvents()
     assert not page.stranded_row.isVisible()
+    assert window.navigator.fixed.item(0).text() == "Programme"
     tree = {c.uuid: [t.name for t in c.teams] for c in lead.teams.navigator()}
     assert tree[made_twice.uuid] == ["Ward 3"]
     assert sorted(tree[kept.uuid]) == ["Ward 1", "Ward 2"]
-    assert lead.programme.stranded_teams() == []
+    assert lead.cohorts.stranded_teams() == []
     # Combined again, every team is in the one cohort.
     lead.cohorts.combine_into(made_twice.uuid, kept.uuid)
     assert [sorted(t.name for t in c.teams) for c in lead.teams.navigator()] == [
@@ -92,11 +95,11 @@ def test_two_computers_combining_a_pair_each_way_lose_no_team(tmp_path: Path) ->
     assert state(lead_db).shown() == state(coach_db).shown()
     for services in (lead, coach):
         assert services.teams.navigator() == []
-        stranded = services.programme.stranded_teams()
+        stranded = services.cohorts.stranded_teams()
         assert {t.team_uuid for t in stranded} == teams
         for cohort_uuid in {t.cohort_uuid for t in stranded}:
             services.deleted.restore("Cohort", cohort_uuid)
         assert {t.uuid for c in services.teams.navigator() for t in c.teams} == teams
-        assert services.programme.stranded_teams() == []
+        assert services.cohorts.stranded_teams() == []
     lead_db.close()
     coach_db.close()

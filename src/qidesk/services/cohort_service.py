@@ -27,6 +27,18 @@ class CohortInfo:
     team_count: int
 
 
+@dataclass(frozen=True)
+class StrandedTeam:
+    """A live team whose cohort is deleted: no cohort lists it, so the navigator does not
+    show it. It happens when a team is added to (or moved into) a cohort on one computer while
+    the cohort is deleted or combined into another on a second, and the two then merge."""
+
+    team_uuid: str
+    team_name: str
+    cohort_uuid: str
+    cohort_name: str
+
+
 _EDITABLE = frozenset({"name", "start_date", "end_date", "status", "notes"})
 
 
@@ -104,6 +116,18 @@ class CohortService:
         with self._unit_of_work() as session:
             infos = _infos(session)
         return sorted(infos, key=lambda c: (c.start_date or date.min, c.name), reverse=True)
+
+    def stranded_teams(self) -> list[StrandedTeam]:
+        """Live teams in deleted cohorts (by cohort, then team name). Core queries: the
+        window counts them at start-up."""
+        with self._unit_of_work() as session:
+            rows = session.execute(
+                select(TEAM.c.uuid, TEAM.c.name, COHORT.c.uuid, COHORT.c.name)
+                .join(COHORT, COHORT.c.uuid == TEAM.c.cohort_uuid)
+                .where(TEAM.c.deleted_at.is_(None), COHORT.c.deleted_at.is_not(None))
+                .order_by(COHORT.c.name, COHORT.c.uuid, TEAM.c.name)
+            ).all()
+        return [StrandedTeam(*row) for row in rows]
 
     def get(self, uuid: str) -> CohortInfo:
         with self._unit_of_work() as session:

@@ -47,18 +47,6 @@ class CohortSummary:
     teams_outside_window: int = 0
 
 
-@dataclass(frozen=True)
-class StrandedTeam:
-    """A live team whose cohort is deleted: no cohort lists it, so the navigator does not
-    show it. It happens when a team is added to (or moved into) a cohort on one computer while
-    the cohort is deleted or combined into another on a second, and the two then merge."""
-
-    team_uuid: str
-    team_name: str
-    cohort_uuid: str
-    cohort_name: str
-
-
 class ProgrammeService:
     """Summaries of cohorts for the Programme page, one cohort per call (a lead's database
     holds dozens of cohorts: the page fills in one at a time and stays responsive)."""
@@ -74,17 +62,6 @@ class ProgrammeService:
         self._assessments = assessments
         self._pdsa = pdsa
         self._progress = progress
-
-    def stranded_teams(self) -> list[StrandedTeam]:
-        """Live teams in deleted cohorts (by cohort, then team name)."""
-        with self._uow() as session:
-            rows = session.execute(
-                select(Team.uuid, Team.name, Cohort.uuid, Cohort.name)
-                .join(Cohort, Cohort.uuid == Team.cohort_uuid)
-                .where(Team.deleted_at.is_(None), Cohort.deleted_at.is_not(None))
-                .order_by(Cohort.name, Cohort.uuid, Team.name)
-            ).all()
-        return [StrandedTeam(*row) for row in rows]
 
     def cohort_summary(self, cohort_uuid: str) -> CohortSummary:
         with self._uow() as session:

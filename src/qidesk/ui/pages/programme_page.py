@@ -13,10 +13,9 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QWi
 
 from qidesk.core.assessment_stats import STAGES
 from qidesk.services.base import ServiceError
-from qidesk.services.cohort_service import CohortInfo
+from qidesk.services.cohort_service import CohortInfo, StrandedTeam
 from qidesk.services.programme_service import (
     CohortSummary,
-    StrandedTeam,
     write_programme_workbook,
 )
 from qidesk.services.reference_service import COHORT_STATUS_LABELS
@@ -287,7 +286,7 @@ class ProgrammePage(Page):
         self.totals.setText(text)
 
     def _show_stranded(self) -> None:
-        self._stranded = self.context.services.programme.stranded_teams()
+        self._stranded = self.context.services.cohorts.stranded_teams()
         self.stranded_row.setVisible(bool(self._stranded))
         if not self._stranded:
             return
