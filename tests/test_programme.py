@@ -335,3 +335,24 @@ def test_enter_opens_the_cohort_of_the_current_line(
     qtbot.keyClick(page.table, Qt.Key.Key_Return)
     QApplication.processEvents()
     assert demo_window.navigator.current() == Selection("cohort", cohorts[1].uuid)
+
+
+def test_members_are_the_active_ones_and_the_tooltip_adds_up_to_the_teams_tab(
+    demo_db: Database,
+) -> None:
+    """The cohort's Teams tab counts every member in its Members column; the Programme line
+    counts the active ones. The heading says 'active', and the tooltip gives the Teams tab's
+    sum, so a lead checking one against the other finds where the difference is."""
+    services = Services.create(demo_db)
+    model = ProgrammeTableModel()
+    assert "active" in model.HEADERS[ProgrammeTableModel.TEAMS]
+    differ = 0
+    for cohort in services.cohorts.list_cohorts():
+        summary = services.programme.cohort_summary(cohort.uuid)
+        on_teams_tab = sum(t.member_count for t in services.teams.list_for_cohort(cohort.uuid))
+        assert summary.members + summary.inactive_members == on_teams_tab
+        tip = model.tooltip(ProgrammeRow(cohort, summary), ProgrammeTableModel.TEAMS)
+        if summary.inactive_members:
+            differ += 1
+            assert f"({on_teams_tab} members in all, as the cohort's Teams tab" in tip
+    assert differ  # the demo has members who left

@@ -42,6 +42,8 @@ class CohortSummary:
     coach_teams: int
     team_median: float | None
     team_teams: int
+    #: Members no longer active (the cohort's Teams tab counts them in its Members column).
+    inactive_members: int = 0
     #: Teams with progress scores for months outside the cohort's (marked ⚠ on the cohort's
     #: Progress tab: a slip of the year, or scores from before the team moved to this cohort).
     teams_outside_window: int = 0
@@ -66,16 +68,17 @@ class ProgrammeService:
     def cohort_summary(self, cohort_uuid: str) -> CohortSummary:
         with self._uow() as session:
             get_live(session, Cohort, cohort_uuid)
-            members = session.scalar(
-                select(func.count())
-                .select_from(Member)
-                .join(Team, Member.team_uuid == Team.uuid)
-                .where(
-                    Team.cohort_uuid == cohort_uuid,
-                    Team.deleted_at.is_(None),
-                    Member.deleted_at.is_(None),
-                    Member.active.is_(True),
-                )
+            by_activity = dict(
+                session.execute(
+                    select(Member.active, func.count())
+                    .join(Team, Member.team_uuid == Team.uuid)
+                    .where(
+                        Team.cohort_uuid == cohort_uuid,
+                        Team.deleted_at.is_(None),
+                        Member.deleted_at.is_(None),
+                    )
+                    .group_by(Member.active)
+                ).all()
             )
         capability = self._assessments.cohort_capability(cohort_uuid)
         codes = [code for code, _title in capability.items]
@@ -90,7 +93,8 @@ class ProgrammeService:
         team = [t.team_score for t in latest if t.team_score is not None]
         return CohortSummary(
             cohort_uuid=cohort_uuid,
-            members=int(members or 0),
+            members=int(by_activity.get(True, 0)),
+            inactive_members=int(by_activity.get(False, 0)),
             teams_assessed={stage: capability.teams_per_stage.get(stage, 0) for stage in STAGES},
             capability={
                 stage: cohort_stage_mean(capability.cells, codes, stage) for stage in STAGES

@@ -62,7 +62,7 @@ class ProgrammeTableModel(RowsTableModel[ProgrammeRow]):
     HEADERS = (
         "Cohort",
         "Months",
-        "Teams ·\nmembers",
+        "Teams · active\nmembers",
         "Teams assessed\nstart · mid · end",
         "Mean capability\nstart → mid → end",
         "PDSA cycles (adopt\n· adapt · abandon)",
@@ -102,7 +102,16 @@ class ProgrammeTableModel(RowsTableModel[ProgrammeRow]):
         if summary is None:
             return None
         if column == self.TEAMS:
-            return f"{row.cohort.team_count} teams, {summary.members} active members"
+            text = (
+                f"{_count(row.cohort.team_count, 'team')}, "
+                f"{_count(summary.members, 'active member')}"
+            )
+            if n := summary.inactive_members:
+                text += (
+                    f" ({summary.members + n} members in all, as the cohort's Teams tab "
+                    f"counts them; {n} no longer active)"
+                )
+            return text
         if column == self.ASSESSED:
             return "Teams with answers at the start, midpoint and end self-assessments"
         if column == self.CAPABILITY:
