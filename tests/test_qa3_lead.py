@@ -103,3 +103,51 @@ def test_two_computers_combining_a_pair_each_way_lose_no_team(tmp_path: Path) ->
         assert services.cohorts.stranded_teams() == []
     lead_db.close()
     coach_db.close()
+
+
+def test_an_import_that_strands_a_team_says_so(qtbot, tmp_path: Path, capsys) -> None:
+    """The merge that leaves a team in a deleted cohort says so when it is applied (the
+    window's import summary and the command line), naming the team and where to restore it."""
+    from qidesk.cli import main
+    from qidesk.services.export_service import ExportService
+    from qidesk.services.import_service import ImportService
+
+    lead_db = fresh_database(tmp_path, "lead", "inst-lead")
+    coach_db = fresh_database(tmp_path, "coach", "inst-coach")
+    lead, coach = Services.create(lead_db), Services.create(coach_db)
+    kept = lead.cohorts.create("Cohort 9", date(2026, 8, 1))
+    made_twice = lead.cohorts.create("Cohort 9", date(2026, 8, 1))
+    lead.teams.create(kept.uuid, "Ward 1")
+    merge(coach_db, export(lead_db))
+    lead.cohorts.combine_into(made_twice.uuid, kept.uuid)
+    coach.teams.create(made_twice.uuid, "Ward 3")
+    workbook = tmp_path / "coach.xlsx"
+    ExportService(coach_db.unit_of_work).export_full(workbook)
+    copy = tmp_path / "lead-copy.sqlite"
+    lead_db.close()
+    import shutil
+
+    shutil.copy(tmp_path / "lead.sqlite", copy)
+    from qidesk.store.engine import Database
+
+    with Database.open(tmp_path / "lead.sqlite") as db:
+        result = ImportService(db.unit_of_work, db.path).apply([workbook])
+    assert result.applied
+    assert result.stranded_teams == ("Ward 3 (Cohort 9)",)
+    assert "1 team is in a cohort deleted on another computer" in result.stranded_text()
+    assert "Ward 3 (Cohort 9)" in result.stranded_text() and "Programme" in result.stranded_text()
+    # The window's import summary says it after "Applied: …".
+    from qidesk.ui.dialogs.import_dialog import ImportDialog
+
+    with Database.open(tmp_path / "lead.sqlite") as db:
+        dialog = ImportDialog(UiContext(Services.create(db)), [])
+        summary = dialog._summary_text(result, applied=True)
+        dialog.deleteLater()
+    assert summary.startswith("Applied: ") and result.stranded_text() in summary
+    # The same from the command line, on a copy of the lead's database as it was.
+    assert main(["merge", "--db", str(copy), str(workbook)]) == 0
+    out = capsys.readouterr().out
+    assert "Note: 1 team is in a cohort deleted on another computer" in out
+    # Merged again, nothing is applied, and nothing more is said.
+    assert main(["merge", "--db", str(copy), str(workbook)]) == 0
+    assert "Note:" not in capsys.readouterr().out

@@ -210,6 +210,9 @@ def _print_human(result: Any, *, dry_run: bool, applied: bool) -> None:
         f"{verb}: {t.created} created, {t.updated} updated, {t.deleted} deleted, "
         f"{t.unchanged} unchanged, {t.conflicts} conflicts."
     )
+    stranded = result.stranded_text() if hasattr(result, "stranded_text") else ""
+    if stranded:
+        print(f"Note: {stranded}")
 
 
 def _remove_new_database(path: Path, new_folders: list[Path]) -> None:

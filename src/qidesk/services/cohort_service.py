@@ -95,6 +95,18 @@ def _validate(cohort: Cohort) -> None:
         )
 
 
+def stranded_teams_in(session: Session) -> list[StrandedTeam]:
+    """:meth:`CohortService.stranded_teams` in the caller's unit of work (an import says when
+    its merge left teams so)."""
+    rows = session.execute(
+        select(TEAM.c.uuid, TEAM.c.name, COHORT.c.uuid, COHORT.c.name)
+        .join(COHORT, COHORT.c.uuid == TEAM.c.cohort_uuid)
+        .where(TEAM.c.deleted_at.is_(None), COHORT.c.deleted_at.is_not(None))
+        .order_by(COHORT.c.name, COHORT.c.uuid, TEAM.c.name)
+    ).all()
+    return [StrandedTeam(*row) for row in rows]
+
+
 def _combine(session: Session, cohort: Cohort, target_uuid: str) -> int:
     """Move ``cohort``'s teams into ``target_uuid`` and delete it; returns the live teams
     moved. Deleted teams go too: restored later (Recently deleted), they are in the cohort
@@ -121,13 +133,7 @@ class CohortService:
         """Live teams in deleted cohorts (by cohort, then team name). Core queries: the
         window counts them at start-up."""
         with self._unit_of_work() as session:
-            rows = session.execute(
-                select(TEAM.c.uuid, TEAM.c.name, COHORT.c.uuid, COHORT.c.name)
-                .join(COHORT, COHORT.c.uuid == TEAM.c.cohort_uuid)
-                .where(TEAM.c.deleted_at.is_(None), COHORT.c.deleted_at.is_not(None))
-                .order_by(COHORT.c.name, COHORT.c.uuid, TEAM.c.name)
-            ).all()
-        return [StrandedTeam(*row) for row in rows]
+            return stranded_teams_in(session)
 
     def get(self, uuid: str) -> CohortInfo:
         with self._unit_of_work() as session:
