@@ -356,3 +356,24 @@ def test_members_are_the_active_ones_and_the_tooltip_adds_up_to_the_teams_tab(
             differ += 1
             assert f"({on_teams_tab} members in all, as the cohort's Teams tab" in tip
     assert differ  # the demo has members who left
+
+
+def test_cohorts_sort_by_name_as_people_read_numbers() -> None:
+    """Sorting the Programme table by Cohort put "Cohort 10" before "Cohort 9"."""
+    from qidesk.core.sorting import natural_key
+
+    names = ["Cohort 10", "cohort 9", "Cohort 9 (August 2026)", "Cohort 1", "Pilot"]
+    assert sorted(names, key=natural_key) == [
+        "Cohort 1",
+        "cohort 9",
+        "Cohort 9 (August 2026)",
+        "Cohort 10",
+        "Pilot",
+    ]
+    from qidesk.services.cohort_service import CohortInfo
+    from qidesk.ui.pages.programme_page import ProgrammeRow
+
+    rows = [ProgrammeRow(CohortInfo(n, n, None, None, "running", "", 0)) for n in names]
+    model = ProgrammeTableModel()
+    shown = sorted(rows, key=lambda r: model.sort_key(r, ProgrammeTableModel.COHORT))
+    assert [r.cohort.name for r in shown][-2:] == ["Cohort 10", "Pilot"]

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from qidesk.core.assessment_stats import STAGES
+from qidesk.core.sorting import natural_key
 from qidesk.services.base import ServiceError
 from qidesk.services.cohort_service import CohortInfo, StrandedTeam
 from qidesk.services.programme_service import (
@@ -137,6 +138,8 @@ class ProgrammeTableModel(RowsTableModel[ProgrammeRow]):
 
     def sort_key(self, row: ProgrammeRow, column: int) -> Any:
         cohort, summary = row.cohort, row.summary
+        if column == self.COHORT:
+            return natural_key(cohort.name)
         if column == self.DATES:
             return (cohort.start_date is None, cohort.start_date or 0)
         if column == self.TEAMS:
