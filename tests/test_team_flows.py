@@ -331,3 +331,32 @@ def test_moving_a_team_says_which_scores_fall_outside_the_new_cohorts_months(
     # Moving it back: every score is inside its old cohort's months; nothing to warn of.
     _choose(page.overview.cohort_combo, older.uuid)
     assert "⚠" not in infos[1]
+
+
+def test_combining_warns_of_progress_scores_outside_the_kept_cohorts_months(
+    demo_window: MainWindow,  # noqa: F811
+    monkeypatch,
+) -> None:
+    """Moving one team said which of its scores fall outside the new cohort's months;
+    combining a whole cohort said nothing of them."""
+    from datetime import date
+
+    services = demo_window.context.services
+    source = services.teams.navigator()[1]  # the completed cohort: its teams have scores
+    target = services.cohorts.create("Pilot 2020", date(2020, 1, 1), date(2020, 10, 1))
+    demo_window.select(Selection("cohort", source.uuid))
+    QApplication.processEvents()
+    page = demo_window.current_page()
+    infos: list[str] = []
+    monkeypatch.setattr(
+        demo_window.context, "confirm_action", lambda _p, _t, _q, info, _a: infos.append(info)
+    )
+    page.combine_into(target.uuid, target.name)
+    scored = services.progress.months_outside(target.uuid, [t.uuid for t in source.teams])
+    assert scored  # the demo's scores are years after 2020
+    assert f"⚠ {len(scored)} of the teams have progress scores" in infos[0]
+    # Into a cohort whose months hold them (the same months), nothing is added.
+    info = services.cohorts.get(source.uuid)
+    same = services.cohorts.create("Same months", info.start_date, info.end_date)
+    page.combine_into(same.uuid, same.name)
+    assert "⚠" not in infos[1]

@@ -362,7 +362,7 @@ class CohortPage(Page):
             f"and delete “{cohort.name}”?",
             "Everything recorded for the teams goes with them. The emptied cohort can be "
             "restored from Recently deleted, without its teams; a team moves back from the "
-            "Cohort choice on its Overview.",
+            "Cohort choice on its Overview." + self._outside_note([cohort.uuid], target_uuid),
             "Combine",
         ):
             return
@@ -374,6 +374,22 @@ class CohortPage(Page):
         self.cohort = None
         self.context.notify_data_replaced()
         self.context.open_cohort_requested.emit(target_uuid)
+
+    def _outside_note(self, from_cohorts: list[str], target_uuid: str) -> str:
+        """What the question adds when teams moving into ``target_uuid`` have progress scores
+        outside its months (they stay, marked ⚠ on the Progress tabs); "" when none has."""
+        services = self.context.services
+        teams = [t.uuid for c in from_cohorts for t in services.teams.list_for_cohort(c)]
+        outside = self.context.call(
+            self, lambda: self.context.services.progress.months_outside(target_uuid, teams)
+        )
+        if not outside:
+            return ""
+        n = len(outside)
+        return (
+            f"\n\n⚠ {n} of the teams ha{'ve' if n != 1 else 's'} progress scores for months "
+            "outside that cohort's months: they are kept, marked ⚠ on the Progress tabs."
+        )
 
     def gather_namesakes(self) -> None:
         """Combine every other cohort of this one's name into this one (asked first)."""
@@ -395,7 +411,8 @@ class CohortPage(Page):
             f"Their starts: {', '.join(starts[:3])}{' and more' if len(starts) > 3 else ''}. "
             "Everything recorded for the teams goes with them. The emptied cohorts can be "
             "restored from Recently deleted, without their teams; a team moves back from the "
-            "Cohort choice on its Overview.",
+            "Cohort choice on its Overview."
+            + self._outside_note([c.uuid for c in namesakes], cohort.uuid),
             "Combine",
         ):
             return

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from qidesk.core.progress_scale import score_window
 from qidesk.services.member_service import MemberInfo
 from qidesk.services.reference_service import VocabularyItem
 from qidesk.services.team_service import TeamDetail
@@ -376,15 +375,10 @@ class TeamOverviewTab(QWidget):
     def _scores_outside(self, team_uuid: str, cohort_uuid: str) -> list[date]:
         """The months of the team's progress scores outside the cohort's months (oldest
         first, each once)."""
-        cohort = next(
-            (c for c in self.context.services.cohorts.list_cohorts() if c.uuid == cohort_uuid),
-            None,
+        found = self.context.call(
+            self, lambda: self.context.services.progress.months_outside(cohort_uuid, [team_uuid])
         )
-        if cohort is None:
-            return []
-        window = score_window(cohort.start_date, cohort.end_date)
-        scores = self.context.services.progress.team_scores(team_uuid)
-        return sorted({s.month for s in scores if not window.contains(s.month)})
+        return list((found or {}).get(team_uuid, ()))
 
     def _show_members(self, members: tuple[MemberInfo, ...]) -> None:
         selected = self.selected_member()
