@@ -360,3 +360,26 @@ def test_combining_warns_of_progress_scores_outside_the_kept_cohorts_months(
     same = services.cohorts.create("Same months", info.start_date, info.end_date)
     page.combine_into(same.uuid, same.name)
     assert "⚠" not in infos[1]
+
+
+def test_a_move_between_cohorts_of_one_name_reads_as_a_change_in_history(
+    demo_db: Database,
+) -> None:
+    """A team moved between two cohorts called "Cohort 9" showed "Cohort 9" before and after in
+    its History (and in Conflicts): the start tells them apart."""
+    from qidesk.services.history_service import HistoryService
+    from qidesk.services.registry import Services
+
+    services = Services.create(demo_db)
+    newer, older = services.teams.navigator()[:2]
+    services.cohorts.update(older.uuid, name=newer.name)
+    team = newer.teams[0]
+    services.teams.update(team.uuid, cohort_uuid=older.uuid)
+    history = HistoryService(demo_db.unit_of_work).history("Team", team.uuid)
+    now, before = history.versions[:2]
+    (field,) = [f for f in now.fields if f.key == "cohort_uuid"]
+    (was,) = [f for f in before.fields if f.key == "cohort_uuid"]
+    assert field.changed and field.value != was.value
+    starts = {c.uuid: c.start_date for c in services.cohorts.list_cohorts()}
+    start = starts[older.uuid]
+    assert field.value == f"{newer.name} · from {start.day} {start:%b %Y}"

@@ -95,6 +95,30 @@ def _validate(cohort: Cohort) -> None:
         )
 
 
+def namesake_suffix(session: Session, cohort_uuid: str) -> str:
+    """What tells the cohort apart from another live cohort of its name (" · from 1 Aug
+    2026"), or "" when its name is its own: a cohort made on two computers is there twice after
+    a merge, and "Cohort 9" against "Cohort 9" says nothing."""
+    row = session.execute(
+        select(COHORT.c.name, COHORT.c.start_date).where(COHORT.c.uuid == cohort_uuid)
+    ).first()
+    if row is None:
+        return ""
+    name, start = row
+    others = session.scalar(
+        select(func.count())
+        .select_from(COHORT)
+        .where(
+            COHORT.c.name == name,
+            COHORT.c.uuid != cohort_uuid,
+            COHORT.c.deleted_at.is_(None),
+        )
+    )
+    if not others:
+        return ""
+    return f" · from {start.day} {start:%b %Y}" if start else f" · {cohort_uuid[:8]}"
+
+
 def stranded_teams_in(session: Session) -> list[StrandedTeam]:
     """:meth:`CohortService.stranded_teams` in the caller's unit of work (an import says when
     its merge left teams so)."""

@@ -230,6 +230,10 @@ class _Describer:
                 )
                 if row is not None:
                     label = _title_of(dict(row), spec.record_type, uuid)
+                    if spec.record_type == "Cohort":
+                        from qidesk.services.cohort_service import namesake_suffix
+
+                        label += namesake_suffix(self._session, uuid)
                     if row["deleted_at"] is not None:
                         label += " (deleted)"
             self._labels[key] = label

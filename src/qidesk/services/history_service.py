@@ -164,6 +164,10 @@ class _Describer:
                 label = f"{ref_type} {uuid[:8]} (not in this database)"
             else:
                 label = _label_of(obj, spec)
+                if ref_type == "Cohort":
+                    from qidesk.services.cohort_service import namesake_suffix
+
+                    label += namesake_suffix(self._session, uuid)
                 if obj.deleted_at is not None:
                     label += " (deleted)"
             self._references[key] = label
