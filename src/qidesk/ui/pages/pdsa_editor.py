@@ -6,9 +6,10 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate, QEvent, Qt, Signal
+from PySide6.QtCore import QDate, QEvent, QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
     QAbstractItemView,
     QCheckBox,
     QComboBox,
@@ -193,6 +194,41 @@ class RowsTable(QTableWidget):
             event.accept()
             return True
         return super().event(event)
+
+    def _at_end(self, forward: bool) -> bool:
+        """Whether the current cell is the last (``forward``) or the first cell."""
+        current = self.currentIndex()
+        if not current.isValid():
+            return False  # Qt then starts at the first cell
+        if forward:
+            return (
+                current.row() == self.rowCount() - 1 and current.column() == self.columnCount() - 1
+            )
+        return current.row() == 0 and current.column() == 0
+
+    def moveCursor(
+        self, cursorAction: QAbstractItemView.CursorAction, modifiers: Qt.KeyboardModifier
+    ) -> QModelIndex:
+        # Tab moves from cell to cell (question, then its prediction) and, from the last cell,
+        # on to the next field, as Shift+Tab does backwards from the first: Qt wraps round to
+        # the first cell, which kept a keyboard user in the table for ever (never reaching
+        # Add question, Tasks or the Do, Study and Act sections).
+        forward = cursorAction == QAbstractItemView.CursorAction.MoveNext
+        if (
+            forward or cursorAction == QAbstractItemView.CursorAction.MovePrevious
+        ) and self._at_end(forward):
+            return QModelIndex()
+        return super().moveCursor(cursorAction, modifiers)
+
+    def closeEditor(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:
+        # Tab in the last cell being typed into: keep the text and go on to the next field.
+        forward = hint == QAbstractItemDelegate.EndEditHint.EditNextItem
+        leaving = (
+            forward or hint == QAbstractItemDelegate.EndEditHint.EditPreviousItem
+        ) and self._at_end(forward)
+        super().closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint if leaving else hint)
+        if leaving:
+            self.focusNextPrevChild(forward)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if (
