@@ -16,7 +16,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent
+from PySide6.QtGui import QBrush, QColor, QFocusEvent, QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -250,7 +250,21 @@ class AnswerGrid(QTableView):
                 self.answer_typed.emit(index, value)
                 self._advance(index)
             return
-        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) or text in ("-", " "):
+        if event.key() == Qt.Key.Key_Backspace:
+            # Back to the item just typed, to type it again (a first digit waiting for its
+            # second is simply dropped). It cleared the answer selected after typing, that of
+            # the next item, and moved further on.
+            if self._buffer:
+                self._buffer = ""
+                self.message.emit("")
+            else:
+                self._retreat(index)
+            return
+        if event.key() == Qt.Key.Key_Escape and self._buffer:
+            self._buffer = ""
+            self.message.emit("")
+            return
+        if event.key() == Qt.Key.Key_Delete or text in ("-", " "):
             self._buffer = ""
             self.answer_typed.emit(index, None)
             self._advance(index)
@@ -259,6 +273,38 @@ class AnswerGrid(QTableView):
             self.message.emit(f"Type a score from {lo} to {hi}, or Delete for not answered.")
             return
         super().keyPressEvent(event)
+
+    def _commit_buffer(self, index: QModelIndex) -> None:
+        """A first digit waiting for a second is the score when the coach moves on instead
+        (an arrow key, Tab, a click): "1" then Down is 1 on a 0–10 scale. It was kept and
+        joined to the next digit typed, in another cell."""
+        if not self._buffer:
+            return
+        value, self._buffer = int(self._buffer), ""
+        self.message.emit("")
+        lo, hi = self.scale
+        if index.isValid() and lo <= value <= hi:
+            self.answer_typed.emit(index, value)
+
+    def currentChanged(self, current: ModelIndex, previous: ModelIndex) -> None:
+        if self._buffer and previous.isValid():
+            self._commit_buffer(self.model().index(previous.row(), previous.column()))
+        super().currentChanged(current, previous)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        if event.reason() != Qt.FocusReason.PopupFocusReason:
+            self._commit_buffer(self.currentIndex())
+        super().focusOutEvent(event)
+
+    def _retreat(self, index: QModelIndex) -> None:
+        """Up the respondent's column; from the first item to the last of the column before."""
+        model = self.model()
+        row, column = index.row() - 1, index.column()
+        if row < 0:
+            row, column = model.rowCount() - 1, column - 1
+        if column < 0:
+            row, column = index.row(), index.column()
+        self.setCurrentIndex(model.index(row, column))
 
     def _advance(self, index: QModelIndex) -> None:
         """Down the respondent's column; from the last item to the top of the next column."""
@@ -357,8 +403,9 @@ class TeamAssessmentTab(QWidget):
         self.comment_edit.setAccessibleName("Comment on the selected answer")
         self.comment_label = QLabel("Comment:")
         help_label = QLabel(
-            "Type a score (the digit) and the next item is selected; Delete or - for not "
-            "answered. Arrow keys move. Hover an item for what each level means."
+            "Type a score (the digit) and the next item is selected; Backspace goes back one; "
+            "Delete or - for not answered. Arrow keys move. Hover an item for what each level "
+            "means."
         )
         help_label.setWordWrap(True)
         help_label.setObjectName("hint")
