@@ -117,3 +117,25 @@ def test_a_first_digit_then_leaving_the_grid_is_that_score(qtbot, tab, db) -> No
     first = tab.model.respondents[0].key
     assert _scores(db) == {(first, tab.sheet.template.items[0].code): 1}
     assert tab.model.data(tab.model.index(0, 0)) == "1"
+
+
+def test_the_stage_row_is_whole_in_a_page_narrowed_by_display_scaling(qtbot, db, team_uuid):  # type: ignore[no-untyped-def]
+    """At 150 % scaling a 1366 × 768 laptop leaves the team page about 680 px (logical): the
+    stage row cut off "6 of 7 members answered" and "Team consensus column"."""
+    widget = TeamAssessmentTab(Services.create(db))
+    qtbot.addWidget(widget)
+    widget.resize(680, 560)
+    widget.show()
+    widget.show_team(team_uuid)
+    qtbot.waitUntil(lambda: widget.answered_label.width() > 0)
+    for shown in (
+        widget.stage_combo,
+        widget.date_edit,
+        widget.consensus_check,
+        widget.template_button,
+        widget.answered_label,
+        widget.pack_button,
+    ):
+        assert shown.isVisible()
+        assert shown.width() >= shown.sizeHint().width(), shown.accessibleName() or shown.text()
+    assert widget.answered_label.text() == "0 of 3 members answered"

@@ -362,8 +362,6 @@ class TeamAssessmentTab(QWidget):
         top.addSpacing(8)
         top.addWidget(QLabel("Date:"))
         top.addWidget(self.date_edit)
-        top.addSpacing(12)
-        top.addWidget(self.answered_label)
         top.addStretch(1)
         top.addWidget(self.consensus_check)
         self.template_button = QToolButton()
@@ -488,6 +486,17 @@ class TeamAssessmentTab(QWidget):
         corner = QWidget()
         corner_layout = QHBoxLayout(corner)
         corner_layout.setContentsMargins(0, 0, 0, 4)
+        corner_layout.setSpacing(12)
+        # Here rather than in the stage row, which then cut it (and the consensus box) off in a
+        # narrow page, such as at 150 % display scaling.
+        # The tab widget sizes its corner once: room for any count from the start.
+        self.answered_label.setMinimumWidth(
+            self.answered_label.fontMetrics().horizontalAdvance("888 of 888 members answered")
+        )
+        self.answered_label.setAlignment(
+            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        )
+        corner_layout.addWidget(self.answered_label)
         corner_layout.addWidget(self.pack_button)
         self.views.setCornerWidget(corner, Qt.Corner.TopRightCorner)
         layout = QVBoxLayout(self)
