@@ -139,3 +139,28 @@ def test_the_stage_row_is_whole_in_a_page_narrowed_by_display_scaling(qtbot, db,
         assert shown.isVisible()
         assert shown.width() >= shown.sizeHint().width(), shown.accessibleName() or shown.text()
     assert widget.answered_label.text() == "0 of 3 members answered"
+
+
+def test_enter_in_the_comment_box_saves_it_and_goes_back_to_the_answers(qtbot, tab, db) -> None:
+    """Score, Tab to the comment, type it, Enter, go on typing scores: the focus stayed in the
+    comment box, so the scores typed next went into the comment."""
+    grid = tab.grid
+    grid.setFocus()
+    grid.setCurrentIndex(tab.model.index(0, 0))
+    qtbot.keyClicks(grid, "3")
+    qtbot.keyClick(grid, Qt.Key.Key_Up)  # back to item 1 to add a comment on its answer
+    qtbot.keyClick(grid, Qt.Key.Key_Tab)
+    assert tab.comment_edit.hasFocus()
+    qtbot.keyClicks(tab.comment_edit, "New to the team")
+    qtbot.keyClick(tab.comment_edit, Qt.Key.Key_Return)
+    assert grid.hasFocus()
+    assert (grid.currentIndex().row(), grid.currentIndex().column()) == (0, 0)
+    assert tab.model.data(tab.model.index(0, 0)) == "3 ✎"
+    qtbot.keyClick(grid, Qt.Key.Key_Down)
+    qtbot.keyClicks(grid, "45")
+    first = tab.model.respondents[0].key
+    items = [i.code for i in tab.sheet.template.items]
+    scores = _scores(db)
+    assert [scores.get((first, code)) for code in items[:3]] == [3, 4, 5]
+    answer = tab.services.assessments.stage_sheet(tab.team_uuid, "start").answers[(first, items[0])]
+    assert answer.comment == "New to the team"

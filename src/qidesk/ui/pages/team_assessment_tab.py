@@ -514,6 +514,9 @@ class TeamAssessmentTab(QWidget):
         self.grid.message.connect(self._show_message)
         self.grid.selectionModel().currentChanged.connect(self._update_comment_box)
         self.comment_edit.editingFinished.connect(self._comment_edited)
+        # Enter saves the comment (editingFinished) and goes back to the answer it is on, to
+        # type on: the focus stayed in the box, and the next scores typed joined the comment.
+        self.comment_edit.returnPressed.connect(self.grid.setFocus)
         self.views.currentChanged.connect(self._view_changed)
         self.export_button.clicked.connect(self._export_clicked)
         self.report_button.clicked.connect(self._report_clicked)
