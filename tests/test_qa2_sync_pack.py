@@ -348,13 +348,11 @@ def test_a_pack_saved_as_ods_and_dropped_on_the_window_says_how_to_save_it(
     The drop took only .xlsx and .xlsm, so nothing happened and nothing was said."""
     import zipfile
 
-    from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
-    from PySide6.QtGui import QDropEvent
-
     from qidesk.services.registry import Services
     from qidesk.ui.context import UiContext
     from qidesk.ui.dialogs import import_dialog
     from qidesk.ui.main_window import MainWindow
+    from test_sync_io_ui import drop_files
 
     ods = tmp_path / "pack.ods"
     with zipfile.ZipFile(ods, "w") as archive:
@@ -363,22 +361,8 @@ def test_a_pack_saved_as_ods_and_dropped_on_the_window_says_how_to_save_it(
     window = MainWindow(UiContext(Services.create(db)))
     qtbot.addWidget(window)
     import_dialog.register(window)
-    opened: list[list[str]] = []
-    monkeypatch.setattr(
-        import_dialog, "open_import_dialog", lambda _w, paths=(): opened.append(list(paths))
-    )
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(ods)), QUrl.fromLocalFile(str(tmp_path / "notes.txt"))])
-    drop = QDropEvent(
-        QPoint(10, 10),
-        Qt.DropAction.CopyAction,
-        mime,
-        Qt.MouseButton.NoButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
-
-    assert window._workbook_drop_filter.eventFilter(window, drop)
-
+    taken, opened = drop_files(window, monkeypatch, [ods, tmp_path / "notes.txt"])
+    assert taken
     assert opened == [[str(ods)]]
     (report,) = ImportService(db.unit_of_work, db.path).preview(opened[0]).files
     (problem,) = report.problems

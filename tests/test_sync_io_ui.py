@@ -162,12 +162,23 @@ def test_main_window_gets_import_export_and_drop(qtbot, context, team_export, mo
     texts = [a.text() for a in window.menu("File").actions()]
     assert texts[:3] == ["&Import…", "&Export…", "Export self-assessment &pack…"]
     assert window.import_action.shortcut().toString() == "Ctrl+I"
-    opened = []
+    taken, opened = drop_files(window, monkeypatch, [team_export, Path("/tmp/notes.txt")])
+    assert taken
+    assert opened == [[str(team_export)]]
+    assert window.acceptDrops()
+
+
+def drop_files(window, monkeypatch, paths: list[Path]) -> tuple[bool, list[list[str]]]:
+    """Drop ``paths`` on ``window``: whether its drop filter took them, and the files the import
+    dialog was opened with (each opening's list)."""
+    from qidesk.ui.dialogs import import_dialog
+
+    opened: list[list[str]] = []
     monkeypatch.setattr(
-        import_dialog, "open_import_dialog", lambda w, paths=(): opened.append(paths)
+        import_dialog, "open_import_dialog", lambda _w, paths=(): opened.append(list(paths))
     )
     mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(team_export)), QUrl.fromLocalFile("/tmp/notes.txt")])
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
     drop = QDropEvent(
         QPoint(10, 10),
         Qt.DropAction.CopyAction,
@@ -176,9 +187,7 @@ def test_main_window_gets_import_export_and_drop(qtbot, context, team_export, mo
         Qt.KeyboardModifier.NoModifier,
     )
     # Qt delivers synthetic drops only during a real drag, so hand the event to the filter.
-    assert window._workbook_drop_filter.eventFilter(window, drop)
-    assert opened == [[str(team_export)]]
-    assert window.acceptDrops()
+    return window._workbook_drop_filter.eventFilter(window, drop), opened
 
 
 def test_status_words_cover_every_file_status() -> None:
