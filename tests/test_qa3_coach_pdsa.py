@@ -104,3 +104,22 @@ def test_a_question_and_its_prediction_typed_with_tab_then_on_to_the_next_field(
         "Do patients read it?",
         "Most will",
     )
+
+
+def test_the_cycle_editor_fits_a_window_at_125_percent_scaling(
+    qtbot, demo_window: MainWindow
+) -> None:
+    """A 1366 × 768 laptop at 125 % is a 1093 × 614 window: the editor showed a dozen letters
+    of the cycle's title, and its sections scrolled sideways with their fields cut off (the
+    planned and actual dates held every section as wide as label, two dates and hint)."""
+    demo_window.resize(1093, 614)
+    tab = pdsa_with_questions(demo_window)
+    editor = tab.editor
+    qtbot.waitUntil(lambda: editor.scroll.viewport().width() < 500)
+    QApplication.processEvents()
+    average = editor.title_edit.fontMetrics().averageCharWidth()
+    assert editor.title_edit.width() >= 28 * average
+    assert editor.scroll.widget().minimumSizeHint().width() <= editor.scroll.viewport().width()
+    assert editor.scroll.horizontalScrollBar().maximum() == 0
+    for field in (editor.objective_edit, editor.questions_table, editor.planned_start.edit):
+        assert field.width() >= field.minimumSizeHint().width()

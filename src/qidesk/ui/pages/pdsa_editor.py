@@ -156,10 +156,16 @@ class Section(QFrame):
         head.addWidget(name)
         hint_label = QLabel(hint)
         hint_label.setEnabled(False)
+        # Wraps in a narrow editor (it held the section as wide as its one line, behind a
+        # sideways scroll bar that cut off the fields at 125 % display scaling).
+        hint_label.setWordWrap(True)
         head.addWidget(hint_label, 1)
         outer.addLayout(head)
         self.form = QFormLayout()
         self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        # In a narrow editor (125 % display scaling) a field that does not fit beside its label
+        # goes below it, rather than the whole editor scrolling sideways with its fields cut.
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.form.setHorizontalSpacing(12)
         self.form.setVerticalSpacing(8)
         outer.addLayout(self.form)
@@ -291,6 +297,9 @@ class PdsaEditor(QWidget):
         self.title_edit = QLineEdit()
         self.title_edit.setAccessibleName("Cycle title")
         self.title_edit.setPlaceholderText("What is being tested")
+        # Room for the title in a narrow window (125 % display scaling): the cycle list beside
+        # gives way, and the title showed a dozen letters ("aflet: cycle 5").
+        self.title_edit.setMinimumWidth(self.title_edit.fontMetrics().averageCharWidth() * 28)
         self.title_edit.editingFinished.connect(self.commit)
         header.addWidget(self.title_edit, 1)
         self.next_button = QPushButton("Next cycle")
