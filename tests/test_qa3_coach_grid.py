@@ -164,3 +164,15 @@ def test_enter_in_the_comment_box_saves_it_and_goes_back_to_the_answers(qtbot, t
     assert [scores.get((first, code)) for code in items[:3]] == [3, 4, 5]
     answer = tab.services.assessments.stage_sheet(tab.team_uuid, "start").answers[(first, items[0])]
     assert answer.comment == "New to the team"
+
+
+def test_a_waiting_digit_is_not_carried_to_other_answers(qtbot) -> None:
+    """A first digit waiting when the grid shows other answers (another stage, a reload) is
+    dropped, not joined to the next digit typed there."""
+    grid, typed = _ten_point_grid(qtbot)
+    qtbot.keyClicks(grid, "1")
+    grid.model().setRowCount(6)
+    grid.reset()  # what a model reset does
+    grid.setCurrentIndex(grid.model().index(0, 0))
+    qtbot.keyClicks(grid, "3")
+    assert typed == [(0, 3)]

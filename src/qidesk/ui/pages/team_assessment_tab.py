@@ -291,6 +291,11 @@ class AnswerGrid(QTableView):
             self._commit_buffer(self.model().index(previous.row(), previous.column()))
         super().currentChanged(current, previous)
 
+    def reset(self) -> None:
+        # Other answers shown (another stage or team): a digit waiting here is for none of them.
+        self._buffer = ""
+        super().reset()
+
     def focusOutEvent(self, event: QFocusEvent) -> None:
         if event.reason() != Qt.FocusReason.PopupFocusReason:
             self._commit_buffer(self.currentIndex())
