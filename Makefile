@@ -1,7 +1,7 @@
 # QI Desk developer commands. Quick start (fresh machine):
 #   make demo   - set everything up and open the app on a demo database
 #   make test   - set everything up and run ruff, mypy and the whole test suite
-.PHONY: demo test setup system-deps lint typecheck pytest screenshots bench installer clean
+.PHONY: demo test setup system-deps gui-deps lint typecheck pytest screenshots bench installer clean
 
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -32,7 +32,28 @@ system-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui >/dev/null; \
 	fi
 
-demo: setup
+# Libraries Qt's X11 plugin (xcb) links to that a minimal Linux lacks (without them the window
+# aborts with "Could not load the Qt platform plugin"): installed as root with apt-get,
+# otherwise named so the user can install them.
+QT_XCB_PACKAGES := libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 \
+	libxcb-render-util0 libxcb-shape0 libxcb-randr0 libxcb-xfixes0 libxcb-xkb1 \
+	libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3
+gui-deps: setup
+	@plugin=$$($(PY) -c 'import pathlib, PySide6; print(pathlib.Path(PySide6.__file__).parent / "Qt/plugins/platforms/libqxcb.so")'); \
+	if [ "$$(uname -s)" = Linux ] && [ -z "$$QT_QPA_PLATFORM" ] && [ -f "$$plugin" ] \
+	  && ldd "$$plugin" | grep -q "not found"; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing the X11 libraries Qt needs to show the window"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(QT_XCB_PACKAGES) >/dev/null; \
+	  else \
+	    echo "QI Desk's window needs system libraries this machine lacks:"; \
+	    ldd "$$plugin" | grep "not found" | sort -u; \
+	    echo "On Debian or Ubuntu: sudo apt-get install $(QT_XCB_PACKAGES)"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+demo: setup gui-deps
 	@test -s $(DEMO_DB) || $(VENV)/bin/qidesk demo --db $(DEMO_DB)
 	$(VENV)/bin/qidesk --db $(DEMO_DB)
 

@@ -505,3 +505,23 @@ def test_a_lead_finds_a_team_for_a_pack_by_typing_part_of_its_name(
     qtbot.waitUntil(lambda: dialog.status.text().startswith("Wrote"), timeout=30_000)
     (written,) = out.iterdir()
     assert "tenby" in written.name.lower() and wanted.split(" · ")[0] in dialog.status.text()
+
+
+def test_teams_of_one_name_in_cohorts_of_one_name_are_told_apart_in_the_pack_list() -> None:
+    """A lead's merge of coaches who each made "Cohort 8" listed "Maternity Unit Cardigan ·
+    Cohort 8 (December 2025)" eight times: the coach, and if need be the uuid, tells them apart."""
+    from qidesk.services.export_service import TeamChoice
+    from qidesk.ui.dialogs.export_dialog import _team_labels
+
+    teams = [
+        TeamChoice("a1b2c3d4-0000", "Ward 7", "c1", "Cohort 8", coach_name="Elin Vaughan"),
+        TeamChoice("b2c3d4e5-0000", "Ward 7", "c2", "Cohort 8", coach_name="Huw Phillips"),
+        TeamChoice("c3d4e5f6-0000", "Ward 7", "c3", "Cohort 8", coach_name="Huw Phillips"),
+        TeamChoice("d4e5f6a7-0000", "Ward 9", "c1", "Cohort 8", coach_name="Huw Phillips"),
+    ]
+    assert _team_labels(teams) == [
+        "Ward 7 · Cohort 8 · Elin Vaughan",
+        "Ward 7 · Cohort 8 · Huw Phillips · b2c3d4e5",
+        "Ward 7 · Cohort 8 · Huw Phillips · c3d4e5f6",
+        "Ward 9 · Cohort 8",
+    ]

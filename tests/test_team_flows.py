@@ -180,3 +180,183 @@ def test_the_self_assessment_tab_exports_the_pack_of_the_stage_it_shows(
     qtbot.mouseClick(tab.pack_button, Qt.MouseButton.LeftButton)
     assert seen == {"team": team.uuid, "stage": "mid", "pack": True}
     assert tab.pack_dialog is None
+
+
+def test_a_team_deleted_before_its_cohort_was_combined_is_restored_into_the_cohort_kept(
+    demo_db: Database,
+) -> None:
+    """A team deleted by mistake in the duplicate cohort, which the lead then combined: it is
+    restored from Recently deleted into the combined cohort (it used to ask for the emptied
+    duplicate to be restored first)."""
+    from qidesk.services.registry import Services
+
+    services = Services.create(demo_db)
+    kept, duplicate = services.teams.navigator()[:2]
+    deleted = duplicate.teams[0]
+    services.teams.delete(deleted.uuid)
+    moved = services.cohorts.combine_into(duplicate.uuid, kept.uuid)
+    assert moved == len(duplicate.teams) - 1
+    services.deleted.restore("Team", deleted.uuid)
+    assert services.teams.get(deleted.uuid).cohort_uuid == kept.uuid
+    [cohort] = services.teams.navigator()
+    assert cohort.uuid == kept.uuid
+    assert len(cohort.teams) == len(kept.teams) + len(duplicate.teams)
+
+
+def test_a_lead_gathers_every_cohort_of_one_name_into_one(
+    demo_window: MainWindow,  # noqa: F811
+    monkeypatch,
+) -> None:
+    """Forty coaches each made "Cohort 9": combining them one at a time, from forty menus of
+    identical names, is where a lead loses track. 'Gather the N other cohorts named …' does it
+    in one step, into the cohort open."""
+    services = demo_window.context.services
+    newer, older = services.teams.navigator()[:2]
+    services.cohorts.update(older.uuid, name=newer.name)
+    third = services.cohorts.create(newer.name, newer.start_date)
+    services.teams.create(third.uuid, "Ward 3")
+    other = services.cohorts.create("Cohort 10")
+    demo_window.select(Selection("cohort", newer.uuid))
+    QApplication.processEvents()
+    page = demo_window.current_page()
+    page._fill_combine_menu()
+    actions = page.combine_menu.actions()
+    moving = len(older.teams) + 1
+    assert actions[0].text() == (
+        f"Gather the 2 other cohorts named “{newer.name}” into this one  ({moving} teams)"
+    )
+    asked: list[str] = []
+    monkeypatch.setattr(
+        demo_window.context, "confirm_action", lambda _p, _t, q, _i, _a: asked.append(q) or True
+    )
+    actions[0].trigger()
+    QApplication.processEvents()
+    assert asked == [
+        f"Move the {moving} teams of the 2 other cohorts named “{newer.name}” into this one, "
+        "and delete those cohorts?"
+    ]
+    tree = services.teams.navigator()
+    assert sorted(c.uuid for c in tree) == sorted([newer.uuid, other.uuid])
+    gathered = next(c for c in tree if c.uuid == newer.uuid)
+    assert len(gathered.teams) == len(newer.teams) + moving
+    assert demo_window.navigator.current() == Selection("cohort", newer.uuid)
+    assert page.cohort.team_count == len(newer.teams) + moving
+    # Only one namesake left (none): the menu offers no gathering.
+    page._fill_combine_menu()
+    assert [a.text() for a in page.combine_menu.actions()] == ["Cohort 10  (0 teams)"]
+
+
+def _wheel(widget, steps: int = -1) -> None:
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+
+    event = QWheelEvent(
+        QPointF(5, 5),
+        QPointF(widget.mapToGlobal(QPoint(5, 5))),
+        QPoint(0, 0),
+        QPoint(0, 120 * steps),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(widget, event)
+    QApplication.processEvents()
+
+
+def test_scrolling_the_overview_past_its_choices_changes_nothing(
+    demo_window: MainWindow,  # noqa: F811
+    monkeypatch,
+) -> None:
+    """The Overview form scrolls; the wheel over the Cohort choice asked to move the team,
+    and over Coach or Status changed them (saved at once) while a coach only meant to scroll."""
+    services = demo_window.context.services
+    team = services.teams.navigator()[0].teams[0]
+    before = services.teams.get(team.uuid)
+    page = _open_team(demo_window, team.uuid)
+    asked: list[str] = []
+    monkeypatch.setattr(
+        demo_window.context, "confirm_action", lambda _p, _t, q, _i, _a: asked.append(q) or False
+    )
+    overview = page.overview
+    for combo in (
+        overview.cohort_combo,
+        overview.coach_combo,
+        overview.buddy_combo,
+        overview.status_combo,
+    ):
+        assert not combo.hasFocus()
+        _wheel(combo, -1)
+        _wheel(combo, 1)
+        _wheel(combo, -1)
+    assert asked == []
+    after = services.teams.get(team.uuid)
+    assert (after.cohort_uuid, after.coach_uuid, after.buddy_coach_uuid, after.status) == (
+        before.cohort_uuid,
+        before.coach_uuid,
+        before.buddy_coach_uuid,
+        before.status,
+    )
+
+
+def test_moving_a_team_says_which_scores_fall_outside_the_new_cohorts_months(
+    demo_window: MainWindow,  # noqa: F811
+    monkeypatch,
+) -> None:
+    """A team of the older cohort moves to the newer one: its monthly scores from before the
+    newer cohort's months are kept but marked ⚠ there; the question says so first."""
+    from qidesk.core.progress_scale import score_window
+
+    services = demo_window.context.services
+    newer, older = services.cohorts.list_cohorts()[:2]
+    team = services.teams.navigator()[1].teams[0]
+    window = score_window(newer.start_date, newer.end_date)
+    outside = sorted(
+        {s.month for s in services.progress.team_scores(team.uuid) if not window.contains(s.month)}
+    )
+    assert len(outside) > 4
+    infos: list[str] = []
+    monkeypatch.setattr(
+        demo_window.context, "confirm_action", lambda _p, _t, _q, i, _a: infos.append(i) or True
+    )
+    page = _open_team(demo_window, team.uuid)
+    _choose(page.overview.cohort_combo, newer.uuid)
+    months = ", ".join(f"{m:%b %Y}" for m in outside[:4])
+    assert infos[0].endswith(
+        f"⚠ Its progress scores for {len(outside)} months ({months} …) are outside "
+        f"{newer.name}'s months: they are kept, and marked ⚠ there."
+    )
+    latest = services.progress.cohort_latest(newer.uuid)
+    assert [t.team_uuid for t in latest if t.outside_window] == [team.uuid]
+    # Moving it back: every score is inside its old cohort's months; nothing to warn of.
+    _choose(page.overview.cohort_combo, older.uuid)
+    assert "⚠" not in infos[1]
+
+
+def test_combining_warns_of_progress_scores_outside_the_kept_cohorts_months(
+    demo_window: MainWindow,  # noqa: F811
+    monkeypatch,
+) -> None:
+    """Moving one team said which of its scores fall outside the new cohort's months;
+    combining a whole cohort said nothing of them."""
+    from datetime import date
+
+    services = demo_window.context.services
+    source = services.teams.navigator()[1]  # the completed cohort: its teams have scores
+    target = services.cohorts.create("Pilot 2020", date(2020, 1, 1), date(2020, 10, 1))
+    demo_window.select(Selection("cohort", source.uuid))
+    QApplication.processEvents()
+    page = demo_window.current_page()
+    infos: list[str] = []
+    monkeypatch.setattr(
+        demo_window.context, "confirm_action", lambda _p, _t, _q, info, _a: infos.append(info)
+    )
+    page.combine_into(target.uuid, target.name)
+    scored = services.progress.months_outside(target.uuid, [t.uuid for t in source.teams])
+    assert scored  # the demo's scores are years after 2020
+    assert f"⚠ {len(scored)} of the teams have progress scores" in infos[0]
+    # Into a cohort whose months hold them (the same months), nothing is added.
+    info = services.cohorts.get(source.uuid)
+    same = services.cohorts.create("Same months", info.start_date, info.end_date)
+    page.combine_into(same.uuid, same.name)
+    assert "⚠" not in infos[1]

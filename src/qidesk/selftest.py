@@ -429,9 +429,11 @@ def _visit_every_page(
         _settle(app)
         pages += 1
         page = window.current_page()
+        # Named by what the page shows ("team Pharmacy Llanelli"), not by a uuid.
+        label = target.key if target.kind == "fixed" else _describe(target, services)
         if shots is not None:
-            window.grab().save(str(shots / f"page-{pages:02d}-{_slug(target.key)}.png"))
-        for where in _visit_tabs(app, page, target.kind):
+            window.grab().save(str(shots / f"page-{pages:02d}-{_slug(label)}.png"))
+        for where in _visit_tabs(app, page, label):
             tabs += 1
             if shots is not None:
                 name = f"page-{pages:02d}-{_slug(where)}.png"

@@ -58,6 +58,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         from qidesk.app import run_gui
+        from qidesk.cli.display import missing_display
+
+        if problem := missing_display():
+            print(f"qidesk: {problem}", file=sys.stderr)
+            return 2
 
         return run_gui(args.db)
     from qidesk.logging_setup import setup_logging

@@ -16,7 +16,12 @@ def register(subparsers: Any) -> None:
     )
     add_db_argument(demo)
     demo.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    demo.add_argument("--force", action="store_true", help="replace the data of a non-empty db")
+    demo.add_argument(
+        "--force",
+        action="store_true",
+        help="replace every record of a database that holds data with the demo "
+        "(a backup of what it held is made first, beside it)",
+    )
     demo.add_argument(
         "--today",
         type=iso_date,
@@ -46,20 +51,27 @@ def iso_date(text: str) -> date:
 def run_demo(args: argparse.Namespace) -> int:
     from qidesk.cli import CommandError
     from qidesk.services.demo import DemoRefused, build_demo
+    from qidesk.store.backup import backup_database
     from qidesk.store.engine import Database
 
     path = resolve_db(args)
+    backup = None
     with Database.open(path) as db:
         try:
-            summary = build_demo(
-                db.unit_of_work, seed=args.seed, today=args.today, force=args.force
-            )
+            summary = build_demo(db.unit_of_work, seed=args.seed, today=args.today)
         except DemoRefused as exc:
-            raise CommandError(f"{path}: {exc}") from exc
+            if not args.force:
+                raise CommandError(f"{path}: {exc}") from exc
+            # --force deletes every record: keep a copy, so a database given by mistake
+            # (the real one instead of a demo) can be got back.
+            backup = backup_database(path, "before-demo-force")
+            summary = build_demo(db.unit_of_work, seed=args.seed, today=args.today, force=True)
     print(
         f"Wrote demo data to {path}: {summary.cohorts} cohorts, {summary.teams} teams, "
         f"{summary.members} members, {summary.coaches} coaches."
     )
+    if backup is not None:
+        print(f"What the database held before is in {backup}")
     return 0
 
 

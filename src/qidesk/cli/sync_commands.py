@@ -52,7 +52,12 @@ def register(subparsers: Any) -> None:
         help="the team: its name, COHORT/TEAM when two cohorts have a team of that name, or "
         "its uuid",
     )
-    pack.add_argument("--stage", required=True, choices=("start", "mid", "end"))
+    pack.add_argument(
+        "--stage",
+        required=True,
+        choices=("start", "mid", "end"),
+        help="the self-assessment: start, mid(point) or end of the cohort",
+    )
     pack.add_argument("--out", required=True, metavar="FILE.xlsx", help="workbook to write")
     pack.set_defaults(handler=run_export_assessment)
 
@@ -60,7 +65,9 @@ def register(subparsers: Any) -> None:
     add_db_argument(imp)
     imp.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
     imp.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-    imp.add_argument("file", metavar="FILE.xlsx")
+    imp.add_argument(
+        "file", metavar="FILE.xlsx", help="a full export or a filled-in self-assessment pack"
+    )
     imp.set_defaults(handler=run_import, skip_invalid=False)
 
     merge = subparsers.add_parser(
@@ -74,7 +81,12 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="apply the valid files and report the others (default: any invalid file = nothing)",
     )
-    merge.add_argument("files", nargs="+", metavar="FILE.xlsx")
+    merge.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE.xlsx",
+        help="full exports and self-assessment packs, checked together, applied at once",
+    )
     merge.set_defaults(handler=run_merge)
 
 
@@ -198,6 +210,9 @@ def _print_human(result: Any, *, dry_run: bool, applied: bool) -> None:
         f"{verb}: {t.created} created, {t.updated} updated, {t.deleted} deleted, "
         f"{t.unchanged} unchanged, {t.conflicts} conflicts."
     )
+    stranded = result.stranded_text() if hasattr(result, "stranded_text") else ""
+    if stranded:
+        print(f"Note: {stranded}")
 
 
 def _remove_new_database(path: Path, new_folders: list[Path]) -> None:

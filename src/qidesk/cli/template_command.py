@@ -33,11 +33,13 @@ def register(subparsers: Any) -> None:
     add_db_argument(export)
     export.add_argument("--code", help="template code (default: the one new assessments use)")
     export.add_argument("--version", type=int, help="version (default: the latest)")
-    export.add_argument("--out", required=True, metavar="FILE.xlsx")
+    export.add_argument("--out", required=True, metavar="FILE.xlsx", help="the sheet to write")
     export.set_defaults(handler=run_export)
     load = actions.add_parser("import", help="load a template sheet (a bad sheet changes nothing)")
     add_db_argument(load)
-    load.add_argument("sheet", metavar="FILE.xlsx")
+    load.add_argument(
+        "sheet", metavar="FILE.xlsx", help="a template sheet (as template export writes)"
+    )
     load.add_argument(
         "--use", action="store_true", help="new assessments use this template from now on"
     )

@@ -27,6 +27,18 @@ class CohortInfo:
     team_count: int
 
 
+@dataclass(frozen=True)
+class StrandedTeam:
+    """A live team whose cohort is deleted: no cohort lists it, so the navigator does not
+    show it. It happens when a team is added to (or moved into) a cohort on one computer while
+    the cohort is deleted or combined into another on a second, and the two then merge."""
+
+    team_uuid: str
+    team_name: str
+    cohort_uuid: str
+    cohort_name: str
+
+
 _EDITABLE = frozenset({"name", "start_date", "end_date", "status", "notes"})
 
 
@@ -83,6 +95,30 @@ def _validate(cohort: Cohort) -> None:
         )
 
 
+def stranded_teams_in(session: Session) -> list[StrandedTeam]:
+    """:meth:`CohortService.stranded_teams` in the caller's unit of work (an import says when
+    its merge left teams so)."""
+    rows = session.execute(
+        select(TEAM.c.uuid, TEAM.c.name, COHORT.c.uuid, COHORT.c.name)
+        .join(COHORT, COHORT.c.uuid == TEAM.c.cohort_uuid)
+        .where(TEAM.c.deleted_at.is_(None), COHORT.c.deleted_at.is_not(None))
+        .order_by(COHORT.c.name, COHORT.c.uuid, TEAM.c.name)
+    ).all()
+    return [StrandedTeam(*row) for row in rows]
+
+
+def _combine(session: Session, cohort: Cohort, target_uuid: str) -> int:
+    """Move ``cohort``'s teams into ``target_uuid`` and delete it; returns the live teams
+    moved. Deleted teams go too: restored later (Recently deleted), they are in the cohort
+    kept, not in the deleted one (which would have to be restored first)."""
+    teams = session.scalars(select(Team).where(Team.cohort_uuid == cohort.uuid)).all()
+    for team in teams:
+        team.cohort_uuid = target_uuid
+    session.flush()
+    tombstone_with_children(session, cohort)
+    return sum(1 for team in teams if team.deleted_at is None)
+
+
 class CohortService:
     def __init__(self, unit_of_work: UnitOfWork):
         self._unit_of_work = unit_of_work
@@ -92,6 +128,12 @@ class CohortService:
         with self._unit_of_work() as session:
             infos = _infos(session)
         return sorted(infos, key=lambda c: (c.start_date or date.min, c.name), reverse=True)
+
+    def stranded_teams(self) -> list[StrandedTeam]:
+        """Live teams in deleted cohorts (by cohort, then team name). Core queries: the
+        window counts them at start-up."""
+        with self._unit_of_work() as session:
+            return stranded_teams_in(session)
 
     def get(self, uuid: str) -> CohortInfo:
         with self._unit_of_work() as session:
@@ -142,14 +184,23 @@ class CohortService:
         with self._unit_of_work() as session:
             cohort = get_live(session, Cohort, uuid)
             get_live(session, Cohort, target_uuid)
-            teams = session.scalars(
-                select(Team).where(Team.cohort_uuid == uuid, Team.deleted_at.is_(None))
+            return _combine(session, cohort, target_uuid)
+
+    def combine_namesakes_into(self, target_uuid: str) -> tuple[int, int]:
+        """Combine every other cohort of the target's name into it, in one unit of work (a
+        lead whose forty coaches each made "Cohort 9"). Returns the cohorts combined and the
+        teams moved."""
+        with self._unit_of_work() as session:
+            target = get_live(session, Cohort, target_uuid)
+            namesakes = session.scalars(
+                select(Cohort).where(
+                    Cohort.name == target.name,
+                    Cohort.uuid != target_uuid,
+                    Cohort.deleted_at.is_(None),
+                )
             ).all()
-            for team in teams:
-                team.cohort_uuid = target_uuid
-            session.flush()
-            tombstone_with_children(session, cohort)
-            return len(teams)
+            teams = sum(_combine(session, cohort, target_uuid) for cohort in namesakes)
+            return len(namesakes), teams
 
     def delete(self, uuid: str) -> None:
         """Tombstone the cohort, its teams and their members (one time stamp for all)."""

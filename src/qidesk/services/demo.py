@@ -348,7 +348,7 @@ def build_demo(
     with unit_of_work() as session:
         if not database_is_empty(session):
             if not force:
-                raise DemoRefused("the database already holds data; use --force to add demo data")
+                raise DemoRefused("it already holds data; --force replaces all of it with the demo")
             _clear(session)
         used: set[str] = set()
         coaches = []

@@ -18,7 +18,7 @@ from qidesk.services.base import ServiceError, UnitOfWork
 from qidesk.store.base import INSTALLATION_ID, utcnow
 from qidesk.store.engine import READ_ONLY
 from qidesk.store.errors import StoreError
-from qidesk.store.models.foundation import Cohort, Team
+from qidesk.store.models.foundation import Coach, Cohort, Team
 from qidesk.store.models.history import RecordVersion
 from qidesk.sync.workbook_writer import (
     ExportError,
@@ -57,6 +57,8 @@ class TeamChoice:
     cohort_name: str
     #: The stages (start, mid, end) with answers recorded.
     answered_stages: tuple[str, ...] = ()
+    #: The team's coach ("" for none): tells apart teams of one name in cohorts of one name.
+    coach_name: str = ""
 
     @property
     def next_stage(self) -> str:
@@ -243,10 +245,11 @@ class ExportService:
             for team_uuid, stage in session.execute(_answered_stages()):
                 answered.setdefault(team_uuid, set()).add(stage)
             teams = tuple(
-                TeamChoice(u, n, cu, cn, tuple(sorted(answered.get(u, ()))))
-                for u, n, cu, cn in session.execute(
-                    select(Team.uuid, Team.name, Cohort.uuid, Cohort.name)
+                TeamChoice(u, n, cu, cn, tuple(sorted(answered.get(u, ()))), coach or "")
+                for u, n, cu, cn, coach in session.execute(
+                    select(Team.uuid, Team.name, Cohort.uuid, Cohort.name, Coach.name)
                     .join(Cohort, Team.cohort_uuid == Cohort.uuid)
+                    .outerjoin(Coach, Team.coach_uuid == Coach.uuid)
                     .where(Team.deleted_at.is_(None))
                     .order_by(Cohort.name, Team.name)
                 ).all()

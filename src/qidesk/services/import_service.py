@@ -149,6 +149,23 @@ class ImportResult(ImportPreview):
     applied: bool = False
     backup_path: str = ""
     dry_run: ClassVar[bool] = False
+    #: Live teams whose cohort is deleted once this import is applied, as "Team (Cohort)":
+    #: a cohort deleted (or combined into another) on one computer while a team was added to
+    #: it on another. No cohort lists them, so the navigator does not show them.
+    stranded_teams: tuple[str, ...] = ()
+
+    def stranded_text(self) -> str:
+        """What to tell the user about :attr:`stranded_teams` ("" when there are none)."""
+        n = len(self.stranded_teams)
+        if not n:
+            return ""
+        shown = ", ".join(self.stranded_teams[:5]) + (f" and {n - 5} more" if n > 5 else "")
+        return (
+            f"{n} team{'s are' if n != 1 else ' is'} in a cohort deleted on another computer, "
+            f"so the navigator does not show {'them' if n != 1 else 'it'}: {shown}. Open "
+            "Programme (below the teams) to restore the cohort, then combine it if it is a "
+            "duplicate."
+        )
 
 
 @dataclass
@@ -440,6 +457,7 @@ class ImportService:
         prepared = self._read_all(paths, progress, cancelled)
         backup_path = ""
         applied = False
+        stranded: tuple[str, ...] = ()
         summary: PlanSummary | None = None
         with self._unit_of_work() as session:
             problems = self._validate(session, prepared)
@@ -469,6 +487,11 @@ class ImportService:
                     session.info.pop(APPLYING_RECEIVED_VERSIONS, None)
                     connection.exec_driver_sql(f"PRAGMA cache_size={int(cache_pages)}")
                 applied = True
+                from qidesk.services.cohort_service import stranded_teams_in
+
+                stranded = tuple(
+                    f"{t.team_name} ({t.cohort_name})" for t in stranded_teams_in(session)
+                )
             summary = summarise_plan(plan)
             if to_apply:
                 _merge_api().remember_received(
@@ -485,7 +508,12 @@ class ImportService:
             summary=summary,
         )
         return ImportResult(
-            tuple(reports), tuple(by_type), totals, applied=applied, backup_path=backup_path
+            tuple(reports),
+            tuple(by_type),
+            totals,
+            applied=applied,
+            backup_path=backup_path,
+            stranded_teams=stranded,
         )
 
     def _backup(self) -> str:

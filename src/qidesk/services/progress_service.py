@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -80,6 +81,26 @@ class ProgressService:
         """The months the team can be scored for, from its cohort's dates."""
         with self._uow() as session:
             return _team_window(session, get_live(session, Team, team_uuid))
+
+    def months_outside(
+        self, cohort_uuid: str, team_uuids: Sequence[str]
+    ) -> dict[str, tuple[date, ...]]:
+        """For teams about to move into the cohort: the months of each team's scores that
+        would be outside its months (oldest first, each once; teams with none left out)."""
+        with self._uow() as session:
+            cohort = get_live(session, Cohort, cohort_uuid)
+            window = score_window(cohort.start_date, cohort.end_date)
+            out: dict[str, set[date]] = {}
+            for start in range(0, len(team_uuids), 500):
+                chunk = list(team_uuids[start : start + 500])
+                for team_uuid, month in session.execute(
+                    select(ProgressScore.team_uuid, ProgressScore.month).where(
+                        ProgressScore.team_uuid.in_(chunk), ProgressScore.deleted_at.is_(None)
+                    )
+                ):
+                    if not window.contains(month):
+                        out.setdefault(team_uuid, set()).add(month)
+        return {team: tuple(sorted(months)) for team, months in out.items()}
 
     def team_scores(self, team_uuid: str) -> tuple[ProgressScoreInfo, ...]:
         """The team's scores, by month then rater (team before coach)."""

@@ -157,7 +157,13 @@ class MainWindow(QMainWindow):
 
         self._build_actions()
         self._build_status_bar()
-        self.add_fixed_page("programme", "Programme", self._make_programme_page)
+        self.add_fixed_page(
+            "programme",
+            "Programme",
+            self._make_programme_page,
+            # Teams no cohort lists (see ProgrammePage): found there.
+            lambda: len(self.context.services.cohorts.stranded_teams()),
+        )
         self.add_fixed_page("coaches", "Coaches", self._make_coaches_page)
         self.add_fixed_page("deleted", "Recently deleted", self._make_deleted_page)
 

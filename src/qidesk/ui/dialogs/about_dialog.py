@@ -1,4 +1,4 @@
-"""Help → About: the version and where the data, database and log files are."""
+"""Help → About: the version and where the data, database, backups and log files are."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QW
 
 from qidesk import APP_NAME, __version__
 from qidesk.paths import data_dir, log_file
+from qidesk.store.backup import backup_folder
 
 
 def about_text(database: Path | None) -> str:
@@ -26,6 +27,7 @@ def about_text(database: Path | None) -> str:
         + row("Version", __version__)
         + row("Data folder", data_dir())
         + row("Database", database or "none open")
+        + (row("Backups", backup_folder(database)) if database is not None else "")
         + row("Log file", log_file())
         + "</table>"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from qidesk.services.base import ServiceError
-from qidesk.services.export_service import ExportChoices, ExportSummary
+from qidesk.services.export_service import ExportChoices, ExportSummary, TeamChoice
 from qidesk.ui.context import UiContext
 from qidesk.ui.dialogs.import_dialog import Worker, run_with_progress
 
@@ -37,6 +38,22 @@ UUID_ROLE = Qt.ItemDataRole.UserRole
 def _safe_file_name(text: str) -> str:
     keep = "".join(ch if ch.isalnum() or ch in " -_" else " " for ch in text)
     return "-".join(keep.split()) or "export"
+
+
+def _team_labels(teams: Sequence[TeamChoice]) -> list[str]:
+    """How the pack page lists ``teams``: "Ward 7 · Cohort 8 (December 2025)" (not "Ward 7
+    (Cohort 8 (December 2025))": cohort names often end in brackets). One team name in cohorts
+    of one name (a lead's merge of coaches who each made the cohort) adds the coach, and if
+    that repeats too, the start of the team's uuid, so that every label names one team."""
+    labels = [f"{t.name} · {t.cohort_name}" for t in teams]
+    labels = [
+        f"{label} · {t.coach_name or 'no coach'}" if labels.count(label) > 1 else label
+        for t, label in zip(teams, labels, strict=True)
+    ]
+    return [
+        f"{label} · {t.uuid[:8]}" if labels.count(label) > 1 else label
+        for t, label in zip(teams, labels, strict=True)
+    ]
 
 
 class ExportDialog(QDialog):
@@ -117,9 +134,8 @@ class ExportDialog(QDialog):
         self.team_combo.setAccessibleName("Team")
         self._team_names = {team.uuid: team.name for team in self.choices.teams}
         self._teams = {team.uuid: team for team in self.choices.teams}
-        for team in self.choices.teams:
-            # (not "Ward 7 (Cohort 8 (December 2025))": cohort names often end in brackets)
-            self.team_combo.addItem(f"{team.name} · {team.cohort_name}", team.uuid)
+        for team, label in zip(self.choices.teams, _team_labels(self.choices.teams), strict=True):
+            self.team_combo.addItem(label, team.uuid)
         # A lead has hundreds of teams: type part of a team's (or cohort's) name to find it.
         self.team_combo.setEditable(True)
         self.team_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)

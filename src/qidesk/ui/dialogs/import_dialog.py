@@ -387,6 +387,9 @@ class ImportDialog(QDialog):
             )
             if t.conflicts:
                 head += " Open Conflicts (below the teams) to see both versions and keep one."
+            stranded = preview.stranded_text() if hasattr(preview, "stranded_text") else ""
+            if stranded:  # an ImportResult (the service is imported only when used)
+                head += " " + stranded
         elif preview.rejected and len(preview.rejected) == n_files:
             # "tick Skip files with problems" would apply nothing: there is nothing else.
             head = (

@@ -328,6 +328,15 @@ class CohortPage(Page):
             if cohort and c.uuid != cohort.uuid
         ]
         names = [c.name for c in others] + ([cohort.name] if cohort else [])
+        namesakes = [c for c in others if cohort and c.name == cohort.name]
+        if cohort and len(namesakes) > 1:  # a lead's coaches each made it: gather them here
+            n = sum(c.team_count for c in namesakes)
+            action = menu.addAction(
+                f"Gather the {len(namesakes)} other cohorts named “{cohort.name}” into this "
+                f"one  ({n} team{'s' if n != 1 else ''})"
+            )
+            action.triggered.connect(self.gather_namesakes)
+            menu.addSeparator()
         for other in others:
             label = other.name
             if names.count(other.name) > 1:
@@ -353,7 +362,7 @@ class CohortPage(Page):
             f"and delete “{cohort.name}”?",
             "Everything recorded for the teams goes with them. The emptied cohort can be "
             "restored from Recently deleted, without its teams; a team moves back from the "
-            "Cohort choice on its Overview.",
+            "Cohort choice on its Overview." + self._outside_note([cohort.uuid], target_uuid),
             "Combine",
         ):
             return
@@ -365,6 +374,54 @@ class CohortPage(Page):
         self.cohort = None
         self.context.notify_data_replaced()
         self.context.open_cohort_requested.emit(target_uuid)
+
+    def _outside_note(self, from_cohorts: list[str], target_uuid: str) -> str:
+        """What the question adds when teams moving into ``target_uuid`` have progress scores
+        outside its months (they stay, marked ⚠ on the Progress tabs); "" when none has."""
+        services = self.context.services
+        teams = [t.uuid for c in from_cohorts for t in services.teams.list_for_cohort(c)]
+        outside = self.context.call(
+            self, lambda: self.context.services.progress.months_outside(target_uuid, teams)
+        )
+        if not outside:
+            return ""
+        n = len(outside)
+        return (
+            f"\n\n⚠ {n} of the teams ha{'ve' if n != 1 else 's'} progress scores for months "
+            "outside that cohort's months: they are kept, marked ⚠ on the Progress tabs."
+        )
+
+    def gather_namesakes(self) -> None:
+        """Combine every other cohort of this one's name into this one (asked first)."""
+        cohort = self.cohort
+        if cohort is None:
+            return
+        namesakes = [
+            c
+            for c in self.context.services.cohorts.list_cohorts()
+            if c.name == cohort.name and c.uuid != cohort.uuid
+        ]
+        n = sum(c.team_count for c in namesakes)
+        starts = sorted({format_date(c.start_date) or "no start date" for c in namesakes})
+        if not self.context.confirm_action(
+            self,
+            "Combine cohorts",
+            f"Move the {n} team{'s' if n != 1 else ''} of the {len(namesakes)} other cohorts "
+            f"named “{cohort.name}” into this one, and delete those cohorts?",
+            f"Their starts: {', '.join(starts[:3])}{' and more' if len(starts) > 3 else ''}. "
+            "Everything recorded for the teams goes with them. The emptied cohorts can be "
+            "restored from Recently deleted, without their teams; a team moves back from the "
+            "Cohort choice on its Overview."
+            + self._outside_note([c.uuid for c in namesakes], cohort.uuid),
+            "Combine",
+        ):
+            return
+        done = self.context.call(
+            self, lambda: self.context.services.cohorts.combine_namesakes_into(cohort.uuid)
+        )
+        if done is None:
+            return
+        self.context.notify_data_replaced()  # the navigator, and this page's team count
 
     def delete_cohort(self) -> None:
         cohort = self.cohort

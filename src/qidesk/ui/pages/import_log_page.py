@@ -129,7 +129,7 @@ class ImportLogPage(Page):
         )
         layout.addWidget(self.splitter, 1)
         self.empty = EmptyState(
-            "Nothing imported yet. Import a workbook with File → Import workbooks… (Ctrl+I) or "
+            "Nothing imported yet. Import a workbook with File → Import… (Ctrl+I) or "
             "drop it on the window; each import is listed here."
         )
         layout.addWidget(self.empty, 1)

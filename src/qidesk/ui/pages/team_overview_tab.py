@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QColor, QResizeEvent
+from PySide6.QtGui import QColor, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -41,7 +42,24 @@ from qidesk.ui.widgets import (
 #: The width the team's fields need beside the alignment ticks before these move below them.
 PROJECT_MIN_WIDTH = 380
 
+
 #: Fields whose change alters the navigator (name, coach, status are shown there).
+class FormComboBox(QComboBox):
+    """A choice in the scrolled Overview form that the mouse wheel changes only once it has
+    the focus: scrolling the form past it scrolls the form (the wheel used to change the
+    coach or status, saved at once, or ask to move the team to another cohort)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # the wheel does not give it focus
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()  # to the scroll area
+
+
 STRUCTURE_FIELDS = frozenset({"name", "service", "site", "coach_uuid", "status", "cohort_uuid"})
 
 
@@ -137,7 +155,7 @@ class TeamOverviewTab(QWidget):
         self.name_edit = line("name", "&Team name")
         # A team that defers to a later cohort, or was entered under a duplicate cohort, moves
         # here; everything recorded for it goes with it.
-        self.cohort_combo = QComboBox()
+        self.cohort_combo = FormComboBox()
         self.cohort_combo.setToolTip("The cohort this team belongs to")
         self.cohort_combo.activated.connect(lambda _i: self._move_to_cohort())
         form.addRow("C&ohort", self.cohort_combo)
@@ -150,8 +168,8 @@ class TeamOverviewTab(QWidget):
         self.aim_edit.committed.connect(lambda: self._save("aim_statement", self.aim_edit.text()))
         self.text_edits["aim_statement"] = self.aim_edit
         form.addRow("&Aim statement", self.aim_edit)
-        self.coach_combo = QComboBox()
-        self.buddy_combo = QComboBox()
+        self.coach_combo = FormComboBox()
+        self.buddy_combo = FormComboBox()
         self.coach_combo.activated.connect(
             lambda _i: self._save("coach_uuid", self.coach_combo.currentData())
         )
@@ -160,7 +178,7 @@ class TeamOverviewTab(QWidget):
         )
         form.addRow("&Coach", self.coach_combo)
         form.addRow("&Buddy coach", self.buddy_combo)
-        self.status_combo = QComboBox()
+        self.status_combo = FormComboBox()
         for choice in vocab.team_statuses:
             self.status_combo.addItem(choice.label, choice.code)
         self.status_combo.activated.connect(
@@ -328,12 +346,24 @@ class TeamOverviewTab(QWidget):
         if detail is None or target is None or target == detail.cohort_uuid:
             return
         label = self.cohort_combo.currentText()
+        info = (
+            "Its members, self-assessments, PDSA cycles and progress scores go with it, and "
+            "both cohorts' summaries change. You can move it back the same way."
+        )
+        outside = self._scores_outside(detail.uuid, target)
+        if outside:
+            n = len(outside)
+            months = ", ".join(f"{m:%b %Y}" for m in outside[:4]) + (" …" if n > 4 else "")
+            during = f"{n} months ({months})" if n > 1 else months
+            info += (
+                f"\n\n⚠ Its progress scores for {during} are outside {label}'s months: they "
+                "are kept, and marked ⚠ there."
+            )
         if not self.context.confirm_action(
             self,
             "Move team",
             f"Move “{detail.name}” from {detail.cohort_name} to {label}?",
-            "Its members, self-assessments, PDSA cycles and progress scores go with it, and "
-            "both cohorts' summaries change. You can move it back the same way.",
+            info,
             "Move",
         ):
             self.cohort_combo.setCurrentIndex(
@@ -341,6 +371,14 @@ class TeamOverviewTab(QWidget):
             )
             return
         self._save("cohort_uuid", target)
+
+    def _scores_outside(self, team_uuid: str, cohort_uuid: str) -> list[date]:
+        """The months of the team's progress scores outside the cohort's months (oldest
+        first, each once)."""
+        found = self.context.call(
+            self, lambda: self.context.services.progress.months_outside(cohort_uuid, [team_uuid])
+        )
+        return list((found or {}).get(team_uuid, ()))
 
     def _show_members(self, members: tuple[MemberInfo, ...]) -> None:
         selected = self.selected_member()
