@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QVBoxLayout, QWidget
 
 from qidesk.ui.context import UiContext
@@ -40,6 +42,25 @@ class RecordDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
         self.setMinimumWidth(420)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        # The buttons are made before the subclass's fields, so they came first in the Tab
+        # order and the dialog opened with the focus on OK: a name typed went nowhere, and
+        # its first space pressed OK. Start in the first field instead.
+        super().showEvent(event)
+        widget = self.nextInFocusChain()
+        while widget is not self:
+            if (
+                widget.focusPolicy() & Qt.FocusPolicy.TabFocus
+                and widget.isVisibleTo(self)
+                and widget.isEnabled()
+                and not self.buttons.isAncestorOf(widget)
+            ):
+                focus = self.focusWidget()
+                if focus is None or self.buttons.isAncestorOf(focus):
+                    widget.setFocus()
+                return
+            widget = widget.nextInFocusChain()
 
     def values(self) -> dict[str, Any]:
         raise NotImplementedError

@@ -6,9 +6,10 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate, QEvent, Qt, Signal
+from PySide6.QtCore import QDate, QEvent, QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
     QAbstractItemView,
     QCheckBox,
     QComboBox,
@@ -155,10 +156,16 @@ class Section(QFrame):
         head.addWidget(name)
         hint_label = QLabel(hint)
         hint_label.setEnabled(False)
+        # Wraps in a narrow editor (it held the section as wide as its one line, behind a
+        # sideways scroll bar that cut off the fields at 125 % display scaling).
+        hint_label.setWordWrap(True)
         head.addWidget(hint_label, 1)
         outer.addLayout(head)
         self.form = QFormLayout()
         self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        # In a narrow editor (125 % display scaling) a field that does not fit beside its label
+        # goes below it, rather than the whole editor scrolling sideways with its fields cut.
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.form.setHorizontalSpacing(12)
         self.form.setVerticalSpacing(8)
         outer.addLayout(self.form)
@@ -193,6 +200,41 @@ class RowsTable(QTableWidget):
             event.accept()
             return True
         return super().event(event)
+
+    def _at_end(self, forward: bool) -> bool:
+        """Whether the current cell is the last (``forward``) or the first cell."""
+        current = self.currentIndex()
+        if not current.isValid():
+            return False  # Qt then starts at the first cell
+        if forward:
+            return (
+                current.row() == self.rowCount() - 1 and current.column() == self.columnCount() - 1
+            )
+        return current.row() == 0 and current.column() == 0
+
+    def moveCursor(
+        self, cursorAction: QAbstractItemView.CursorAction, modifiers: Qt.KeyboardModifier
+    ) -> QModelIndex:
+        # Tab moves from cell to cell (question, then its prediction) and, from the last cell,
+        # on to the next field, as Shift+Tab does backwards from the first: Qt wraps round to
+        # the first cell, which kept a keyboard user in the table for ever (never reaching
+        # Add question, Tasks or the Do, Study and Act sections).
+        forward = cursorAction == QAbstractItemView.CursorAction.MoveNext
+        if (
+            forward or cursorAction == QAbstractItemView.CursorAction.MovePrevious
+        ) and self._at_end(forward):
+            return QModelIndex()
+        return super().moveCursor(cursorAction, modifiers)
+
+    def closeEditor(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:
+        # Tab in the last cell being typed into: keep the text and go on to the next field.
+        forward = hint == QAbstractItemDelegate.EndEditHint.EditNextItem
+        leaving = (
+            forward or hint == QAbstractItemDelegate.EndEditHint.EditPreviousItem
+        ) and self._at_end(forward)
+        super().closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint if leaving else hint)
+        if leaving:
+            self.focusNextPrevChild(forward)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if (
@@ -255,6 +297,9 @@ class PdsaEditor(QWidget):
         self.title_edit = QLineEdit()
         self.title_edit.setAccessibleName("Cycle title")
         self.title_edit.setPlaceholderText("What is being tested")
+        # Room for the title in a narrow window (125 % display scaling): the cycle list beside
+        # gives way, and the title showed a dozen letters ("aflet: cycle 5").
+        self.title_edit.setMinimumWidth(self.title_edit.fontMetrics().averageCharWidth() * 28)
         self.title_edit.editingFinished.connect(self.commit)
         header.addWidget(self.title_edit, 1)
         self.next_button = QPushButton("Next cycle")

@@ -16,7 +16,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent
+from PySide6.QtGui import QBrush, QColor, QFocusEvent, QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -250,7 +250,21 @@ class AnswerGrid(QTableView):
                 self.answer_typed.emit(index, value)
                 self._advance(index)
             return
-        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) or text in ("-", " "):
+        if event.key() == Qt.Key.Key_Backspace:
+            # Back to the item just typed, to type it again (a first digit waiting for its
+            # second is simply dropped). It cleared the answer selected after typing, that of
+            # the next item, and moved further on.
+            if self._buffer:
+                self._buffer = ""
+                self.message.emit("")
+            else:
+                self._retreat(index)
+            return
+        if event.key() == Qt.Key.Key_Escape and self._buffer:
+            self._buffer = ""
+            self.message.emit("")
+            return
+        if event.key() == Qt.Key.Key_Delete or text in ("-", " "):
             self._buffer = ""
             self.answer_typed.emit(index, None)
             self._advance(index)
@@ -259,6 +273,43 @@ class AnswerGrid(QTableView):
             self.message.emit(f"Type a score from {lo} to {hi}, or Delete for not answered.")
             return
         super().keyPressEvent(event)
+
+    def _commit_buffer(self, index: QModelIndex) -> None:
+        """A first digit waiting for a second is the score when the coach moves on instead
+        (an arrow key, Tab, a click): "1" then Down is 1 on a 0–10 scale. It was kept and
+        joined to the next digit typed, in another cell."""
+        if not self._buffer:
+            return
+        value, self._buffer = int(self._buffer), ""
+        self.message.emit("")
+        lo, hi = self.scale
+        if index.isValid() and lo <= value <= hi:
+            self.answer_typed.emit(index, value)
+
+    def currentChanged(self, current: ModelIndex, previous: ModelIndex) -> None:
+        if self._buffer and previous.isValid():
+            self._commit_buffer(self.model().index(previous.row(), previous.column()))
+        super().currentChanged(current, previous)
+
+    def reset(self) -> None:
+        # Other answers shown (another stage or team): a digit waiting here is for none of them.
+        self._buffer = ""
+        super().reset()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        if event.reason() != Qt.FocusReason.PopupFocusReason:
+            self._commit_buffer(self.currentIndex())
+        super().focusOutEvent(event)
+
+    def _retreat(self, index: QModelIndex) -> None:
+        """Up the respondent's column; from the first item to the last of the column before."""
+        model = self.model()
+        row, column = index.row() - 1, index.column()
+        if row < 0:
+            row, column = model.rowCount() - 1, column - 1
+        if column < 0:
+            row, column = index.row(), index.column()
+        self.setCurrentIndex(model.index(row, column))
 
     def _advance(self, index: QModelIndex) -> None:
         """Down the respondent's column; from the last item to the top of the next column."""
@@ -316,8 +367,6 @@ class TeamAssessmentTab(QWidget):
         top.addSpacing(8)
         top.addWidget(QLabel("Date:"))
         top.addWidget(self.date_edit)
-        top.addSpacing(12)
-        top.addWidget(self.answered_label)
         top.addStretch(1)
         top.addWidget(self.consensus_check)
         self.template_button = QToolButton()
@@ -357,8 +406,9 @@ class TeamAssessmentTab(QWidget):
         self.comment_edit.setAccessibleName("Comment on the selected answer")
         self.comment_label = QLabel("Comment:")
         help_label = QLabel(
-            "Type a score (the digit) and the next item is selected; Delete or - for not "
-            "answered. Arrow keys move. Hover an item for what each level means."
+            "Type a score (the digit) and the next item is selected; Backspace goes back one; "
+            "Delete or - for not answered. Arrow keys move. Hover an item for what each level "
+            "means."
         )
         help_label.setWordWrap(True)
         help_label.setObjectName("hint")
@@ -441,6 +491,17 @@ class TeamAssessmentTab(QWidget):
         corner = QWidget()
         corner_layout = QHBoxLayout(corner)
         corner_layout.setContentsMargins(0, 0, 0, 4)
+        corner_layout.setSpacing(12)
+        # Here rather than in the stage row, which then cut it (and the consensus box) off in a
+        # narrow page, such as at 150 % display scaling.
+        # The tab widget sizes its corner once: room for any count from the start.
+        self.answered_label.setMinimumWidth(
+            self.answered_label.fontMetrics().horizontalAdvance("888 of 888 members answered")
+        )
+        self.answered_label.setAlignment(
+            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        )
+        corner_layout.addWidget(self.answered_label)
         corner_layout.addWidget(self.pack_button)
         self.views.setCornerWidget(corner, Qt.Corner.TopRightCorner)
         layout = QVBoxLayout(self)
@@ -458,6 +519,9 @@ class TeamAssessmentTab(QWidget):
         self.grid.message.connect(self._show_message)
         self.grid.selectionModel().currentChanged.connect(self._update_comment_box)
         self.comment_edit.editingFinished.connect(self._comment_edited)
+        # Enter saves the comment (editingFinished) and goes back to the answer it is on, to
+        # type on: the focus stayed in the box, and the next scores typed joined the comment.
+        self.comment_edit.returnPressed.connect(self.grid.setFocus)
         self.views.currentChanged.connect(self._view_changed)
         self.export_button.clicked.connect(self._export_clicked)
         self.report_button.clicked.connect(self._report_clicked)

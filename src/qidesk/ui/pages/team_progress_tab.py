@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -202,6 +202,17 @@ class TeamProgressTab(QWidget):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         outer.addWidget(splitter)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Enter in the Month, Scored by or Score box saves, as it does in Note (which saves
+        # itself): these boxes pass Enter on, and nothing took it, so a coach who chose the
+        # score and pressed Enter saw nothing happen and moved on with the score unsaved.
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and (
+            self.month_edit.hasFocus() or self.rater_combo.hasFocus() or self.score_combo.hasFocus()
+        ):
+            self.save_score()
+            return
+        super().keyPressEvent(event)
 
     def show_team(self, team_uuid: str) -> None:
         if team_uuid == self.team_uuid and self.scale:
