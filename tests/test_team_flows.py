@@ -383,3 +383,21 @@ def test_a_move_between_cohorts_of_one_name_reads_as_a_change_in_history(
     starts = {c.uuid: c.start_date for c in services.cohorts.list_cohorts()}
     start = starts[older.uuid]
     assert field.value == f"{newer.name} · from {start.day} {start:%b %Y}"
+
+
+def test_the_results_side_scrolls_instead_of_cutting_its_text_in_a_small_window(
+    demo_window: MainWindow,  # noqa: F811
+) -> None:
+    """At 125-150% display scaling the areas' wrapped text below the scores table was cut off
+    (found by QA at 1093 x 614): the side panel now scrolls and keeps the text whole."""
+    from test_qa_ui_window import open_team_tab
+
+    demo_window.resize(1024, 560)
+    team = demo_window.context.services.teams.navigator()[1].teams[0]  # all three stages
+    tab = open_team_tab(demo_window, team.uuid, "Self-assessment")
+    tab.views.setCurrentIndex(1)
+    for _ in range(3):
+        QApplication.processEvents()
+    side = tab.results_side.widget()
+    assert side.height() >= side.minimumSizeHint().height()
+    assert tab.results_side.verticalScrollBar().maximum() > 0  # the rest is a scroll away

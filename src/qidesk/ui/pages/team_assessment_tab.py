@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QTableView,
     QTableWidget,
     QTableWidgetItem,
@@ -478,8 +479,16 @@ class TeamAssessmentTab(QWidget):
         chart_layout.setContentsMargins(0, 0, 0, 0)
         chart_layout.addWidget(self.chart, 1)
         chart_layout.addWidget(self.scale_label)
+        # At 125-150% display scaling the areas' wrapped text did not fit below the table and
+        # was cut: the side scrolls instead (at 100% it fits, and nothing changes).
+        side_scroll = QScrollArea()
+        side_scroll.setWidget(side)
+        side_scroll.setWidgetResizable(True)
+        side_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.results_side = side_scroll
         self.results_splitter = firm_splitter(
-            Qt.Orientation.Horizontal, [chart_box, side], stretch=(3, 2)
+            Qt.Orientation.Horizontal, [chart_box, side_scroll], stretch=(3, 2)
         )
         self.results_splitter.setSizes([560, 480])
 
