@@ -110,3 +110,18 @@ def pair(tmp_path: Path) -> Iterator[tuple[Database, Database]]:
     finally:
         a.close()
         b.close()
+
+
+@pytest.fixture
+def demo_window(qtbot, demo_db: Database):  # type: ignore[no-untyped-def]
+    """The main window on its own copy of the demo database, 1366 x 768, shown."""
+    from qidesk.services.registry import Services
+    from qidesk.ui.context import UiContext
+    from qidesk.ui.main_window import MainWindow
+
+    win = MainWindow(UiContext(Services.create(demo_db)))
+    qtbot.addWidget(win)
+    win.resize(1366, 768)
+    win.show()
+    yield win
+    win.close()

@@ -20,7 +20,6 @@ from qidesk.ui.context import UiContext
 from qidesk.ui.main_window import MainWindow
 from qidesk.ui.navigator import Selection
 from qidesk.ui.pages.programme_page import READING, ProgrammeRow, ProgrammeTableModel
-from test_qa_ui_window import demo_window  # noqa: F401  (the fixture)
 
 
 def test_a_stage_mean_is_the_mean_of_the_items_answered_at_it() -> None:
@@ -77,7 +76,7 @@ def test_a_cohort_summary_agrees_with_the_cohort_tabs(demo_db: Database) -> None
 
 def test_the_programme_page_lists_every_cohort_and_opens_one(
     qtbot,
-    demo_window: MainWindow,  # noqa: F811
+    demo_window: MainWindow,
 ) -> None:
     """A lead opens Programme (first below the tree): one line per cohort, its figures filled
     in a cohort at a time, then totals; a double-click opens the cohort."""
@@ -110,7 +109,7 @@ def test_the_programme_page_lists_every_cohort_and_opens_one(
 
 def test_the_programme_page_sorts_by_the_latest_capability(
     qtbot,
-    demo_window: MainWindow,  # noqa: F811
+    demo_window: MainWindow,
 ) -> None:
     demo_window.select(Selection("fixed", "programme"))
     page = demo_window.current_page()
@@ -126,7 +125,7 @@ def test_the_programme_page_sorts_by_the_latest_capability(
 
 def test_a_sort_chosen_while_the_figures_are_read_holds_once_they_are_in(
     qtbot,
-    demo_window: MainWindow,  # noqa: F811
+    demo_window: MainWindow,
 ) -> None:
     """A lead clicks 'Mean capability' as soon as the page shows: every line is still '…', so
     the sort found nothing to order by; the lines are sorted once the figures are in."""
@@ -149,7 +148,7 @@ def test_a_sort_chosen_while_the_figures_are_read_holds_once_they_are_in(
 
 def test_a_cohort_deleted_while_the_figures_are_read_leaves_the_table(
     qtbot,
-    demo_window: MainWindow,  # noqa: F811
+    demo_window: MainWindow,
 ) -> None:
     services = demo_window.context.services
     demo_window.select(Selection("fixed", "programme"))
@@ -188,7 +187,7 @@ def test_a_median_between_two_scores_is_shown_as_it_is() -> None:
 
 def test_scores_outside_the_cohorts_months_are_marked_as_on_the_cohort_page(
     qtbot,
-    demo_window: MainWindow,  # noqa: F811
+    demo_window: MainWindow,
 ) -> None:
     """A team of the older cohort moves to the newer one: its scores from before are outside
     the newer cohort's months. Its Progress tab marks the team ⚠; so does the Programme line."""
@@ -212,7 +211,7 @@ def test_scores_outside_the_cohorts_months_are_marked_as_on_the_cohort_page(
 
 def test_the_programme_is_exported_one_figure_to_a_cell_and_text_as_text(
     qtbot,
-    demo_window: MainWindow,  # noqa: F811
+    demo_window: MainWindow,
     tmp_path: Path,
     monkeypatch,
 ) -> None:
@@ -258,7 +257,7 @@ def test_the_programme_is_exported_one_figure_to_a_cell_and_text_as_text(
 
 def test_an_export_that_cannot_be_saved_says_why(
     qtbot,
-    demo_window: MainWindow,  # noqa: F811
+    demo_window: MainWindow,
     tmp_path: Path,
     monkeypatch,
 ) -> None:
@@ -302,7 +301,7 @@ def test_an_empty_programme_says_how_to_make_a_cohort_and_counts_in_the_singular
 
 def test_cohorts_of_one_name_are_pointed_at_combining(
     qtbot,
-    demo_window: MainWindow,  # noqa: F811
+    demo_window: MainWindow,
 ) -> None:
     """A lead's database after merging coaches' workbooks: each coach made 'Cohort 8', so the
     table holds identical lines; the totals say how to make them one."""
@@ -323,7 +322,7 @@ def test_cohorts_of_one_name_are_pointed_at_combining(
 
 def test_enter_opens_the_cohort_of_the_current_line(
     qtbot,
-    demo_window: MainWindow,  # noqa: F811
+    demo_window: MainWindow,
 ) -> None:
     """As on the cohort's Teams table: a keyboard user opens a cohort with Enter."""
     cohorts = demo_window.context.services.cohorts.list_cohorts()

@@ -2,42 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QApplication
 
 from qidesk.services.registry import Services
 from qidesk.store.engine import Database
-from qidesk.ui.context import UiContext
 from qidesk.ui.main_window import MainWindow
-from qidesk.ui.navigator import Selection
 from qidesk.ui.pages.cohort_progress_tab import LatestScoresModel
+from test_qa_ui_window import open_cohort_tab
 
 #: The longest team name of the lead's database (600 teams merged from 40 coaches' workbooks).
 LONGEST_LEAD_NAME = "Diabetes Specialist Nursing Haverfordwest"
-
-
-@pytest.fixture
-def demo_window(qtbot, demo_db: Database) -> Iterator[MainWindow]:
-    win = MainWindow(UiContext(Services.create(demo_db)))
-    qtbot.addWidget(win)
-    win.resize(1366, 768)
-    win.show()
-    yield win
-    win.close()
-
-
-def open_cohort_tab(window: MainWindow, cohort_uuid: str, title: str):  # type: ignore[no-untyped-def]
-    window.select(Selection("cohort", cohort_uuid))
-    page = window.current_page()
-    page.tabs.setCurrentIndex(
-        next(i for i in range(page.tabs.count()) if page.tabs.tabText(i) == title)
-    )
-    QApplication.processEvents()  # a tab built just now is shown by a queued call
-    return page.tabs.extra_widget(title)
 
 
 def test_team_names_are_readable_in_the_cohort_progress_table(

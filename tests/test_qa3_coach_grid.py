@@ -5,17 +5,17 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QStandardItemModel
-from sqlalchemy import select
 
 from qidesk.services.registry import Services
 from qidesk.store.engine import Database
 from qidesk.store.models import Cohort, Member, Team
-from qidesk.store.models.assessment import AssessmentResponse
 from qidesk.ui.pages.team_assessment_tab import AnswerGrid, TeamAssessmentTab
+from test_assessment_tab import _scores, tab  # noqa: F401  (tab: a fixture)
 
 
 @pytest.fixture
 def team_uuid(db: Database) -> str:
+    """Three members (``tab``, from test_assessment_tab, shows this team)."""
     with db.unit_of_work() as session:
         cohort = Cohort(name="Cohort 1")
         team = Team(cohort=cohort, name="Ward 7 Falls")
@@ -25,25 +25,7 @@ def team_uuid(db: Database) -> str:
         return team.uuid
 
 
-@pytest.fixture
-def tab(qtbot, db: Database, team_uuid: str) -> TeamAssessmentTab:
-    widget = TeamAssessmentTab(Services.create(db))
-    qtbot.addWidget(widget)
-    widget.resize(1100, 720)
-    widget.show()
-    widget.show_team(team_uuid)
-    return widget
-
-
-def _scores(db: Database) -> dict[tuple[str, str], int | None]:
-    with db.unit_of_work() as session:
-        return {
-            (r.respondent, r.item_code): r.score
-            for r in session.scalars(select(AssessmentResponse))
-        }
-
-
-def test_backspace_goes_back_to_the_item_just_typed(qtbot, tab, db) -> None:
+def test_backspace_goes_back_to_the_item_just_typed(qtbot, tab, db) -> None:  # noqa: F811
     """A coach types 3, 4, sees the 4 was wrong and presses Backspace, as in any text box.
     Backspace cleared the answer of the item selected after typing (item 3, already answered)
     and moved on to item 4: the wrong 4 stayed and a right answer was lost."""
@@ -106,7 +88,7 @@ def test_a_first_digit_then_an_arrow_key_is_that_score(qtbot) -> None:
     assert typed == [(0, 1), (1, 3)]
 
 
-def test_a_first_digit_then_leaving_the_grid_is_that_score(qtbot, tab, db) -> None:
+def test_a_first_digit_then_leaving_the_grid_is_that_score(qtbot, tab, db) -> None:  # noqa: F811
     """The same in the tab: "1" in the grid, then Tab on to the comment box."""
     tab.grid.scale = (0, 10)
     tab.grid.setFocus()
@@ -141,7 +123,7 @@ def test_the_stage_row_is_whole_in_a_page_narrowed_by_display_scaling(qtbot, db,
     assert widget.answered_label.text() == "0 of 3 members answered"
 
 
-def test_enter_in_the_comment_box_saves_it_and_goes_back_to_the_answers(qtbot, tab, db) -> None:
+def test_enter_in_the_comment_box_saves_it_and_goes_back_to_the_answers(qtbot, tab, db) -> None:  # noqa: F811
     """Score, Tab to the comment, type it, Enter, go on typing scores: the focus stayed in the
     comment box, so the scores typed next went into the comment."""
     grid = tab.grid

@@ -2,36 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from qidesk.services.registry import Services
-from qidesk.store.engine import Database
-from qidesk.ui.context import UiContext
 from qidesk.ui.main_window import MainWindow
-from qidesk.ui.navigator import Selection
-
-
-@pytest.fixture
-def demo_window(qtbot, demo_db: Database) -> Iterator[MainWindow]:
-    win = MainWindow(UiContext(Services.create(demo_db)))
-    qtbot.addWidget(win)
-    win.resize(1366, 768)
-    win.show()
-    yield win
-    win.close()
-
-
-def open_team_tab(window: MainWindow, team_uuid: str, title: str):  # type: ignore[no-untyped-def]
-    window.select(Selection("team", team_uuid))
-    page = window.current_page()
-    index = next(i for i in range(page.tabs.count()) if page.tabs.tabText(i) == title)
-    page.tabs.setCurrentIndex(index)
-    QApplication.processEvents()  # a tab built just now is shown by a queued call
-    return page.tabs.extra_widget(title)
+from test_qa_ui_window import open_team_tab
 
 
 def pdsa_with_questions(window: MainWindow):  # type: ignore[no-untyped-def]

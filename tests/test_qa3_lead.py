@@ -14,7 +14,6 @@ from qidesk.ui.context import UiContext
 from qidesk.ui.main_window import MainWindow
 from qidesk.ui.navigator import Selection
 from test_merge_support import export, fresh_database, merge, state
-from test_qa_ui_window import demo_window  # noqa: F401  (the fixture)
 
 
 def test_a_team_added_to_a_cohort_combined_elsewhere_is_found_again(qtbot, tmp_path: Path) -> None:
@@ -67,7 +66,7 @@ def test_a_team_added_to_a_cohort_combined_elsewhere_is_found_again(qtbot, tmp_p
     coach_db.close()
 
 
-def test_nothing_is_said_when_every_team_has_a_cohort(qtbot, demo_window) -> None:  # noqa: F811
+def test_nothing_is_said_when_every_team_has_a_cohort(qtbot, demo_window) -> None:
     demo_window.select(Selection("fixed", "programme"))
     page = demo_window.current_page()
     assert not page.stranded_row.isVisible()

@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from qidesk.services.registry import Services
-from qidesk.store.engine import Database
-from qidesk.ui.context import UiContext
 from qidesk.ui.main_window import MainWindow
 from qidesk.ui.navigator import Selection
-
-
-@pytest.fixture
-def demo_window(qtbot, demo_db: Database) -> Iterator[MainWindow]:
-    win = MainWindow(UiContext(Services.create(demo_db)))
-    qtbot.addWidget(win)
-    win.resize(1366, 768)
-    win.show()
-    yield win
-    win.close()
 
 
 def tab_named(tabs, title: str) -> int:

@@ -11,7 +11,6 @@ from qidesk.store.engine import Database
 from qidesk.store.models import Assessment, Member, Team
 from qidesk.ui.main_window import MainWindow
 from qidesk.ui.navigator import DETAIL_ROLE, Selection
-from test_qa_ui_window import demo_window  # noqa: F401  (the fixture)
 
 
 def _count(db: Database, model, team_uuid: str) -> int:
@@ -33,7 +32,7 @@ def _choose(combo, data) -> None:
 
 
 def test_a_team_moves_to_another_cohort_with_everything_recorded_for_it(
-    demo_window: MainWindow,  # noqa: F811
+    demo_window: MainWindow,
     demo_db: Database,
     monkeypatch,
 ) -> None:
@@ -71,7 +70,7 @@ def test_a_team_moves_to_another_cohort_with_everything_recorded_for_it(
 
 
 def test_cancelling_the_move_changes_nothing(
-    demo_window: MainWindow,  # noqa: F811
+    demo_window: MainWindow,
     demo_db: Database,
     monkeypatch,
 ) -> None:
@@ -86,7 +85,7 @@ def test_cancelling_the_move_changes_nothing(
 
 
 def test_cohorts_of_one_name_are_told_apart(
-    demo_window: MainWindow,  # noqa: F811
+    demo_window: MainWindow,
 ) -> None:
     """Two coaches who each made "Cohort 9" give a lead two cohorts of one name after a merge:
     the navigator and the team's Cohort choice show when each starts."""
@@ -105,7 +104,7 @@ def test_cohorts_of_one_name_are_told_apart(
 
 
 def test_a_cohort_made_twice_is_combined_into_the_other(
-    demo_window: MainWindow,  # noqa: F811
+    demo_window: MainWindow,
     demo_db: Database,
     monkeypatch,
 ) -> None:
@@ -154,7 +153,7 @@ def test_combining_a_cohort_with_itself_is_refused(demo_db: Database) -> None:
 
 def test_the_self_assessment_tab_exports_the_pack_of_the_stage_it_shows(
     qtbot,
-    demo_window: MainWindow,  # noqa: F811
+    demo_window: MainWindow,
 ) -> None:
     """A coach looking at a team's midpoint sends the team its midpoint pack from there (it was
     only in the File menu, where the stage had to be chosen again)."""
@@ -204,7 +203,7 @@ def test_a_team_deleted_before_its_cohort_was_combined_is_restored_into_the_coho
 
 
 def test_a_lead_gathers_every_cohort_of_one_name_into_one(
-    demo_window: MainWindow,  # noqa: F811
+    demo_window: MainWindow,
     monkeypatch,
 ) -> None:
     """Forty coaches each made "Cohort 9": combining them one at a time, from forty menus of
@@ -265,7 +264,7 @@ def _wheel(widget, steps: int = -1) -> None:
 
 
 def test_scrolling_the_overview_past_its_choices_changes_nothing(
-    demo_window: MainWindow,  # noqa: F811
+    demo_window: MainWindow,
     monkeypatch,
 ) -> None:
     """The Overview form scrolls; the wheel over the Cohort choice asked to move the team,
@@ -300,7 +299,7 @@ def test_scrolling_the_overview_past_its_choices_changes_nothing(
 
 
 def test_moving_a_team_says_which_scores_fall_outside_the_new_cohorts_months(
-    demo_window: MainWindow,  # noqa: F811
+    demo_window: MainWindow,
     monkeypatch,
 ) -> None:
     """A team of the older cohort moves to the newer one: its monthly scores from before the
@@ -334,7 +333,7 @@ def test_moving_a_team_says_which_scores_fall_outside_the_new_cohorts_months(
 
 
 def test_combining_warns_of_progress_scores_outside_the_kept_cohorts_months(
-    demo_window: MainWindow,  # noqa: F811
+    demo_window: MainWindow,
     monkeypatch,
 ) -> None:
     """Moving one team said which of its scores fall outside the new cohort's months;
@@ -386,7 +385,7 @@ def test_a_move_between_cohorts_of_one_name_reads_as_a_change_in_history(
 
 
 def test_the_results_side_scrolls_instead_of_cutting_its_text_in_a_small_window(
-    demo_window: MainWindow,  # noqa: F811
+    demo_window: MainWindow,
 ) -> None:
     """At 125-150% display scaling the areas' wrapped text below the scores table was cut off
     (found by QA at 1093 x 614): the side panel now scrolls and keeps the text whole."""

@@ -31,15 +31,6 @@ def window(qtbot, db: Database) -> Iterator[MainWindow]:
     win.close()
 
 
-@pytest.fixture
-def demo_window(qtbot, demo_db: Database) -> Iterator[MainWindow]:
-    win = MainWindow(UiContext(Services.create(demo_db)))
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.close()
-
-
 def fill_dialog(qtbot, trigger: Callable[[], object], fill: Callable[[QDialog], None]) -> None:
     """Run ``trigger`` (which opens a modal dialog) and let ``fill`` work in the dialog."""
     seen: list[QDialog] = []
