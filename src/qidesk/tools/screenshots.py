@@ -14,6 +14,7 @@ import shutil
 import sqlite3
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -173,8 +174,9 @@ def _run(args: argparse.Namespace, work: Path) -> int:
             key = window.navigator.fixed.item(row).data(window.navigator.fixed_key_role)
             window.select(Selection("fixed", key))
             page = window.current_page()
-            while getattr(page, "reading", lambda: False)():  # figures read in steps
-                app.processEvents()
+            deadline = time.monotonic() + 60
+            while getattr(page, "reading", lambda: False)() and time.monotonic() < deadline:
+                app.processEvents()  # the page reads its figures in steps
             shot(f"page-{_slug(key)}")
         window.navigator.filter_edit.setText("emergency")
         window.navigator.reload()
