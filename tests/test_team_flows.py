@@ -400,3 +400,29 @@ def test_the_results_side_scrolls_instead_of_cutting_its_text_in_a_small_window(
     side = tab.results_side.widget()
     assert side.height() >= side.minimumSizeHint().height()
     assert tab.results_side.verticalScrollBar().maximum() > 0  # the rest is a scroll away
+
+
+def test_score_rows_take_one_line_again_once_the_table_is_wide(
+    demo_window: MainWindow,
+) -> None:
+    """Rows were sized once, while the side panel was still narrow: titles that fit on one line
+    at full width kept two lines' height (uneven rows)."""
+    from test_qa_ui_window import open_team_tab
+
+    demo_window.resize(1024, 640)
+    team = demo_window.context.services.teams.navigator()[0].teams[0]
+    tab = open_team_tab(demo_window, team.uuid, "Self-assessment")
+    tab.views.setCurrentIndex(1)
+    for _ in range(3):
+        QApplication.processEvents()
+    demo_window.resize(1366, 768)
+    for _ in range(3):
+        QApplication.processEvents()
+    table = tab.table
+    titles = [table.item(r, 0).text() for r in range(table.rowCount())]
+    width = table.columnWidth(0)
+    metrics = table.fontMetrics()
+    one_line = [r for r, t in enumerate(titles) if metrics.horizontalAdvance(t) + 16 < width]
+    assert len(one_line) >= len(titles) - 1  # at 1366 px nearly every title fits on a line
+    heights = {table.rowHeight(r) for r in one_line}
+    assert len(heights) == 1, heights

@@ -438,6 +438,9 @@ class TeamAssessmentTab(QWidget):
         self.table.setAccessibleName("Team scores per item and stage")
         self.table.verticalHeader().setVisible(False)
         self.table.setWordWrap(True)
+        # Rows follow the width they are given: sized once while the side panel was still
+        # narrow, titles that fit on one line later kept two lines' height.
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.progress_label = QLabel()
         self.progress_label.setWordWrap(True)
         self.progress_label.setTextFormat(Qt.TextFormat.PlainText)
