@@ -8,23 +8,15 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from qidesk.services.registry import Services
-from qidesk.store.engine import Database
-from qidesk.store.models import Cohort, Team
 from qidesk.ui.pages.team_progress_tab import TeamProgressTab
+from test_qa_ui_progress import setup  # noqa: F401  (a fixture)
 
 
 @pytest.fixture
-def tab(qtbot, db: Database) -> TeamProgressTab:
-    with db.unit_of_work() as session:
-        cohort = Cohort(name="Cohort 9")
-        session.add(cohort)
-        session.flush()
-        team = Team(cohort_uuid=cohort.uuid, name="A ward")
-        session.add(team)
-        session.flush()
-        team_uuid = team.uuid
-    widget = TeamProgressTab(Services.create(db))
+def tab(qtbot, setup) -> TeamProgressTab:  # type: ignore[no-untyped-def]  # noqa: F811
+    """The Progress tab of test_qa_ui_progress's team ("A ward" of "Cohort 9")."""
+    services, _cohort_uuid, team_uuid = setup
+    widget = TeamProgressTab(services)
     widget.today = date(2026, 11, 26)
     qtbot.addWidget(widget)
     widget.show()
