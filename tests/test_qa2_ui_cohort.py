@@ -10,7 +10,7 @@ from qidesk.services.registry import Services
 from qidesk.store.engine import Database
 from qidesk.ui.main_window import MainWindow
 from qidesk.ui.pages.cohort_progress_tab import LatestScoresModel
-from test_qa_ui_window import open_cohort_tab
+from test_qa_ui_window import narrow_cohort_tab, open_cohort_tab
 
 #: The longest team name of the lead's database (600 teams merged from 40 coaches' workbooks).
 LONGEST_LEAD_NAME = "Diabetes Specialist Nursing Haverfordwest"
@@ -180,11 +180,7 @@ def test_in_a_small_window_the_month_columns_give_way_to_the_names(
     """At 1024 × 640 the table had room for the names or the scores, not both."""
     from qidesk.ui.pages.cohort_progress_tab import MONTH_COLUMNS
 
-    demo_window.resize(1024, 640)
-    cohort = demo_window.context.services.teams.navigator()[0]
-    tab = open_cohort_tab(demo_window, cohort.uuid, "Progress")
-    qtbot.wait(20)
-    QApplication.processEvents()
+    _cohort, tab = narrow_cohort_tab(qtbot, demo_window, "Progress")
     metrics = QFontMetrics(tab.table.font())
     widest = max(metrics.horizontalAdvance(row.team_name) for row in tab.model.rows())
     assert tab.table.columnWidth(LatestScoresModel.TEAM) >= widest

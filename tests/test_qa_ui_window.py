@@ -23,6 +23,16 @@ def open_cohort_tab(window: MainWindow, cohort_uuid: str, title: str):
     return page.tabs.extra_widget(title)
 
 
+def narrow_cohort_tab(qtbot, window: MainWindow, title: str):  # type: ignore[no-untyped-def]
+    """The first cohort's tab ``title`` in a 1024 x 640 window, laid out; (cohort, tab)."""
+    window.resize(1024, 640)
+    cohort = window.context.services.teams.navigator()[0]
+    tab = open_cohort_tab(window, cohort.uuid, title)
+    qtbot.wait(20)
+    QApplication.processEvents()
+    return cohort, tab
+
+
 def open_team_tab(window: MainWindow, team_uuid: str, title: str):
     window.select(Selection("team", team_uuid))
     page = window.current_page()
@@ -588,11 +598,7 @@ def test_team_names_stay_readable_below_a_narrow_cohort_timeline(
     """At 1024 × 640 the table of cycles per team squeezed its Team column to "…"."""
     from PySide6.QtGui import QFontMetrics
 
-    demo_window.resize(1024, 640)
-    cohort = demo_window.context.services.teams.navigator()[0]
-    tab = open_cohort_tab(demo_window, cohort.uuid, "PDSA timeline")
-    qtbot.wait(20)
-    QApplication.processEvents()
+    cohort, tab = narrow_cohort_tab(qtbot, demo_window, "PDSA timeline")
     metrics = QFontMetrics(tab.table.font())
     widest = max(metrics.horizontalAdvance(t.name) for t in cohort.teams)
     assert tab.table.columnWidth(0) >= widest
